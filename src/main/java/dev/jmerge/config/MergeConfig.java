@@ -1,0 +1,29 @@
+package dev.jmerge.config;
+
+import dev.jmerge.tensor.DType;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One merge as a YAML document describes it, parsed and checked for shape (types, keys, exclusive choices).
+ * Exactly one of {@code models}, {@code slices}, {@code modules} is non-null. Checks that need the models
+ * themselves or the method registry happen when the plan is built.
+ *
+ * @param yamlText the document's text verbatim (written to mergekit_config.yml)
+ */
+public record MergeConfig(
+        String mergeMethod,
+        SourcePos mergeMethodPos,
+        List<InputModel> models,
+        List<OutputSlice> slices,
+        Map<String, ModuleConfig> modules,
+        ModelReference baseModel,
+        SourcePos baseModelPos,
+        Parameters parameters,
+        DType dtype,
+        DType outDtype,
+        TokenizerConfig tokenizer,
+        String chatTemplate,
+        String name,
+        String yamlText,
+        String fileName) {}

@@ -1,0 +1,43 @@
+package dev.jmerge.kernels;
+
+import dev.jmerge.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The hot loops of a merge, over float32 tiles. Two implementations: {@link ScalarKernels} (the reference
+ * and the fallback) and a Vector API one in {@code kernels.panama}, chosen once by {@link KernelsProvider}.
+ * Reductions accumulate in float64 so that a result does not depend on how a tensor was chunked.
+ * Array arguments are read from offset 0 unless an offset is given; {@code n} is the element count.
+ */
+public interface Kernels {
+
+    /** Short name for logs and benchmark tables ("scalar", "panama-512"...). */
+    String name();
+
+    /** Decodes {@code n} little-endian elements of {@code type} starting at {@code byteOffset} into floats. */
+    void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n);
+
+    /** Encodes {@code n} floats as {@code type} (round to nearest even for narrower floats). */
+    void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n);
+
+    /** {@code y[i] += a * x[i]}. */
+    void axpy(float a, float[] x, float[] y, int n);
+
+    /** {@code x[i] *= a}. */
+    void scale(float a, float[] x, int n);
+
+    /** {@code out[i] = a[i] - b[i]} ({@code out} may alias {@code a}). */
+    void sub(float[] a, float[] b, float[] out, int n);
+
+    /** {@code out[i] = wa * a[i] + wb * b[i]} ({@code out} may alias either input). */
+    void lincomb(float wa, float[] a, float wb, float[] b, float[] out, int n);
+
+    /** Σ a[i]·b[i], accumulated in float64. */
+    double dot(float[] a, float[] b, int n);
+
+    /** Σ a[i]², accumulated in float64. */
+    double sumSquares(float[] a, int n);
+
+    /** Σ |a[i]|, accumulated in float64. */
+    double sumAbs(float[] a, int n);
+}

@@ -1,0 +1,74 @@
+package dev.jmerge.methods;
+
+import dev.jmerge.kernels.Kernels;
+
+/**
+ * Everything a method sees of one output tensor: its inputs, already aligned to the output shape and read
+ * as float32 on demand, and the parameters resolved for it. No files, no YAML. Inputs are in config order;
+ * the base model, when present, is one of them ({@link #baseIndex()}).
+ *
+ * <p>Methods stream: they read the same element range of every input into tiles of at most
+ * {@link #chunkSize()} elements, in as many passes as their statistics need, and write each output range
+ * once. {@link Tiles} iterates ranges; {@link #tiles(int)} hands out reusable buffers.
+ */
+public interface MergeInput {
+
+    /** Output tensor name (used for warnings and to key random streams). */
+    String tensorName();
+
+    /** Output shape; every input is presented with this shape. */
+    long[] shape();
+
+    default long numel() {
+        long n = 1;
+        for (long d : shape()) n *= d;
+        return n;
+    }
+
+    /** Rows of the tensor seen as a matrix: shape[0] for 2-D and higher, 1 for 0-D/1-D. */
+    default long rows() {
+        long[] s = shape();
+        return s.length >= 2 ? s[0] : 1;
+    }
+
+    /** Elements per row ({@code numel / rows}). */
+    default long cols() {
+        long r = rows();
+        return r == 0 ? 0 : numel() / r;
+    }
+
+    /** Number of inputs, base included. */
+    int count();
+
+    /** Index of the base model among the inputs, or -1. */
+    int baseIndex();
+
+    /** Global (method-level) parameters for this tensor. */
+    Params global();
+
+    /** Per-model parameters of input {@code i} for this tensor (empty for the base unless set). */
+    Params model(int i);
+
+    /** Reads elements {@code [offset, offset+len)} of input {@code i} (row-major, output shape) as float32. */
+    void read(int i, long offset, float[] dst, int dstOff, int len);
+
+    /** The kernel implementation of this run. */
+    Kernels kernels();
+
+    /** Tile length for streamed passes; fixed for a run so results do not depend on threads or memory. */
+    int chunkSize();
+
+    /**
+     * {@code count} buffers of at least {@code length} floats each, reused by this thread across tensors
+     * (contents undefined). Asking again in the same call may return the same arrays.
+     */
+    float[][] tiles(int count, int length);
+
+    default float[][] tiles(int count) { return tiles(count, chunkSize()); }
+
+    /** The run's random seed (from {@code --random-seed}, else drawn and printed once). */
+    long seed();
+
+    /** Reports a warning about this tensor (e.g. a mergekit quirk that changed the numbers). */
+    void warn(String message);
+}

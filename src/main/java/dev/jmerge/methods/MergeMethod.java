@@ -1,0 +1,42 @@
+package dev.jmerge.methods;
+
+import java.util.List;
+
+/**
+ * One merge method: its mergekit name, parameters and defaults, and its math as a pure function of
+ * {@link MergeInput} to {@link TensorOutput}. Implementations are stateless and thread-safe.
+ */
+public interface MergeMethod {
+
+    /** The registry name used in {@code merge_method}. */
+    String name();
+
+    /** Human name for the model card, e.g. "TIES". */
+    String prettyName();
+
+    /** Paper or page describing the method (for the model card), or null. */
+    String reference();
+
+    BaseModelRule baseModel();
+
+    /** Parameters read from the method level ({@code parameters:} outside model entries). */
+    List<ParamSpec> globalParameters();
+
+    /** Parameters read per input model ({@code models[].parameters}). */
+    List<ParamSpec> modelParameters();
+
+    /**
+     * Checks the number of inputs once the planner knows them, before any tensor is read.
+     *
+     * @param models inputs other than the base model
+     * @param hasBase whether the base model is among the inputs
+     * @return a message saying what is wrong, or null when the method can run
+     */
+    default String checkInputs(int models, boolean hasBase) { return null; }
+
+    /** Whether the method draws random numbers (then the run seed matters and is printed). */
+    default boolean isStochastic() { return false; }
+
+    /** Merges one tensor. Called from several threads at once, on different tensors. */
+    void merge(MergeInput in, TensorOutput out);
+}

@@ -1,0 +1,49 @@
+package dev.jmerge;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** Keeps the pipeline's arrows honest: what may depend on what. */
+class ArchitectureRulesTest {
+
+    private static final JavaClasses MAIN = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.jmerge");
+
+    @Test
+    void onlyThePanamaPackageSeesTheIncubator() {
+        noClasses().that().resideOutsideOfPackage("dev.jmerge.kernels.panama..")
+                .should().dependOnClassesThat().resideInAPackage("jdk.incubator.vector..")
+                .check(MAIN);
+    }
+
+    @Test
+    void methodsKnowNothingOfFilesOrYaml() {
+        noClasses().that().resideInAPackage("dev.jmerge.methods..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "dev.jmerge.config..", "dev.jmerge.io..", "dev.jmerge.source..", "dev.jmerge.plan..",
+                        "dev.jmerge.exec..", "dev.jmerge.output..", "dev.jmerge.cli..", "java.nio.file..",
+                        "org.snakeyaml..", "tools.jackson..")
+                .check(MAIN);
+    }
+
+    @Test
+    void nothingDependsOnTheCli() {
+        noClasses().that().resideOutsideOfPackage("dev.jmerge.cli..")
+                .should().dependOnClassesThat().resideInAPackage("dev.jmerge.cli..")
+                .check(MAIN);
+    }
+
+    @Test
+    void kernelsAndTensorsStayAtTheBottom() {
+        noClasses().that().resideInAnyPackage("dev.jmerge.kernels..", "dev.jmerge.tensor..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "dev.jmerge.methods..", "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..",
+                        "dev.jmerge.io..", "dev.jmerge.source..", "dev.jmerge.output..", "dev.jmerge.arch..")
+                .check(MAIN);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.jmerge.methods;
+
+import dev.jmerge.kernels.Kernels;
+import dev.jmerge.kernels.ScalarKernels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** An in-memory {@link MergeInput} for method tests: float arrays in, float array out. */
+public final class ArrayInput implements MergeInput {
+
+    private final String name;
+    private final long[] shape;
+    private final float[][] inputs;
+    private final int baseIndex;
+    private final Params global;
+    private final Params[] perModel;
+    private Kernels kernels = new ScalarKernels();
+    private int chunk = 4096;
+    private long seed = 42;
+    public final List<String> warnings = new ArrayList<>();
+
+    public ArrayInput(String name, long[] shape, float[][] inputs, int baseIndex, Params global, Params... perModel) {
+        this.name = name;
+        this.shape = shape;
+        this.inputs = inputs;
+        this.baseIndex = baseIndex;
+        this.global = global;
+        this.perModel = perModel.length == 0 ? filled(inputs.length) : perModel;
+        if (this.perModel.length != inputs.length) throw new IllegalArgumentException("one Params per input");
+    }
+
+    private static Params[] filled(int n) {
+        Params[] p = new Params[n];
+        Arrays.fill(p, Params.empty());
+        return p;
+    }
+
+    public ArrayInput chunk(int c) { this.chunk = c; return this; }
+
+    public ArrayInput seed(long s) { this.seed = s; return this; }
+
+    public ArrayInput kernels(Kernels k) { this.kernels = k; return this; }
+
+    /** Runs {@code method} and returns the output as a float array. */
+    public float[] run(MergeMethod method) {
+        float[] out = new float[Math.toIntExact(numel())];
+        Arrays.fill(out, Float.NaN); // unwritten elements show up as NaN
+        method.merge(this, (offset, src, srcOff, len) -> System.arraycopy(src, srcOff, out, (int) offset, len));
+        return out;
+    }
+
+    @Override public String tensorName() { return name; }
+    @Override public long[] shape() { return shape.clone(); }
+    @Override public int count() { return inputs.length; }
+    @Override public int baseIndex() { return baseIndex; }
+    @Override public Params global() { return global; }
+    @Override public Params model(int i) { return perModel[i]; }
+
+    @Override
+    public void read(int i, long offset, float[] dst, int dstOff, int len) {
+        System.arraycopy(inputs[i], (int) offset, dst, dstOff, len);
+    }
+
+    @Override public Kernels kernels() { return kernels; }
+    @Override public int chunkSize() { return chunk; }
+
+    @Override
+    public float[][] tiles(int count, int length) {
+        return new float[count][length];
+    }
+
+    @Override public long seed() { return seed; }
+    @Override public void warn(String message) { warnings.add(message); }
+}
