@@ -59,8 +59,8 @@ public interface MergeInput {
     int chunkSize();
 
     /**
-     * {@code count} buffers of at least {@code length} floats each, reused by this thread across tensors
-     * (contents undefined). Asking again in the same call may return the same arrays.
+     * {@code count} buffers of at least {@code length} floats each (contents undefined). Every call during one
+     * {@link MergeMethod#merge} returns distinct arrays; they are reused for later tensors.
      */
     float[][] tiles(int count, int length);
 

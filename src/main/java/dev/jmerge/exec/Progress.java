@@ -1,0 +1,18 @@
+package dev.jmerge.exec;
+
+/** Receives the executor's progress; the CLI draws it on a terminal and stays quiet otherwise. */
+public interface Progress {
+
+    Progress NONE = new Progress() {
+        @Override public void start(int tensors, long bytes) {}
+        @Override public void tensorDone(long bytes) {}
+        @Override public void finish() {}
+    };
+
+    void start(int tensors, long bytes);
+
+    /** Called from worker threads once a tensor is written; {@code bytes} is its output size. */
+    void tensorDone(long bytes);
+
+    void finish();
+}

@@ -1,0 +1,57 @@
+package dev.jmerge.exec;
+
+import dev.jmerge.kernels.Kernels;
+import dev.jmerge.methods.MergeInput;
+import dev.jmerge.methods.Params;
+import dev.jmerge.plan.PlannedTensor;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** One output tensor being merged: the {@link MergeInput} its method sees, backed by mapped inputs. */
+final class TensorJob implements MergeInput {
+
+    private final PlannedTensor tensor;
+    private final List<InputReader> readers;
+    private final Kernels kernels;
+    private final int chunk;
+    private final long seed;
+    private final TileBuffers buffers;
+    private final Consumer<String> warnings;
+
+    TensorJob(PlannedTensor tensor, List<InputReader> readers, Kernels kernels, int chunk, long seed,
+              TileBuffers buffers, Consumer<String> warnings) {
+        this.tensor = tensor;
+        this.readers = readers;
+        this.kernels = kernels;
+        this.chunk = chunk;
+        this.seed = seed;
+        this.buffers = buffers;
+        this.warnings = warnings;
+    }
+
+    void run(MemorySegment out) {
+        var type = tensor.outDtype();
+        tensor.method().merge(this, (offset, src, srcOff, len) ->
+                kernels.fromFloat(src, srcOff, out, offset * type.byteSize(), type, len));
+    }
+
+    @Override public String tensorName() { return tensor.name(); }
+    @Override public long[] shape() { return tensor.shape().clone(); }
+    @Override public long numel() { return tensor.numel(); }
+    @Override public int count() { return readers.size(); }
+    @Override public int baseIndex() { return tensor.baseIndex(); }
+    @Override public Params global() { return tensor.global(); }
+    @Override public Params model(int i) { return tensor.perModel().get(i); }
+
+    @Override
+    public void read(int i, long offset, float[] dst, int dstOff, int len) {
+        readers.get(i).read(kernels, offset, dst, dstOff, len);
+    }
+
+    @Override public Kernels kernels() { return kernels; }
+    @Override public int chunkSize() { return chunk; }
+    @Override public float[][] tiles(int count, int length) { return buffers.get(count, length); }
+    @Override public long seed() { return seed; }
+    @Override public void warn(String message) { warnings.accept("tensor '" + tensor.name() + "': " + message); }
+}

@@ -1,0 +1,63 @@
+package dev.jmerge.output;
+
+import dev.jmerge.config.ModelReference;
+import dev.jmerge.plan.LoadedModel;
+import dev.jmerge.plan.Plan;
+import java.util.ArrayList;
+import java.util.List;
+
+/** README.md for the merged model: front matter the Hub understands, what was merged and how, the config. */
+public final class ModelCard {
+
+    private ModelCard() {}
+
+    public static String render(Plan plan, String outputName) {
+        List<String> hubIds = new ArrayList<>();
+        for (LoadedModel m : plan.models()) {
+            for (String id : hubIds(m.ref())) if (!hubIds.contains(id)) hubIds.add(id);
+        }
+        StringBuilder sb = new StringBuilder("---\n");
+        if (!hubIds.isEmpty()) {
+            sb.append("base_model:\n");
+            for (String id : hubIds) sb.append("- ").append(id).append('\n');
+        }
+        sb.append("library_name: transformers\ntags:\n- mergekit\n- merge\n- jmerge\n---\n");
+        sb.append("# ").append(outputName).append("\n\n");
+        sb.append("This model was made by merging the weights of pretrained language models with jmerge, a")
+                .append(" Java implementation of [mergekit](https://github.com/arcee-ai/mergekit)'s merge methods")
+                .append(" and configuration format. No training was involved.\n\n");
+        sb.append("## How it was merged\n\n");
+        String method = plan.method().reference() == null ? plan.method().prettyName()
+                : "[" + plan.method().prettyName() + "](" + plan.method().reference() + ")";
+        sb.append("Method: ").append(method);
+        LoadedModel base = plan.config().baseModel() == null ? null : plan.donor();
+        boolean baseIsInput = "slerp".equals(plan.method().name());
+        if (base != null && !baseIsInput) sb.append(", with ").append(link(base.ref())).append(" as the base");
+        sb.append(".\n\nModels combined:\n");
+        for (LoadedModel m : plan.models()) {
+            if (m == base && !baseIsInput) continue;
+            sb.append("* ").append(link(m.ref())).append('\n');
+        }
+        sb.append("\n## Configuration\n\nThe YAML configuration that produced this model:\n\n```yaml\n")
+                .append(plan.config().yamlText().stripTrailing()).append("\n```\n");
+        return sb.toString();
+    }
+
+    private static List<String> hubIds(ModelReference ref) {
+        List<String> ids = new ArrayList<>();
+        if (isHubId(ref.model().path())) ids.add(ref.model().path());
+        if (ref.lora() != null && isHubId(ref.lora().path())) ids.add(ref.lora().path());
+        return ids;
+    }
+
+    private static String link(ModelReference ref) {
+        String p = ref.model().path();
+        return isHubId(p) ? "[" + ref + "](https://huggingface.co/" + p + ")" : ref.toString();
+    }
+
+    /** mergekit's heuristic: absolute, home-relative or deeply nested paths are local folders. */
+    static boolean isHubId(String path) {
+        if (path.startsWith("/") || path.startsWith("~") || path.startsWith(".")) return false;
+        return path.chars().filter(c -> c == '/').count() == 1;
+    }
+}

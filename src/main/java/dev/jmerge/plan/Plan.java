@@ -1,0 +1,43 @@
+package dev.jmerge.plan;
+
+import dev.jmerge.arch.ArchitectureSpec;
+import dev.jmerge.config.MergeConfig;
+import dev.jmerge.methods.MergeMethod;
+import java.util.List;
+
+/**
+ * A merge, fully decided before any tensor data is read: every output tensor with its inputs, method and
+ * resolved parameters, the shards they go to, and what config.json must say.
+ *
+ * @param donor the model whose config.json and tokenizer the output starts from (base, else first)
+ * @param outputLayers layer count to write to config.json, or -1 to keep the donor's (models: configs)
+ * @param warnings things the user should know that do not stop the merge
+ */
+public record Plan(MergeConfig config, MergeMethod method, List<LoadedModel> models, ArchitectureSpec arch,
+                   List<PlannedTensor> tensors, List<ShardSpec> shards, LoadedModel donor, int outputLayers,
+                   List<String> warnings) {
+
+    /** One output file and the tensors it holds, in write order. */
+    public record ShardSpec(String fileName, List<PlannedTensor> tensors) {
+        public long dataBytes() {
+            long b = 0;
+            for (PlannedTensor t : tensors) b += t.outBytes();
+            return b;
+        }
+    }
+
+    public long bytesWritten() {
+        long b = 0;
+        for (ShardSpec s : shards) b += s.dataBytes();
+        return b;
+    }
+
+    /** Bytes of tensor data the merge reads (each input tensor once per output tensor that uses it). */
+    public long bytesRead() {
+        long b = 0;
+        for (PlannedTensor t : tensors) {
+            for (PlannedInput in : t.inputs()) b += in.info().byteSize();
+        }
+        return b;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.jmerge.plan;
+
+import dev.jmerge.methods.MergeMethod;
+import dev.jmerge.methods.Params;
+import dev.jmerge.tensor.DType;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One output tensor, fully decided: its inputs, method, parameters resolved for it, output shape and dtype.
+ *
+ * @param shape output shape (inputs larger than it along a vocabulary axis are read as its top-left part)
+ * @param loadDtype dtype inputs are rounded to when read ({@code dtype:} of the config), or null
+ * @param baseIndex index of the base model in {@code inputs}, or -1
+ * @param perModel per-model parameters, parallel to {@code inputs}
+ */
+public record PlannedTensor(String name, long[] shape, DType outDtype, DType loadDtype, MergeMethod method,
+                            List<PlannedInput> inputs, int baseIndex, Params global, List<Params> perModel,
+                            boolean isEmbed) {
+
+    public long numel() {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
+    }
+
+    public long outBytes() { return numel() * outDtype.byteSize(); }
+
+    @Override
+    public String toString() { return name + Arrays.toString(shape) + " " + outDtype; }
+}

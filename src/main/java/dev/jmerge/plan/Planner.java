@@ -1,0 +1,181 @@
+package dev.jmerge.plan;
+
+import dev.jmerge.arch.ArchitectureSpec;
+import dev.jmerge.arch.WeightSpec;
+import dev.jmerge.config.InputModel;
+import dev.jmerge.config.MergeConfig;
+import dev.jmerge.config.ModelReference;
+import dev.jmerge.config.ModuleConfig;
+import dev.jmerge.config.OutputSlice;
+import dev.jmerge.config.Parameters;
+import dev.jmerge.config.SliceSource;
+import dev.jmerge.config.SourcePos;
+import dev.jmerge.error.ConfigException;
+import dev.jmerge.methods.BaseModelRule;
+import dev.jmerge.methods.MergeMethod;
+import dev.jmerge.methods.MethodRegistry;
+import dev.jmerge.source.ModelLocator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * config × models × architecture → {@link Plan}. Everything a user can get wrong is checked here, before
+ * a byte of tensor data is read.
+ */
+public final class Planner {
+
+    /** @param maxShardBytes mergekit's --out-shard-size (bytes of tensor data per shard; ≤ 0 = one shard) */
+    public record Options(boolean allowCrimes, long maxShardBytes) {}
+
+    private final ModelLocator locator;
+
+    public Planner(ModelLocator locator) { this.locator = locator; }
+
+    /** One output slice with its sources located and ranges checked. */
+    record Slice(List<Source> sources, LoadedModel base, Parameters params, SourcePos pos) {
+        int length() { return sources.getFirst().length(); }
+    }
+
+    record Source(LoadedModel model, int start, int end, Parameters params, SourcePos pos) {
+        int length() { return end - start; }
+    }
+
+    public Plan plan(MergeConfig config, Options options) {
+        MergeMethod method = MethodRegistry.find(config.mergeMethod()).orElseThrow(() -> new ConfigException(
+                config.mergeMethodPos() + ": merge_method '" + config.mergeMethod() + "' is not a known method;"
+                        + " known methods: " + MethodRegistry.names()));
+
+        Parameters moduleParams = Parameters.NONE;
+        List<InputModel> models = config.models();
+        List<OutputSlice> slices = config.slices();
+        if (config.modules() != null) {
+            if (config.modules().size() != 1) {
+                throw new ConfigException(config.fileName() + ": 'modules' with " + config.modules().size()
+                        + " modules needs a multi-module architecture, which jmerge does not support yet;"
+                        + " single-module models take 'models' or 'slices'");
+            }
+            ModuleConfig module = config.modules().values().iterator().next();
+            models = module.models();
+            slices = module.slices();
+            moduleParams = module.parameters();
+        }
+
+        Map<ModelReference, SourcePos> refs = referencedModels(config, models, slices);
+        ModelSet set = ModelSet.load(refs, locator);
+        try {
+            List<LoadedModel> loaded = set.all();
+            ArchitectureSpec arch = ArchitectureChoice.resolve(loaded, options.allowCrimes());
+            List<Slice> planned = models != null
+                    ? List.of(sliceOfModels(config, models, set, arch))
+                    : slicesOf(config, slices, set, arch);
+            checkBase(config, method, planned);
+            LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();
+            List<String> warnings = new ArrayList<>();
+            var tensors = new TensorEnumerator(config, method, arch, moduleParams, warnings).enumerate(planned);
+            var shards = ShardPlanner.layout(tensors, options.maxShardBytes());
+            int outputLayers = models != null ? -1 : planned.stream().mapToInt(Slice::length).sum();
+            return new Plan(config, method, loaded, arch, tensors, shards, donor, outputLayers, List.copyOf(warnings));
+        } catch (RuntimeException e) {
+            set.close();
+            throw e;
+        }
+    }
+
+    /** Base first (it is the donor), then every model in the order the config mentions it. */
+    private static Map<ModelReference, SourcePos> referencedModels(MergeConfig config, List<InputModel> models,
+                                                                   List<OutputSlice> slices) {
+        Map<ModelReference, SourcePos> refs = new LinkedHashMap<>();
+        if (config.baseModel() != null) refs.put(config.baseModel(), config.baseModelPos());
+        if (models != null) {
+            for (InputModel m : models) refs.putIfAbsent(m.model(), m.pos());
+        } else {
+            for (OutputSlice s : slices) {
+                if (s.baseModel() != null) refs.putIfAbsent(s.baseModel(), s.pos());
+                for (SliceSource src : s.sources()) refs.putIfAbsent(src.model(), src.pos());
+            }
+        }
+        return refs;
+    }
+
+    /** mergekit turns {@code models:} into one slice over every model's layers, the base appended if unlisted. */
+    private static Slice sliceOfModels(MergeConfig config, List<InputModel> models, ModelSet set,
+                                       ArchitectureSpec arch) {
+        List<Source> sources = new ArrayList<>();
+        for (InputModel m : models) {
+            LoadedModel lm = set.get(m.model());
+            sources.add(new Source(lm, 0, arch.numLayers(lm.config()), m.parameters(), m.pos()));
+        }
+        LoadedModel base = config.baseModel() == null ? null : set.get(config.baseModel());
+        if (base != null && sources.stream().noneMatch(s -> s.model() == base)) {
+            sources.add(new Source(base, 0, arch.numLayers(base.config()), Parameters.NONE, config.baseModelPos()));
+        }
+        Source first = sources.getFirst();
+        for (Source s : sources) {
+            if (s.length() != first.length()) {
+                throw new ConfigException(s.pos() + ": model '" + s.model().label() + "' has " + s.length()
+                        + " layers but '" + first.model().label() + "' has " + first.length()
+                        + "; models of different depth need 'slices' with matching layer_range lengths");
+            }
+        }
+        return new Slice(sources, base, Parameters.NONE, config.mergeMethodPos());
+    }
+
+    private static List<Slice> slicesOf(MergeConfig config, List<OutputSlice> slices, ModelSet set,
+                                        ArchitectureSpec arch) {
+        List<Slice> out = new ArrayList<>();
+        for (OutputSlice s : slices) {
+            List<Source> sources = new ArrayList<>();
+            for (SliceSource src : s.sources()) {
+                LoadedModel lm = set.get(src.model());
+                int layers = arch.numLayers(lm.config());
+                int start = 0, end = layers;
+                if (src.layerRange() != null) {
+                    start = src.layerRange().start();
+                    end = src.layerRange().end();
+                    if (end > layers) {
+                        throw new ConfigException(src.layerRange().pos() + ": layer_range [" + start + ", " + end
+                                + "] goes beyond model '" + lm.label() + "', which has " + layers
+                                + " layers (the range is half-open: at most [" + start + ", " + layers + "])");
+                    }
+                }
+                sources.add(new Source(lm, start, end, src.parameters(), src.pos()));
+            }
+            for (Source src : sources) {
+                if (src.length() != sources.getFirst().length()) {
+                    throw new ConfigException(s.pos() + ": the sources of this slice cover different numbers of"
+                            + " layers (" + sources.getFirst().length() + " and " + src.length()
+                            + "); every source of a slice needs a layer_range of the same length");
+                }
+            }
+            ModelReference baseRef = s.baseModel() != null ? s.baseModel() : config.baseModel();
+            LoadedModel base = baseRef == null ? null : set.get(baseRef);
+            out.add(new Slice(sources, base, s.parameters(), s.pos()));
+        }
+        return out;
+    }
+
+    private static void checkBase(MergeConfig config, MergeMethod method, List<Slice> slices) {
+        for (Slice s : slices) {
+            boolean hasBase = s.base() != null && s.sources().stream().anyMatch(src -> src.model() == s.base());
+            if (method.baseModel() == BaseModelRule.REQUIRED) {
+                if (s.base() == null) {
+                    throw new ConfigException(config.mergeMethodPos() + ": merge_method '" + method.name()
+                            + "' needs a base_model");
+                }
+                if (!hasBase) {
+                    throw new ConfigException(s.pos() + ": base model '" + s.base().label()
+                            + "' is not one of this slice's sources; merge_method '" + method.name()
+                            + "' reads the base model's layers, so list it under sources with a layer_range");
+                }
+            }
+            boolean baseCounts = hasBase && method.baseModel() != BaseModelRule.IGNORED;
+            int others = s.sources().size() - (baseCounts ? 1 : 0);
+            String problem = method.checkInputs(others, baseCounts);
+            if (problem != null) {
+                throw new ConfigException(s.pos() + ": merge_method '" + method.name() + "': " + problem);
+            }
+        }
+    }
+}
