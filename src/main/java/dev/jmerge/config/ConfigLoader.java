@@ -1,0 +1,66 @@
+package dev.jmerge.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads mergekit YAML into {@link MergeConfig} records: one per YAML document, so a mergekit-multi recipe gives
+ * several. Only shape and types are checked here; method names, required parameters and the models themselves
+ * are the planner's business. Every error is a {@link dev.jmerge.error.ConfigException} naming file, line, key.
+ */
+public final class ConfigLoader {
+
+    private ConfigLoader() {}
+
+    /** Reads a config file (at most 10 MB, UTF-8). */
+    public static List<MergeConfig> load(Path file) {
+        return configs(loadWithWarnings(file));
+    }
+
+    /** Parses config text; {@code fileName} is only used in messages and {@link SourcePos}. */
+    public static List<MergeConfig> parse(String text, String fileName) {
+        return configs(parseWithWarnings(text, fileName));
+    }
+
+    /** As {@link #load}, keeping the per-document warnings about ignored keys. */
+    public static List<LoadedConfig> loadWithWarnings(Path file) {
+        return parseWithWarnings(YamlDocuments.readUtf8(file), file.toString());
+    }
+
+    /** As {@link #parse}, keeping the per-document warnings about ignored keys. */
+    public static List<LoadedConfig> parseWithWarnings(String text, String fileName) {
+        List<LoadedConfig> out = new ArrayList<>();
+        for (YamlDocuments.Document doc : YamlDocuments.compose(text, fileName)) {
+            List<String> warnings = new ArrayList<>();
+            MergeConfig config = new ConfigBinder(new YamlNodes(fileName, warnings)).bind(doc.root(), doc.text());
+            out.add(new LoadedConfig(config, warnings));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Parses a model reference string {@code MODEL['+'LORA]}, each side {@code PATH['@'REVISION]}.
+     *
+     * @throws dev.jmerge.error.ConfigException for more than one '+' or more than one '@' on a side, or an empty
+     *     path or revision
+     */
+    public static ModelReference parseReference(String text, SourcePos pos) {
+        return ModelReferences.parse(text, pos, "model");
+    }
+
+    /** mergekit-multi: intermediates (named documents) before the documents that use them; see {@link MultiMerge}. */
+    public static List<MergeConfig> orderByDependencies(List<MergeConfig> docs) {
+        return MultiMerge.orderByDependencies(docs);
+    }
+
+    /** mergekit-multi: points references to intermediates at their output folders; see {@link MultiMerge}. */
+    public static MergeConfig rewriteReferences(MergeConfig c, Map<String, String> nameToPath) {
+        return MultiMerge.rewriteReferences(c, nameToPath);
+    }
+
+    private static List<MergeConfig> configs(List<LoadedConfig> loaded) {
+        return loaded.stream().map(LoadedConfig::config).toList();
+    }
+}
