@@ -6,16 +6,16 @@ import dev.jmerge.exec.Progress;
 import dev.jmerge.output.ConfigJson;
 import dev.jmerge.output.ModelCard;
 import dev.jmerge.output.OutputFolder;
-import dev.jmerge.output.ShardIndex;
+
 import dev.jmerge.output.TokenizerFiles;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.Planner;
 import dev.jmerge.error.MergeException;
+import dev.jmerge.io.safetensors.IndexWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -70,17 +70,14 @@ public final class MergeRun {
     }
 
     private void writeExtras(Plan plan, Path dir, String outputName) {
-        List<String> names = new ArrayList<>();
         try {
-            if (plan.shards().size() > 1) {
-                Files.writeString(dir.resolve("model.safetensors.index.json"), ShardIndex.render(plan));
-            }
+            if (plan.shards().needsIndex()) IndexWriter.write(dir, plan.shards());
             Files.writeString(dir.resolve("config.json"), ConfigJson.render(plan));
             if (extras.writeModelCard()) {
                 Files.writeString(dir.resolve("README.md"), ModelCard.render(plan, outputName));
                 Files.writeString(dir.resolve("mergekit_config.yml"), plan.config().yamlText());
             }
-            if (extras.copyTokenizer()) names.addAll(TokenizerFiles.copy(plan.donor().folder(), dir));
+            if (extras.copyTokenizer()) TokenizerFiles.copy(plan.donor().folder(), dir);
         } catch (IOException e) {
             throw new MergeException(dir + ": cannot write output files (" + e.getMessage() + ")");
         }

@@ -17,7 +17,7 @@ final class PlanReport {
 
     static String render(Plan plan, Path out, int threads, int chunk) {
         StringBuilder sb = new StringBuilder();
-        sb.append("merge_method: ").append(plan.method().name()).append("  architecture: ").append(plan.arch().name())
+        sb.append("merge_method: ").append(plan.method().name()).append("  architecture: ").append(plan.arch().id())
                 .append('\n');
         sb.append("models:\n");
         plan.models().forEach(m -> sb.append("  [").append(m.index()).append("] ").append(m.label()).append("  ")
@@ -35,7 +35,7 @@ final class PlanReport {
             sb.append('\n');
         }
         sb.append("shards:\n");
-        plan.shards().forEach(s -> sb.append("  ").append(s.fileName()).append("  ").append(s.tensors().size())
+        plan.shards().shards().forEach(s -> sb.append("  ").append(s.fileName()).append("  ").append(s.tensors().size())
                 .append(" tensors, ").append(Bytes.human(s.dataBytes())).append('\n'));
         sb.append(String.format(Locale.ROOT, "output: %s%n", out == null ? "(none)" : out.toAbsolutePath()));
         sb.append(String.format(Locale.ROOT, "tensors: %d  read: %s  written: %s%n", plan.tensors().size(),

@@ -2,6 +2,7 @@ package dev.jmerge.exec;
 
 import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
+import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.Plan;
@@ -47,12 +48,13 @@ public final class Executor {
         });
         ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
         try {
-            for (Plan.ShardSpec spec : plan.shards()) shards.add(ShardOutput.create(folder, spec));
+            for (ShardLayout.Shard spec : plan.shards().shards()) shards.add(ShardOutput.create(folder, spec));
             progress.start(plan.tensors().size(), plan.bytesWritten());
             List<Future<?>> futures = new ArrayList<>();
-            for (int s = 0; s < plan.shards().size(); s++) {
+            for (int s = 0; s < shards.size(); s++) {
                 ShardOutput shard = shards.get(s);
-                for (PlannedTensor t : plan.shards().get(s).tensors()) {
+                for (var spec : plan.shards().shards().get(s).tensors()) {
+                    PlannedTensor t = plan.tensor(spec.name());
                     futures.add(pool.submit(() -> {
                         TileBuffers b = buffers.get();
                         b.reset();

@@ -2,6 +2,7 @@ package dev.jmerge.plan;
 
 import dev.jmerge.arch.ArchitectureSpec;
 import dev.jmerge.config.MergeConfig;
+import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.methods.MergeMethod;
 import java.util.List;
 
@@ -14,22 +15,15 @@ import java.util.List;
  * @param warnings things the user should know that do not stop the merge
  */
 public record Plan(MergeConfig config, MergeMethod method, List<LoadedModel> models, ArchitectureSpec arch,
-                   List<PlannedTensor> tensors, List<ShardSpec> shards, LoadedModel donor, int outputLayers,
+                   List<PlannedTensor> tensors, ShardLayout shards, LoadedModel donor, int outputLayers,
                    List<String> warnings) {
 
-    /** One output file and the tensors it holds, in write order. */
-    public record ShardSpec(String fileName, List<PlannedTensor> tensors) {
-        public long dataBytes() {
-            long b = 0;
-            for (PlannedTensor t : tensors) b += t.outBytes();
-            return b;
-        }
-    }
+    public long bytesWritten() { return shards.totalBytes(); }
 
-    public long bytesWritten() {
-        long b = 0;
-        for (ShardSpec s : shards) b += s.dataBytes();
-        return b;
+    /** The planned tensor of that output name. */
+    public PlannedTensor tensor(String name) {
+        for (PlannedTensor t : tensors) if (t.name().equals(name)) return t;
+        throw new IllegalArgumentException("no planned tensor " + name);
     }
 
     /** Bytes of tensor data the merge reads (each input tensor once per output tensor that uses it). */

@@ -1,5 +1,6 @@
 package dev.jmerge.plan;
 
+import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.methods.Params;
 import dev.jmerge.tensor.DType;
@@ -25,6 +26,9 @@ public record PlannedTensor(String name, long[] shape, DType outDtype, DType loa
     }
 
     public long outBytes() { return numel() * outDtype.byteSize(); }
+
+    /** What the writer needs to lay the tensor out in a shard. */
+    public TensorSpec spec() { return new TensorSpec(name, outDtype, shape); }
 
     @Override
     public String toString() { return name + Arrays.toString(shape) + " " + outDtype; }

@@ -1,7 +1,6 @@
 package dev.jmerge.plan;
 
 import dev.jmerge.arch.ArchitectureSpec;
-import dev.jmerge.arch.WeightSpec;
 import dev.jmerge.config.InputModel;
 import dev.jmerge.config.MergeConfig;
 import dev.jmerge.config.ModelReference;
@@ -11,6 +10,7 @@ import dev.jmerge.config.Parameters;
 import dev.jmerge.config.SliceSource;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.ConfigException;
+import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.methods.BaseModelRule;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.methods.MethodRegistry;
@@ -74,7 +74,7 @@ public final class Planner {
             LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();
             List<String> warnings = new ArrayList<>();
             var tensors = new TensorEnumerator(config, method, arch, moduleParams, warnings).enumerate(planned);
-            var shards = ShardPlanner.layout(tensors, options.maxShardBytes());
+            var shards = ShardLayout.of(tensors.stream().map(PlannedTensor::spec).toList(), options.maxShardBytes());
             int outputLayers = models != null ? -1 : planned.stream().mapToInt(Slice::length).sum();
             return new Plan(config, method, loaded, arch, tensors, shards, donor, outputLayers, List.copyOf(warnings));
         } catch (RuntimeException e) {

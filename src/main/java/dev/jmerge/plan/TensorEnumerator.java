@@ -42,7 +42,7 @@ final class TensorEnumerator {
         List<PlannedTensor> out = new ArrayList<>();
         Planner.Slice first = slices.getFirst(), last = slices.getLast();
         // Embeddings come from the first slice's sources, final norm and head from the last; both at t = 0.
-        for (WeightSpec w : arch.preWeights()) add(out, w, first, fixed(first, w), 0.0);
+        for (WeightSpec w : arch.preWeights(totalLayers)) add(out, w, first, fixed(first, w), 0.0);
         int outLayer = 0;
         for (Planner.Slice s : slices) {
             int length = s.length();
@@ -50,8 +50,7 @@ final class TensorEnumerator {
                 List<WeightSpec> outWeights = arch.layerWeights(outLayer + k, totalLayers);
                 List<List<WeightSpec>> inWeights = new ArrayList<>();
                 for (Planner.Source src : s.sources()) {
-                    inWeights.add(arch.layerWeights(src.start() + k, src.model().weights() == null ? 0
-                            : arch.numLayers(src.model().config())));
+                    inWeights.add(arch.layerWeights(src.start() + k, arch.numLayers(src.model().config())));
                 }
                 double t = length == 1 ? 1.0 : (double) k / (length - 1);
                 for (int i = 0; i < outWeights.size(); i++) {
@@ -62,7 +61,7 @@ final class TensorEnumerator {
             }
             outLayer += length;
         }
-        for (WeightSpec w : arch.postWeights()) add(out, w, last, fixed(last, w), 0.0);
+        for (WeightSpec w : arch.postWeights(totalLayers)) add(out, w, last, fixed(last, w), 0.0);
         return out;
     }
 
@@ -85,7 +84,7 @@ final class TensorEnumerator {
             if (name == null) {
                 if (in.optional()) continue;
                 throw new ConfigException("model '" + src.model().label() + "' (" + src.model().folder()
-                        + ") lacks tensor '" + in.name() + "', which the " + arch.name()
+                        + ") lacks tensor '" + in.name() + "', which the " + arch.id()
                         + " architecture requires");
             }
             anyDirect |= direct != null;
