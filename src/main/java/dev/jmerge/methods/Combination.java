@@ -1,0 +1,76 @@
+package dev.jmerge.methods;
+
+import dev.jmerge.kernels.Kernels;
+
+/**
+ * Methods whose result lies in the span of their inputs (slerp, nuslerp, multislerp, karcher, model_stock
+ * flattened): one pass gathers the Gram matrix of the vectors in float64, the method works on n×n numbers,
+ * and a last pass writes {@code base + Σ c_k v_k}. Memory stays at a few tiles whatever the tensor size.
+ */
+final class Combination {
+
+    private Combination() {}
+
+    /**
+     * Gram matrix of {@code v_k = x[idx[k]] − x[base]} (or {@code x[idx[k]]} when {@code base < 0}),
+     * accumulated in float64 over the whole tensor.
+     */
+    static double[][] gram(MergeInput in, int[] idx, int base) {
+        int n = idx.length;
+        double[][] g = new double[n][n];
+        float[][] t = in.tiles(n + 1);
+        float[] b = t[n];
+        Kernels k = in.kernels();
+        Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
+            if (base >= 0) in.read(base, off, b, 0, len);
+            for (int i = 0; i < n; i++) {
+                in.read(idx[i], off, t[i], 0, len);
+                if (base >= 0) k.sub(t[i], b, t[i], len);
+            }
+            for (int i = 0; i < n; i++) {
+                for (int j = i; j < n; j++) {
+                    g[i][j] += i == j ? k.sumSquares(t[i], len) : k.dot(t[i], t[j], len);
+                }
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) g[i][j] = g[j][i];
+        }
+        return g;
+    }
+
+    /** Writes {@code x[base] + Σ c_k (x[idx[k]] − x[base])}, or {@code Σ c_k x[idx[k]]} when {@code base < 0}. */
+    static void write(MergeInput in, TensorOutput out, int[] idx, int base, double[] coef) {
+        float[][] t = in.tiles(3);
+        float[] b = t[0], x = t[1], acc = t[2];
+        Kernels k = in.kernels();
+        Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
+            java.util.Arrays.fill(acc, 0, len, 0f);
+            if (base >= 0) in.read(base, off, b, 0, len);
+            for (int i = 0; i < idx.length; i++) {
+                in.read(idx[i], off, x, 0, len);
+                if (base >= 0) k.sub(x, b, x, len);
+                k.axpy((float) coef[i], x, acc, len);
+            }
+            if (base >= 0) k.axpy(1f, b, acc, len);
+            out.write(off, acc, 0, len);
+        });
+    }
+
+    /** {@code cᵀ G d}. */
+    static double inner(double[][] g, double[] c, double[] d) {
+        double s = 0;
+        for (int i = 0; i < c.length; i++) {
+            if (c[i] == 0) continue;
+            double row = 0;
+            for (int j = 0; j < d.length; j++) row += g[i][j] * d[j];
+            s += c[i] * row;
+        }
+        return s;
+    }
+
+    /** Norm of the vector with coefficients {@code c}; rounding can make {@code cᵀGc} slightly negative. */
+    static double norm(double[][] g, double[] c) {
+        return Math.sqrt(Math.max(0, inner(g, c, c)));
+    }
+}

@@ -1,0 +1,58 @@
+package dev.jmerge.methods;
+
+import java.util.List;
+
+/**
+ * mergekit {@code slerp}: spherical interpolation between the base ({@code t = 0}) and the other model
+ * ({@code t = 1}), the whole tensor taken as one vector. The angle comes from a first pass (norms and dot in
+ * float64); the original, unnormalised vectors are then combined.
+ */
+public final class Slerp implements MergeMethod {
+
+    /** Above this |cos θ| the vectors count as colinear and are lerped (mergekit's DOT_THRESHOLD). */
+    static final double DOT_THRESHOLD = 0.9995;
+    /** Norms at or below this are not divided by. */
+    static final double NORM_EPS = 1e-8;
+
+    @Override public String name() { return "slerp"; }
+    @Override public String prettyName() { return "SLERP"; }
+    @Override public String reference() { return "https://en.wikipedia.org/wiki/Slerp"; }
+    @Override public BaseModelRule baseModel() { return BaseModelRule.REQUIRED; }
+
+    @Override
+    public List<ParamSpec> globalParameters() {
+        return List.of(ParamSpec.required("t", "interpolation factor: 0 = base model, 1 = the other model"));
+    }
+
+    @Override public List<ParamSpec> modelParameters() { return List.of(); }
+
+    @Override
+    public String checkInputs(int models, boolean hasBase) {
+        if (hasBase && models == 1) return null;
+        return "slerp needs exactly two models, base_model and one other; " + Inputs.got(models, hasBase);
+    }
+
+    @Override
+    public void merge(MergeInput in, TensorOutput out) {
+        if (in.count() == 1) {
+            Inputs.copy(in, 0, out);
+            return;
+        }
+        if (in.count() != 2) throw Inputs.wrongCount(in, name(), "exactly two inputs");
+        int base = Inputs.requireBase(in, name());
+        int other = 1 - base;
+        double t = in.global().get("t");
+        double[][] g = Combination.gram(in, new int[] {base, other}, -1);
+        double n0 = Math.sqrt(g[0][0]), n1 = Math.sqrt(g[1][1]);
+        double d = g[0][1] / ((n0 > NORM_EPS ? n0 : 1) * (n1 > NORM_EPS ? n1 : 1));
+        double[] c;
+        if (Math.abs(d) > DOT_THRESHOLD) {
+            c = new double[] {1 - t, t};
+        } else {
+            double theta = Math.acos(d);
+            double s = Math.sin(theta);
+            c = new double[] {Math.sin(theta - t * theta) / s, Math.sin(t * theta) / s};
+        }
+        Combination.write(in, out, new int[] {base, other}, -1, c);
+    }
+}
