@@ -37,8 +37,8 @@ public final class ArchitectureResolver {
             ArchitectureSpec other = found.get(i).orElseThrow();
             if (!other.equals(first) && !allowCrimes) {
                 throw new ConfigException("models '" + models.getFirst().label() + "' ("
-                        + describe(first, models.getFirst()) + ") and '" + models.get(i).label() + "' (" + describe(other, models.get(i))
-                        + ") have different architectures; pass --allow-crimes to merge them anyway");
+                        + describe(first, models.getFirst()) + ") and '" + models.get(i).label() + "' ("
+                        + describe(other, models.get(i)) + ") have different architectures; pass --allow-crimes to merge them anyway");
             }
         }
         return first;
