@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -93,8 +94,9 @@ public final class ArchitectureRegistry {
                 out.add(spec);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("bundled architecture definition is broken: " + e.getMessage(), e);
+            } catch (JacksonException | IllegalArgumentException e) {
+                throw new IllegalStateException(
+                        "bundled architecture definition " + file + " is broken: " + e.getMessage(), e);
             }
         }
         return out;

@@ -36,9 +36,9 @@ public final class ArchitectureResolver {
         for (int i = 1; i < models.size(); i++) {
             ArchitectureSpec other = found.get(i).orElseThrow();
             if (!other.equals(first) && !allowCrimes) {
-                throw new ConfigException("models '" + models.getFirst().label() + "' (" + describe(first, models.getFirst())
-                        + ") and '" + models.get(i).label() + "' (" + describe(other, models.get(i))
-                        + ") have different architectures; pass --allow-crimes to merge them anyway");
+                throw new ConfigException("models '" + models.getFirst().label() + "' ("
+                        + describe(first, models.getFirst()) + ") and '" + models.get(i).label() + "' ("
+                        + describe(other, models.get(i)) + ") have different architectures; pass --allow-crimes to merge them anyway");
             }
         }
         return first;

@@ -25,12 +25,14 @@ final class NameTemplate {
             int base = switch (m.group(1)) {
                 case "layer_index" -> {
                     if (layerIndex == NO_LAYER) {
-                        throw new IllegalArgumentException("'" + template + "' names a layer outside the layer templates");
+                        throw new IllegalArgumentException(
+                                "'" + template + "' names a layer outside the layer templates");
                     }
                     yield layerIndex;
                 }
                 case "num_layers" -> numLayers;
-                default -> throw new IllegalArgumentException("unknown variable ${" + m.group(1) + "} in '" + template + "'");
+                default -> throw new IllegalArgumentException(
+                        "unknown variable ${" + m.group(1) + "} in '" + template + "'");
             };
             int offset = m.group(2) == null ? 0 : (m.group(2).charAt(0) == '+' ? 1 : -1);
             m.appendReplacement(out, Integer.toString(base + offset));

@@ -1,0 +1,11 @@
+/**
+ * Architecture knowledge: which tensors a model family has, which are per layer, which are vocabulary-indexed
+ * or optional, and where config.json keeps the layer count (compat §3).
+ *
+ * <p>Definitions are data in jmerge's own format under {@code src/main/resources/dev/jmerge/arch/}
+ * (described in {@link dev.jmerge.arch.SpecReader}), restating the facts of mergekit's single-module
+ * definitions. {@link dev.jmerge.arch.ArchitectureResolver} picks one for a merge, falling back to
+ * {@link dev.jmerge.arch.ArchitectureInference} from tensor names; {@link dev.jmerge.arch.TensorCheck} lets the
+ * planner report a missing tensor before any data is read.
+ */
+package dev.jmerge.arch;
