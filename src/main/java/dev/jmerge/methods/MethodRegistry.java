@@ -11,7 +11,10 @@ public final class MethodRegistry {
     private static final Map<String, MergeMethod> METHODS = new LinkedHashMap<>();
 
     static {
-        for (MergeMethod m : List.<MergeMethod>of()) METHODS.put(m.name(), m);
+        for (MergeMethod m : List.of(new Linear(), new Slerp(), new NuSlerp(), new MultiSlerp(), new Karcher(),
+                new Passthrough(), new ModelStock(), new ArceeFusion(), new NearSwap(), new Ram(), new RamPlusTl())) {
+            METHODS.put(m.name(), m);
+        }
     }
 
     private MethodRegistry() {}

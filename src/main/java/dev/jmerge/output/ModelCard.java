@@ -55,9 +55,13 @@ public final class ModelCard {
         return isHubId(p) ? "[" + ref + "](https://huggingface.co/" + p + ")" : ref.toString();
     }
 
-    /** mergekit's heuristic: absolute, home-relative or deeply nested paths are local folders. */
+    /**
+     * mergekit's heuristic: absolute, home-relative or deeply nested paths, and folders that exist here, are
+     * local; the rest are Hub repo ids.
+     */
     static boolean isHubId(String path) {
         if (path.startsWith("/") || path.startsWith("~") || path.startsWith(".")) return false;
+        if (java.nio.file.Files.isDirectory(java.nio.file.Path.of(path))) return false;
         return path.chars().filter(c -> c == '/').count() == 1;
     }
 }

@@ -46,6 +46,12 @@ public final class OutputFolder {
         try {
             Files.createDirectories(parent);
             Path temp = Files.createTempDirectory(parent, "." + abs.getFileName() + TEMP_MARK);
+            // Temporary folders are private; the published model gets the usual permissions.
+            try {
+                Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: keep the default
+            }
             return new OutputFolder(abs, temp);
         } catch (IOException e) {
             throw new MergeException(parent + ": cannot create the temporary output folder (" + e.getMessage() + ")");
