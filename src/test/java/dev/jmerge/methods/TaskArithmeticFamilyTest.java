@@ -59,7 +59,7 @@ class TaskArithmeticFamilyTest {
         for (int m = 1; m < 4; m++) {
             for (int i = 0; i < n; i++) {
                 double d = ties ? (r.nextInt(7) - 3) * 0.125 : r.nextGaussian() * 0.1;
-                // exact deltas when tied: base values are multiples of 2^-24 scaled, so use a zero base there
+                // tied cases use a zero base so that x − b keeps the few magnitudes exactly
                 x[m][i] = ties ? (float) d : (float) (x[0][i] + d);
             }
         }
