@@ -1,0 +1,161 @@
+package dev.jmerge.methods;
+
+import dev.jmerge.methods.sparsify.MaskBuilder;
+import dev.jmerge.methods.sparsify.OnceWarner;
+import dev.jmerge.methods.sparsify.Sparsification;
+import dev.jmerge.methods.sparsify.TaskVectorTiles;
+import dev.jmerge.methods.sparsify.TileMask;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * mergekit's generalized task arithmetic (compat §2.11): task vectors {@code δ_i = x_i − b}, each sparsified
+ * with its own density, weighted, optionally sign-elected (TIES "sum" rule), summed, optionally divided by
+ * the (elected) weight sum, scaled by {@code lambda} and added to the base. Members differ only in the
+ * sparsifier, the consensus step and the defaults of {@code normalize} and {@code rescale}.
+ *
+ * <p>Streaming: the sparsifiers' passes (selection thresholds, L1 norms) run first; the last pass re-derives
+ * each mask per tile and writes the output. Sums run in float64 per element; the weighted deltas are float32
+ * products as in mergekit, so the sign election sees the same values.
+ */
+public abstract sealed class TaskArithmeticFamily implements MergeMethod
+        permits TaskArithmetic, Ties, DareTies, DareLinear, Breadcrumbs, BreadcrumbsTies, Della, DellaLinear {
+
+    private final String name;
+    private final String prettyName;
+    private final String reference;
+    private final Sparsification sparsification;
+    private final boolean consensus;
+    private final boolean defaultNormalize;
+    private final boolean defaultRescale;
+
+    TaskArithmeticFamily(String name, String prettyName, String reference, Sparsification sparsification,
+                         boolean consensus, boolean defaultNormalize, boolean defaultRescale) {
+        this.name = name;
+        this.prettyName = prettyName;
+        this.reference = reference;
+        this.sparsification = sparsification;
+        this.consensus = consensus;
+        this.defaultNormalize = defaultNormalize;
+        this.defaultRescale = defaultRescale;
+    }
+
+    @Override public final String name() { return name; }
+    @Override public final String prettyName() { return prettyName; }
+    @Override public final String reference() { return reference; }
+    @Override public final BaseModelRule baseModel() { return BaseModelRule.REQUIRED; }
+
+    /** The sparsifier, or null for plain task arithmetic. */
+    public final Sparsification sparsification() { return sparsification; }
+
+    /** Whether a TIES sign election decides which deltas are summed. */
+    public final boolean usesConsensus() { return consensus; }
+
+    @Override
+    public final List<ParamSpec> globalParameters() {
+        return List.of(
+                ParamSpec.flag("int8_mask", false, "accepted for compatibility; no numerical effect"),
+                ParamSpec.flag("normalize", defaultNormalize, "divide by the sum of the (elected) weights"),
+                ParamSpec.flag("rescale", defaultRescale, "match the L1 norm of each task vector after sparsifying"),
+                ParamSpec.withDefault("lambda", 1.0, "scale of the merged task vector"));
+    }
+
+    @Override
+    public final List<ParamSpec> modelParameters() {
+        List<ParamSpec> l = new ArrayList<>();
+        l.add(ParamSpec.required("weight", "weight of this model's task vector"));
+        l.add(ParamSpec.withDefault("density", 1.0, "share of the task vector kept by the sparsifier"));
+        if (sparsification == Sparsification.MAGNITUDE_OUTLIERS) {
+            l.add(ParamSpec.withDefault("gamma", Sparsification.DEFAULT_GAMMA, "share of largest magnitudes removed"));
+        }
+        if (sparsification == Sparsification.DELLA_MAGPRUNE) {
+            l.add(ParamSpec.withDefault("epsilon", Sparsification.DEFAULT_EPSILON, "spread of keep probabilities"));
+        }
+        return List.copyOf(l);
+    }
+
+    @Override
+    public final String checkInputs(int models, boolean hasBase) {
+        return hasBase ? null : name + " needs a base_model";
+    }
+
+    @Override
+    public final boolean isStochastic() {
+        return sparsification == Sparsification.RANDOM || sparsification == Sparsification.DELLA_MAGPRUNE;
+    }
+
+    @Override
+    public final void merge(MergeInput in, TensorOutput out) {
+        int[] models = TaskVectors.nonBaseInputs(in, name);
+        if (models.length == 0) {
+            TaskVectors.copyBase(in, out);
+            return;
+        }
+        Params g = in.global();
+        boolean normalize = g.get("normalize", defaultNormalize ? 1 : 0) != 0;
+        boolean rescale = g.get("rescale", defaultRescale ? 1 : 0) != 0;
+        double lambda = g.get("lambda", 1.0);
+
+        int k = models.length;
+        float[] w = new float[k];
+        double weightSum = 0;
+        for (int m = 0; m < k; m++) {
+            double wm = in.model(models[m]).get("weight");
+            w[m] = (float) wm;
+            weightSum += w[m];
+        }
+        if (Math.abs(weightSum) < 1e-8) weightSum = 1;
+        final double linearDen = weightSum;
+
+        TaskVectorTiles tv = new TaskVectorTiles(in, models, sparsification != null && sparsification.rowWise());
+        MaskBuilder[] builders = new MaskBuilder[k];
+        if (sparsification != null) {
+            OnceWarner warner = new OnceWarner(in::warn);
+            for (int m = 0; m < k; m++) builders[m] = sparsification.builder(in, models[m], rescale, tv.scratch(), warner);
+        }
+        TileMask[] masks = tv.build(builders);
+
+        float[] b = tv.baseTile();
+        float[] o = tv.out();
+        float[][] d = new float[k][];
+        for (int m = 0; m < k; m++) d[m] = tv.delta(m);
+        tv.forEachTile((offset, len) -> {
+            tv.readBase(offset, len);
+            for (int m = 0; m < k; m++) {
+                tv.readDelta(m, offset, len);
+                if (masks[m] != null) masks[m].apply(offset, d[m], len);
+                // weighted deltas are float32 products, as mergekit forms them before electing signs
+                float wm = w[m];
+                float[] dm = d[m];
+                for (int i = 0; i < len; i++) dm[i] = dm[i] * wm;
+            }
+            for (int i = 0; i < len; i++) {
+                double num;
+                double den;
+                if (consensus) {
+                    double s = 0;
+                    for (int m = 0; m < k; m++) s += d[m][i];
+                    boolean positive = s >= 0; // a zero sum elects +
+                    num = 0;
+                    den = 0;
+                    for (int m = 0; m < k; m++) {
+                        float x = d[m][i];
+                        if (positive ? x > 0 : x < 0) {
+                            num += x;
+                            den += w[m];
+                        }
+                    }
+                    if (den == 0) den = 1;
+                } else {
+                    num = 0;
+                    for (int m = 0; m < k; m++) num += d[m][i];
+                    den = linearDen;
+                }
+                double delta = normalize ? num / den : num;
+                if (lambda != 1) delta *= lambda;
+                o[i] = (float) (b[i] + delta);
+            }
+            out.write(offset, o, 0, len);
+        });
+    }
+}

@@ -1,0 +1,41 @@
+package dev.jmerge.methods.random;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Counter-based random numbers: a uniform double is a pure function of a stream key and an element index,
+ * so any range of a tensor can be drawn on its own and the result never depends on threads, tile sizes or
+ * the order tiles are visited. A stream key names (run seed, tensor, model); {@link #uniform} then mixes
+ * (key, index) with two rounds of the SplitMix64 finalizer, the key entering both rounds so that streams of
+ * different keys are not shifted copies of one another.
+ */
+public final class CounterRng {
+
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final double TWO_POW_MINUS_53 = 0x1.0p-53;
+
+    private CounterRng() {}
+
+    /** The stream key of one model's random draws for one tensor. */
+    public static long key(long seed, String tensorName, int modelIndex) {
+        long h = mix(seed ^ 0x6A09E667F3BCC909L);
+        for (byte b : tensorName.getBytes(StandardCharsets.UTF_8)) {
+            h = mix(h + (b & 0xFF) + GOLDEN);
+        }
+        return mix(h ^ mix((modelIndex + 1L) * GOLDEN));
+    }
+
+    /** Uniform in [0, 1) on the 2^-53 grid, for element {@code index} of stream {@code key}. */
+    public static double uniform(long key, long index) {
+        long z = mix(key + index * GOLDEN);
+        z = mix(z ^ Long.rotateLeft(key, 29));
+        return (z >>> 11) * TWO_POW_MINUS_53;
+    }
+
+    /** SplitMix64's output function (Stafford's mix13 constants): a bijection with full avalanche. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.jmerge.methods.sparsify;
+
+/**
+ * Builds one model's {@link TileMask} from passes over its task vector. The driver asks
+ * {@link #wantsPass()}; if so it feeds every tile of {@code δ} in index order to {@link #observe} and then
+ * calls {@link #endPass()}; once no pass is wanted, {@link #mask()} is ready.
+ */
+public interface MaskBuilder {
+
+    boolean wantsPass();
+
+    void observe(long offset, float[] delta, int len);
+
+    void endPass();
+
+    TileMask mask();
+
+    /** A builder whose mask needs no statistics. */
+    static MaskBuilder ready(TileMask mask) {
+        return new MaskBuilder() {
+            @Override public boolean wantsPass() { return false; }
+            @Override public void observe(long offset, float[] delta, int len) { throw new IllegalStateException(); }
+            @Override public void endPass() { throw new IllegalStateException(); }
+            @Override public TileMask mask() { return mask; }
+        };
+    }
+}

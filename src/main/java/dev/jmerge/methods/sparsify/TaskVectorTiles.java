@@ -1,0 +1,97 @@
+package dev.jmerge.methods.sparsify;
+
+import dev.jmerge.methods.MergeInput;
+import dev.jmerge.methods.Tiles;
+
+/**
+ * Streams task vectors {@code δ_m = x_m − b} of several models over aligned tiles, reading the base once per
+ * tile. Holds the tile buffers of one merge call: base, one δ per model, an output tile and a scratch tile.
+ * Row-wise tiling hands out whole rows (see {@link Tiles#forEachRows}); otherwise flat tiles of the chunk size.
+ */
+public final class TaskVectorTiles {
+
+    private final MergeInput in;
+    private final int base;
+    private final int[] models;
+    private final boolean rowWise;
+    private final float[] baseTile;
+    private final float[][] delta;
+    private final float[] out;
+    private final float[] scratch;
+
+    /** @param models input indices of the task vectors, in the order their slots are numbered */
+    public TaskVectorTiles(MergeInput in, int[] models, boolean rowWise) {
+        this.in = in;
+        this.base = in.baseIndex();
+        this.models = models.clone();
+        this.rowWise = rowWise;
+        long numel = in.numel();
+        long capacity;
+        if (rowWise) {
+            long cols = Math.max(1, in.cols());
+            capacity = Math.min(numel, Math.max(1, in.chunkSize() / cols) * cols);
+        } else {
+            capacity = Math.min(numel, in.chunkSize());
+        }
+        float[][] t = in.tiles(models.length + 3, Math.toIntExact(Math.max(1, capacity)));
+        baseTile = t[0];
+        out = t[1];
+        scratch = t[2];
+        delta = new float[models.length][];
+        for (int m = 0; m < models.length; m++) delta[m] = t[m + 3];
+    }
+
+    public int slots() { return models.length; }
+
+    /** Input index of slot {@code m}. */
+    public int model(int m) { return models[m]; }
+
+    public float[] baseTile() { return baseTile; }
+
+    public float[] delta(int m) { return delta[m]; }
+
+    public float[] out() { return out; }
+
+    /** A tile-sized buffer for mask builders' own passes (not touched by this class). */
+    public float[] scratch() { return scratch; }
+
+    /** Visits the tensor's tiles in index order. */
+    public void forEachTile(Tiles.TileVisitor visitor) {
+        if (rowWise) Tiles.forEachRows(in.rows(), in.cols(), in.chunkSize(), visitor);
+        else Tiles.forEach(in.numel(), in.chunkSize(), visitor);
+    }
+
+    public void readBase(long offset, int len) { in.read(base, offset, baseTile, 0, len); }
+
+    /** Fills slot {@code m} with {@code x_m − b} for the tile; {@link #readBase} must have read this tile. */
+    public void readDelta(int m, long offset, int len) {
+        in.read(models[m], offset, delta[m], 0, len);
+        in.kernels().sub(delta[m], baseTile, delta[m], len);
+    }
+
+    /** Runs the passes the builders ask for (null entries need none) and returns their masks (null kept). */
+    public TileMask[] build(MaskBuilder[] builders) {
+        int k = builders.length;
+        boolean[] want = new boolean[k];
+        while (true) {
+            boolean any = false;
+            for (int m = 0; m < k; m++) {
+                want[m] = builders[m] != null && builders[m].wantsPass();
+                any |= want[m];
+            }
+            if (!any) break;
+            forEachTile((offset, len) -> {
+                readBase(offset, len);
+                for (int m = 0; m < k; m++) {
+                    if (!want[m]) continue;
+                    readDelta(m, offset, len);
+                    builders[m].observe(offset, delta[m], len);
+                }
+            });
+            for (int m = 0; m < k; m++) if (want[m]) builders[m].endPass();
+        }
+        TileMask[] masks = new TileMask[k];
+        for (int m = 0; m < k; m++) masks[m] = builders[m] == null ? null : builders[m].mask();
+        return masks;
+    }
+}
