@@ -12,7 +12,9 @@ public final class MethodRegistry {
 
     static {
         for (MergeMethod m : List.of(new Linear(), new Slerp(), new NuSlerp(), new MultiSlerp(), new Karcher(),
-                new Passthrough(), new ModelStock(), new ArceeFusion(), new NearSwap(), new Ram(), new RamPlusTl())) {
+                new Passthrough(), new ModelStock(), new ArceeFusion(), new NearSwap(), new TaskArithmetic(),
+                new Ties(), new DareTies(), new DareLinear(), new Breadcrumbs(), new BreadcrumbsTies(), new Della(),
+                new DellaLinear(), new Sce(), new Ram(), new RamPlusTl())) {
             METHODS.put(m.name(), m);
         }
     }
