@@ -253,6 +253,7 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
 
     private static String describe(JsonParser p) {
         JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_STRING) return "the string " + quote(p.getString());
         if (t.isScalarValue()) {
             String text = p.getString();
             return quote(text == null ? t.name() : text);
