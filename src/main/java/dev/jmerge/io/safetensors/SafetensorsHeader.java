@@ -275,7 +275,18 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
         }
     }
 
+    /**
+     * UTF-8 with no raw control characters but JSON whitespace. Besides giving a clear message, this keeps Jackson
+     * from guessing UTF-16 or UTF-32 from zero bytes: the header is UTF-8 by definition.
+     */
     private static void requireUtf8(Path file, byte[] json) {
+        for (int i = 0; i < json.length; i++) {
+            byte b = json[i];
+            if (b >= 0 && b < 0x20 && b != '\t' && b != '\n' && b != '\r') {
+                throw bad(file, String.format("header byte at file offset %d is the control character 0x%02x",
+                        LENGTH_FIELD_BYTES + i, b), "UTF-8 JSON text");
+            }
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);

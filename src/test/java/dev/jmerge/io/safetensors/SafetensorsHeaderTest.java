@@ -45,6 +45,8 @@ class SafetensorsHeaderTest {
                 bad("absurd length", StBytes.withLength(200_000_000L, new byte[4]), "200000000 bytes", "at most"),
                 bad("not UTF-8", StBytes.file(new byte[] {'{', '"', (byte) 0xC3, 0x28, '"', ':', '1', '}'}, SIXTEEN),
                         "file offset 10 is not valid UTF-8", "expected UTF-8 JSON"),
+                bad("UTF-16 header", StBytes.file("{}".getBytes(StandardCharsets.UTF_16LE), SIXTEEN),
+                        "file offset 9 is the control character 0x00"),
                 bad("empty header", StBytes.file("", SIXTEEN), "not a JSON object"),
                 badHeader("not JSON", "hello", "not valid JSON"),
                 badHeader("array root", "[1,2]", "not a JSON object"),
