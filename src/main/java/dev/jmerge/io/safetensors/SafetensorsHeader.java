@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
 
 /**
  * The validated header of a safetensors file: an 8-byte little-endian length N, N bytes of UTF-8 JSON, then the
@@ -106,7 +107,7 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
         if (dataSize < 0) throw new IllegalArgumentException("header longer than the file");
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        try (JsonParser p = Json.FACTORY.createParser(json)) {
+        try (JsonParser p = Json.FACTORY.createParser(ObjectReadContext.empty(), json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw bad(file, "header is not a JSON object", "{\"tensor name\": " + ENTRY_FORM + ", ...}");
             }
