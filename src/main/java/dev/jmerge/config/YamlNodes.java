@@ -135,8 +135,8 @@ final class YamlNodes {
             }
             Field previous = explicit.putIfAbsent(ks.getValue(), new Field(ks.getValue(), k, t.getValueNode()));
             if (previous != null) {
-                throw error(k, key, "has a duplicate key '" + ks.getValue() + "' (first at line "
-                        + pos(previous.keyNode()).line() + ")");
+                throw new ConfigException(pos(k) + ": duplicate key '" + ks.getValue() + "' in '" + key
+                        + "' (first at line " + pos(previous.keyNode()).line() + ")");
             }
         }
         if (merged.isEmpty()) return new Fields(n, key, explicit);
