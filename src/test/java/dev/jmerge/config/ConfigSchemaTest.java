@@ -3,9 +3,12 @@ package dev.jmerge.config;
 import static dev.jmerge.config.ConfigLoaderTestSupport.lines;
 import static dev.jmerge.config.ConfigLoaderTestSupport.one;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jmerge.error.ConfigException;
 import dev.jmerge.tensor.DType;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Every schema element of compat §1 and §6 binds to the records as written. */
@@ -315,5 +318,27 @@ class ConfigSchemaTest {
     void singleDocumentKeepsTheWholeFile() {
         String text = lines("# header comment", "---", "merge_method: linear", "models: [{model: a}]", "# tail");
         assertThat(one(text).yamlText()).isEqualTo(text);
+    }
+
+    @Test
+    void parseReferenceRefusesBadGrammarNamingThePosition() {
+        SourcePos pos = new SourcePos("c.yml", 3, 1);
+        Map<String, String> cases = Map.of(
+                "a+b+c", "more than one '+'", "a@b@c", "more than one '@'", "a+b@1@2", "more than one '@'",
+                "@r", "empty path", "a@", "empty revision", "+l", "empty path");
+        cases.forEach((bad, problem) -> assertThatThrownBy(() -> ConfigLoader.parseReference(bad, pos))
+                .as(bad)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("c.yml line 3: 'model' model ")
+                .hasMessageContaining(problem));
+    }
+
+    @Test
+    void windowsLineEndingsSliceCleanly() {
+        String first = "name: a\r\nmerge_method: linear\r\nmodels: [{model: x}]\r\n";
+        String second = "merge_method: linear\r\nmodels: [{model: a}]\r\n";
+        List<MergeConfig> docs = ConfigLoader.parse(first + "---\r\n" + second, "crlf.yml");
+        assertThat(docs).extracting(MergeConfig::yamlText).containsExactly(first, second);
+        assertThat(docs.get(1).mergeMethodPos().line()).isEqualTo(5);
     }
 }
