@@ -33,9 +33,9 @@ public final class ConfigLoader {
     public static List<LoadedConfig> parseWithWarnings(String text, String fileName) {
         List<LoadedConfig> out = new ArrayList<>();
         for (YamlDocuments.Document doc : YamlDocuments.compose(text, fileName)) {
-            List<String> warnings = new ArrayList<>();
-            MergeConfig config = new ConfigBinder(new YamlNodes(fileName, warnings)).bind(doc.root(), doc.text());
-            out.add(new LoadedConfig(config, warnings));
+            YamlNodes nodes = new YamlNodes(fileName);
+            MergeConfig config = new ConfigBinder(nodes).bind(doc.root(), doc.text());
+            out.add(new LoadedConfig(config, nodes.warnings()));
         }
         return List.copyOf(out);
     }

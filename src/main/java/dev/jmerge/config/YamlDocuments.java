@@ -110,7 +110,13 @@ final class YamlDocuments {
         } catch (MarkedYamlEngineException e) {
             throw new ConfigException(describe(e, fileName), e);
         } catch (YamlEngineException e) {
-            throw new ConfigException(fileName + ": invalid YAML: " + e.getMessage(), e);
+            // unmarked errors (alias limit, code point limit) come while reading the last event seen
+            String where = parser.lastLine > 0 ? fileName + " line " + parser.lastLine : fileName;
+            String problem = e.getMessage();
+            if (problem != null && problem.contains("aliases")) {
+                throw new ConfigException(where + ": too many aliases (alias expansion?): " + problem, e);
+            }
+            throw new ConfigException(where + ": invalid YAML: " + problem, e);
         }
         if (docs.isEmpty()) throw new ConfigException(fileName + ": config is empty");
         if (docs.size() == 1) return List.of(new Document(docs.getFirst().root(), text));
@@ -190,6 +196,7 @@ final class YamlDocuments {
         private int depth;
         int docStart;
         int docEnd;
+        int lastLine;
 
         DocumentBoundaries(Parser delegate, String fileName) {
             this.delegate = delegate;
@@ -208,6 +215,7 @@ final class YamlDocuments {
         @Override
         public Event next() {
             Event e = delegate.next();
+            e.getStartMark().ifPresent(m -> lastLine = m.getLine() + 1);
             switch (e.getEventId()) {
                 // an implicit start (no "---") owns everything since the previous document, comments included
                 case DocumentStart -> docStart = ((DocumentStartEvent) e).isExplicit()

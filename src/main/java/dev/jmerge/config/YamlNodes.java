@@ -37,12 +37,21 @@ final class YamlNodes {
         }
     }
 
-    private final String file;
-    private final List<String> warnings;
+    private record Warning(SourcePos pos, String text) {}
 
-    YamlNodes(String file, List<String> warnings) {
+    private final String file;
+    private final List<Warning> warnings = new ArrayList<>();
+
+    YamlNodes(String file) {
         this.file = file;
-        this.warnings = warnings;
+    }
+
+    /** Warnings in file order (the binder meets nested keys before later top-level ones). */
+    List<String> warnings() {
+        return warnings.stream()
+                .sorted(java.util.Comparator.comparingInt((Warning w) -> w.pos().line())
+                        .thenComparingInt(w -> w.pos().column()))
+                .map(Warning::text).toList();
     }
 
     String file() { return file; }
@@ -63,7 +72,8 @@ final class YamlNodes {
     void warnUnknown(Fields fields, Set<String> known, String where) {
         for (Field f : fields.byKey().values()) {
             if (!known.contains(f.key())) {
-                warnings.add(pos(f.keyNode()) + ": unknown key '" + f.key() + "'" + where + " ignored");
+                SourcePos at = pos(f.keyNode());
+                warnings.add(new Warning(at, at + ": unknown key '" + f.key() + "'" + where + " ignored"));
             }
         }
     }
@@ -125,8 +135,8 @@ final class YamlNodes {
             }
             Field previous = explicit.putIfAbsent(ks.getValue(), new Field(ks.getValue(), k, t.getValueNode()));
             if (previous != null) {
-                throw error(k, key, "has a duplicate key '" + ks.getValue() + "' (first at line "
-                        + pos(previous.keyNode()).line() + ")");
+                throw new ConfigException(pos(k) + ": duplicate key '" + ks.getValue() + "' in '" + key
+                        + "' (first at line " + pos(previous.keyNode()).line() + ")");
             }
         }
         if (merged.isEmpty()) return new Fields(n, key, explicit);

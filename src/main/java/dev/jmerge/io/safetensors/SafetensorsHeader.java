@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
 
 /**
  * The validated header of a safetensors file: an 8-byte little-endian length N, N bytes of UTF-8 JSON, then the
@@ -106,7 +107,7 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
         if (dataSize < 0) throw new IllegalArgumentException("header longer than the file");
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        try (JsonParser p = Json.FACTORY.createParser(json)) {
+        try (JsonParser p = Json.FACTORY.createParser(ObjectReadContext.empty(), json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw bad(file, "header is not a JSON object", "{\"tensor name\": " + ENTRY_FORM + ", ...}");
             }
@@ -253,6 +254,7 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
 
     private static String describe(JsonParser p) {
         JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_STRING) return "the string " + quote(p.getString());
         if (t.isScalarValue()) {
             String text = p.getString();
             return quote(text == null ? t.name() : text);
@@ -274,7 +276,18 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
         }
     }
 
+    /**
+     * UTF-8 with no raw control characters but JSON whitespace. Besides giving a clear message, this keeps Jackson
+     * from guessing UTF-16 or UTF-32 from zero bytes: the header is UTF-8 by definition.
+     */
     private static void requireUtf8(Path file, byte[] json) {
+        for (int i = 0; i < json.length; i++) {
+            byte b = json[i];
+            if (b >= 0 && b < 0x20 && b != '\t' && b != '\n' && b != '\r') {
+                throw bad(file, String.format("header byte at file offset %d is the control character 0x%02x",
+                        LENGTH_FIELD_BYTES + i, b), "UTF-8 JSON text");
+            }
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);

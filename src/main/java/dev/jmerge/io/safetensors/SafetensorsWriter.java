@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
 
 /**
  * Writes one safetensors file whose layout is known up front: the header goes out first, the file is sized, and
@@ -138,7 +139,7 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     static byte[] headerBytes(Map<String, TensorInfo> tensors, Map<String, String> metadata) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+        try (JsonGenerator g = Json.FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
             g.writeStartObject();
             g.writeName("__metadata__");
             g.writeStartObject();

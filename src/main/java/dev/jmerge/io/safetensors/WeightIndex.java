@@ -14,6 +14,7 @@ import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
 
 /**
  * The {@code weight_map} of a {@code model.safetensors.index.json}: tensor name to shard file, in index order.
@@ -36,7 +37,7 @@ record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
             throw bad(indexFile, "cannot read (" + e + ")", "a readable index file", e);
         }
         Map<String, Path> shardOf = new LinkedHashMap<>();
-        try (JsonParser p = Json.FACTORY.createParser(json)) {
+        try (JsonParser p = Json.FACTORY.createParser(ObjectReadContext.empty(), json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw bad(indexFile, "index is not a JSON object", "{\"weight_map\": {\"tensor\": \"shard file\"}}");
             }
