@@ -1,6 +1,5 @@
 package dev.jmerge.methods;
 
-import dev.jmerge.kernels.Kernels;
 import java.util.List;
 
 /** mergekit {@code linear}: weighted sum of all inputs, divided by the weight sum when {@code normalize}. */
@@ -26,34 +25,36 @@ public final class Linear implements MergeMethod {
         return models + (hasBase ? 1 : 0) >= 1 ? null : "linear needs at least one model, " + Inputs.got(models, hasBase);
     }
 
+    /**
+     * Accumulates in float64 with the weights as given: inputs cast to bf16 and weights such as 0.3 often put
+     * the exact result on a bf16 rounding tie, and only a wide sum rounds those the way a float64 reference does.
+     */
     @Override
     public void merge(MergeInput in, TensorOutput out) {
         int n = in.count();
-        float[] w = new float[n];
-        float sum = 0;
+        double[] w = new double[n];
+        double sum = 0;
         for (int i = 0; i < n; i++) {
-            w[i] = (float) in.model(i).get("weight");
+            w[i] = in.model(i).get("weight");
             sum += w[i];
         }
         boolean normalize = in.global().flag("normalize");
-        if (normalize && sum == 0f) {
+        if (normalize && sum == 0) {
             // mergekit divides without a guard; the inf/NaN it produces is kept so results stay comparable.
-            in.warn("linear: weights of tensor '" + in.tensorName() + "' sum to zero; normalising gives inf/NaN as in mergekit");
+            in.warn("weights sum to zero; normalising gives inf/NaN as in mergekit");
         }
-        float total = sum;
         float[][] t = in.tiles(2);
-        float[] x = t[0], acc = t[1];
-        Kernels k = in.kernels();
+        float[] x = t[0], result = t[1];
+        double[] acc = new double[in.chunkSize()];
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
-            java.util.Arrays.fill(acc, 0, len, 0f);
+            java.util.Arrays.fill(acc, 0, len, 0);
             for (int i = 0; i < n; i++) {
                 in.read(i, off, x, 0, len);
-                k.axpy(w[i], x, acc, len);
+                double wi = w[i];
+                for (int e = 0; e < len; e++) acc[e] += wi * x[e];
             }
-            if (normalize) {
-                for (int e = 0; e < len; e++) acc[e] /= total;
-            }
-            out.write(off, acc, 0, len);
+            for (int e = 0; e < len; e++) result[e] = (float) (normalize ? acc[e] / sum : acc[e]);
+            out.write(off, result, 0, len);
         });
     }
 }

@@ -13,7 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** Fixtures: the tiny llama checkpoint mergekit's goldens were made from, and hand-written configs. */
 final class TestModels {
 
-    static final String LLAMA_BASE = "llama-base-fp32";
+    static final String LLAMA_BASE = "/mergekit-goldens/models/base-fp32";
 
     private TestModels() {}
 

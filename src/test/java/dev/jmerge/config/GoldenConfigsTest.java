@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class GoldenConfigsTest {
 
     static Stream<Path> configs() throws IOException, URISyntaxException {
-        Path dir = Path.of(GoldenConfigsTest.class.getResource("/mergekit-goldens").toURI());
-        return Files.list(dir).filter(p -> p.toString().endsWith(".yml")).sorted();
+        Path dir = Path.of(GoldenConfigsTest.class.getResource("/mergekit-goldens/cases").toURI());
+        return Files.list(dir).map(p -> p.resolve("config.yml")).filter(Files::isRegularFile).sorted();
     }
 
     @Test

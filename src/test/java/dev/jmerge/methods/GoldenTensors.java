@@ -18,7 +18,15 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class GoldenTensors {
 
-    static final Path ROOT = Path.of("/work/shared/mergekit-goldens");
+    static final Path ROOT = root();
+
+    private static Path root() {
+        try {
+            return Path.of(GoldenTensors.class.getResource("/mergekit-goldens").toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     record Tensor(long[] shape, float[] data) {}
 

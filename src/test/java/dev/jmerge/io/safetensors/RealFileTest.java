@@ -29,7 +29,7 @@ class RealFileTest {
     Path dir;
 
     private static Path golden() throws URISyntaxException {
-        return Path.of(RealFileTest.class.getResource("/safetensors/base-fp32/model.safetensors").toURI());
+        return Path.of(RealFileTest.class.getResource("/mergekit-goldens/models/base-fp32/model.safetensors").toURI());
     }
 
     @Test
