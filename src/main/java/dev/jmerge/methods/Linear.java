@@ -43,6 +43,7 @@ public final class Linear implements MergeMethod {
             // mergekit divides without a guard; the inf/NaN it produces is kept so results stay comparable.
             in.warn("weights sum to zero; normalising gives inf/NaN as in mergekit");
         }
+        double total = sum;
         float[][] t = in.tiles(2);
         float[] x = t[0], result = t[1];
         double[] acc = new double[in.chunkSize()];
@@ -53,7 +54,7 @@ public final class Linear implements MergeMethod {
                 double wi = w[i];
                 for (int e = 0; e < len; e++) acc[e] += wi * x[e];
             }
-            for (int e = 0; e < len; e++) result[e] = (float) (normalize ? acc[e] / sum : acc[e]);
+            for (int e = 0; e < len; e++) result[e] = (float) (normalize ? acc[e] / total : acc[e]);
             out.write(off, result, 0, len);
         });
     }

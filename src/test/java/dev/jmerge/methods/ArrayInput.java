@@ -71,5 +71,6 @@ public final class ArrayInput implements MergeInput {
     }
 
     @Override public long seed() { return seed; }
-    @Override public void warn(String message) { warnings.add(message); }
+    /** Prefixed like the executor does, so tests see what a user would. */
+    @Override public void warn(String message) { warnings.add("tensor '" + name + "': " + message); }
 }
