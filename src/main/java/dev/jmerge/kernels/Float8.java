@@ -2,7 +2,8 @@ package dev.jmerge.kernels;
 
 /**
  * The two 8-bit float formats of safetensors. E4M3FN: bias 7, 3 mantissa bits, no infinities, only
- * {@code S.1111.111} is NaN (largest finite 448). E5M2: the upper byte of an IEEE half.
+ * {@code S.1111.111} is NaN (largest finite 448). E5M2: the upper byte of an IEEE half. Encoding follows
+ * PyTorch's float32 casts bit for bit, so an f8 output matches what mergekit would have written.
  */
 final class Float8 {
 
@@ -26,31 +27,38 @@ final class Float8 {
 
     static float e5m2ToFloat(byte b) { return Float.float16ToFloat((short) ((b & 0xFF) << 8)); }
 
-    /** Nearest E4M3FN value, ties to even; magnitudes past the rounding edge of 448 become NaN. */
+    /**
+     * Nearest E4M3FN code, ties to even, as PyTorch casts: the code above 448 is the NaN pattern, so
+     * magnitudes above 464 (the tie, which goes to the even 448) become NaN; NaN keeps its sign.
+     */
     static byte floatToE4m3(float v) {
-        if (Float.isNaN(v)) return (byte) 0x7F;
-        int sign = (Float.floatToRawIntBits(v) >>> 31) << 7;
-        float a = Math.abs(v);
-        if (a >= 464f) return (byte) (sign | 0x7F);
-        int lo = 0, hi = 126; // codes 0..126 are the finite magnitudes, increasing
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (E4M3[mid] <= a) lo = mid; else hi = mid - 1;
+        int bits = Float.floatToRawIntBits(v);
+        int sign = (bits >>> 24) & 0x80;
+        int abs = bits & 0x7FFFFFFF;
+        if (abs > 0x43E80000) return (byte) (sign | 0x7F); // > 464, or NaN
+        if (abs < 0x3C800000) {
+            // Below 2^-6 the codes step by 2^-9, the ulp of 2^14: the float adder does the rounding.
+            return (byte) (sign | (Float.floatToRawIntBits(Float.intBitsToFloat(abs) + 0x1p14f) - 0x46800000));
         }
-        int code = lo;
-        if (code < 126) {
-            float below = a - E4M3[code], above = E4M3[code + 1] - a;
-            if (above < below || (above == below && (code & 1) == 1)) code++;
-        }
-        return (byte) (sign | code);
+        int odd = (abs >>> 20) & 1;
+        return (byte) (sign | ((abs - ((127 - 7) << 23) + 0x7FFFF + odd) >>> 20));
     }
 
-    /** Round-to-nearest-even on the half's low byte. */
+    /**
+     * Nearest E5M2 code, ties to even, rounded once from the float (going through a half would round
+     * twice); magnitudes that round past 57344 are infinite, NaN is {@code S.11111.11}.
+     */
     static byte floatToE5m2(float v) {
-        int h = Float.floatToFloat16(v) & 0xFFFF;
-        if ((h & 0x7C00) == 0x7C00 && (h & 0x3FF) != 0) return (byte) ((h >>> 8) | 0x02);
-        int lsb = (h >>> 8) & 1;
-        int r = h + 0x7F + lsb;
-        return (byte) (r >>> 8);
+        int bits = Float.floatToRawIntBits(v);
+        int sign = (bits >>> 24) & 0x80;
+        int abs = bits & 0x7FFFFFFF;
+        if (abs > 0x7F800000) return (byte) (sign | 0x7F);
+        if (abs >= 0x47800000) return (byte) (sign | 0x7C); // 2^16 and up, infinity included
+        if (abs < 0x38800000) {
+            // Below 2^-14 the codes step by 2^-16, the ulp of 2^7.
+            return (byte) (sign | (Float.floatToRawIntBits(Float.intBitsToFloat(abs) + 0x1p7f) - 0x43000000));
+        }
+        int odd = (abs >>> 21) & 1;
+        return (byte) (sign | ((abs - ((127 - 15) << 23) + 0xFFFFF + odd) >>> 21));
     }
 }

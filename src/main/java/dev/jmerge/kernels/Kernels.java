@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
  * and the fallback) and a Vector API one in {@code kernels.panama}, chosen once by {@link KernelsProvider}.
  * Reductions accumulate in float64 so that a result does not depend on how a tensor was chunked.
  * Array arguments are read from offset 0 unless an offset is given; {@code n} is the element count.
+ * Every implementation gives bit-identical results to {@link ScalarKernels} for conversions and elementwise
+ * operations (NaN payloads aside for arithmetic); reductions may differ only by the order of float64 additions.
  */
 public interface Kernels {
 
@@ -29,8 +31,23 @@ public interface Kernels {
     /** {@code out[i] = a[i] - b[i]} ({@code out} may alias {@code a}). */
     void sub(float[] a, float[] b, float[] out, int n);
 
+    /** {@code out[i] = a[i] * b[i]} ({@code out} may alias either input). */
+    void mul(float[] a, float[] b, float[] out, int n);
+
     /** {@code out[i] = wa * a[i] + wb * b[i]} ({@code out} may alias either input). */
     void lincomb(float wa, float[] a, float wb, float[] b, float[] out, int n);
+
+    /** {@code out[i] = a[i] + t * (b[i] - a[i])} ({@code out} may alias either input). */
+    void lerp(float t, float[] a, float[] b, float[] out, int n);
+
+    /** {@code x[i] = value}. */
+    void fill(float value, float[] x, int n);
+
+    /** {@code x[i] = +0} where {@code |x[i]| < threshold}; NaN elements are kept. */
+    void zeroWhereAbsBelow(float[] x, float threshold, int n);
+
+    /** How many {@code |x[i]| >= threshold} (NaN elements are not counted). */
+    int countAbsAtLeast(float[] x, float threshold, int n);
 
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);

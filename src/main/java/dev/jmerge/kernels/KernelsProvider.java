@@ -1,5 +1,6 @@
 package dev.jmerge.kernels;
 
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 /**
@@ -37,20 +38,35 @@ public final class KernelsProvider {
         if (r != null) sink.accept(r);
     }
 
+    /** What {@link #get()} settled on, and the hint to print when it is not the vector implementation. */
+    record Choice(Kernels kernels, String fallbackReason) {}
+
     private static Kernels lookup() {
-        if ("scalar".equals(System.getProperty("jmerge.kernels"))) {
-            fallbackReason = null; // asked for explicitly: not worth a hint
-            return new ScalarKernels();
+        Choice c = choose(System.getProperty("jmerge.kernels"),
+                ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                () -> (Kernels) Class.forName(PANAMA_CLASS).getDeclaredConstructor().newInstance());
+        fallbackReason = c.fallbackReason();
+        return c.kernels();
+    }
+
+    /**
+     * The decision, apart from the process state it reads: {@code requested} is {@code -Djmerge.kernels}
+     * ("scalar" forces the reference), {@code vectorModule} whether the incubator module is in the boot
+     * layer, {@code loadPanama} instantiates the vector implementation (by name, so this class never links it).
+     */
+    static Choice choose(String requested, boolean vectorModule, Callable<Kernels> loadPanama) {
+        if ("scalar".equals(requested)) {
+            return new Choice(new ScalarKernels(), null); // asked for explicitly: not worth a hint
         }
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            fallbackReason = "vector kernels off: run with --add-modules=jdk.incubator.vector (the ./jmerge launcher does)";
-            return new ScalarKernels();
+        if (!vectorModule) {
+            return new Choice(new ScalarKernels(),
+                    "vector kernels off: run with --add-modules=jdk.incubator.vector (the ./jmerge launcher does)");
         }
         try {
-            return (Kernels) Class.forName(PANAMA_CLASS).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError | UnsupportedOperationException e) {
-            fallbackReason = "vector kernels unavailable (" + e + "); using scalar kernels";
-            return new ScalarKernels();
+            return new Choice(loadPanama.call(), null);
+        } catch (Exception | LinkageError e) {
+            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+            return new Choice(new ScalarKernels(), "vector kernels unavailable (" + cause + "); using scalar kernels");
         }
     }
 }

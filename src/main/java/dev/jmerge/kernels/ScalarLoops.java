@@ -1,0 +1,121 @@
+package dev.jmerge.kernels;
+
+import dev.jmerge.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The scalar loops behind {@link ScalarKernels}, over index ranges {@code [from, to)}. The vector kernels
+ * finish their tails here so that a tail element is computed by exactly the same expression as in the
+ * reference. Floating-point expressions are written unfused (Java never contracts {@code a*b+c}), which is
+ * what vector code must reproduce bit for bit.
+ */
+public final class ScalarLoops {
+
+    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+
+    private ScalarLoops() {}
+
+    /** Decodes {@code n} little-endian elements of {@code type} at {@code byteOffset} into {@code dst}. */
+    public static void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n) {
+        // One loop per type rather than a switch per element: the reference is also the fallback at run time.
+        long p = byteOffset;
+        int end = dstOff + n;
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, FLOAT, byteOffset, dst, dstOff, n);
+            case BF16 -> { for (int i = dstOff; i < end; i++, p += 2) dst[i] = ScalarKernels.bf16ToFloat(src.get(SHORT, p)); }
+            case F16 -> { for (int i = dstOff; i < end; i++, p += 2) dst[i] = Float.float16ToFloat(src.get(SHORT, p)); }
+            case F64 -> { for (int i = dstOff; i < end; i++, p += 8) dst[i] = (float) src.get(DOUBLE, p); }
+            case F8_E4M3 -> { for (int i = dstOff; i < end; i++, p++) dst[i] = Float8.e4m3ToFloat(src.get(BYTE, p)); }
+            case F8_E5M2 -> { for (int i = dstOff; i < end; i++, p++) dst[i] = Float8.e5m2ToFloat(src.get(BYTE, p)); }
+            case I64 -> { for (int i = dstOff; i < end; i++, p += 8) dst[i] = (float) src.get(LONG, p); }
+            case I32 -> { for (int i = dstOff; i < end; i++, p += 4) dst[i] = (float) src.get(INT, p); }
+            case I16 -> { for (int i = dstOff; i < end; i++, p += 2) dst[i] = src.get(SHORT, p); }
+            case I8 -> { for (int i = dstOff; i < end; i++, p++) dst[i] = src.get(BYTE, p); }
+            case U8 -> { for (int i = dstOff; i < end; i++, p++) dst[i] = src.get(BYTE, p) & 0xFF; }
+            case BOOL -> { for (int i = dstOff; i < end; i++, p++) dst[i] = src.get(BYTE, p) != 0 ? 1f : 0f; }
+        }
+    }
+
+    /** Encodes {@code n} floats from {@code src} as little-endian {@code type} at {@code byteOffset}. */
+    public static void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
+        long p = byteOffset;
+        int end = srcOff + n;
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, srcOff, dst, FLOAT, byteOffset, n);
+            case BF16 -> { for (int i = srcOff; i < end; i++, p += 2) dst.set(SHORT, p, ScalarKernels.floatToBf16(src[i])); }
+            case F16 -> { for (int i = srcOff; i < end; i++, p += 2) dst.set(SHORT, p, Float.floatToFloat16(src[i])); }
+            case F64 -> { for (int i = srcOff; i < end; i++, p += 8) dst.set(DOUBLE, p, src[i]); }
+            case F8_E4M3 -> { for (int i = srcOff; i < end; i++, p++) dst.set(BYTE, p, Float8.floatToE4m3(src[i])); }
+            case F8_E5M2 -> { for (int i = srcOff; i < end; i++, p++) dst.set(BYTE, p, Float8.floatToE5m2(src[i])); }
+            case I64 -> { for (int i = srcOff; i < end; i++, p += 8) dst.set(LONG, p, (long) Math.rint(src[i])); }
+            case I32 -> { for (int i = srcOff; i < end; i++, p += 4) dst.set(INT, p, (int) Math.rint(src[i])); }
+            case I16 -> { for (int i = srcOff; i < end; i++, p += 2) dst.set(SHORT, p, (short) Math.rint(src[i])); }
+            case I8, U8 -> { for (int i = srcOff; i < end; i++, p++) dst.set(BYTE, p, (byte) Math.rint(src[i])); }
+            case BOOL -> { for (int i = srcOff; i < end; i++, p++) dst.set(BYTE, p, (byte) (src[i] != 0f ? 1 : 0)); }
+        }
+    }
+
+    public static void axpy(float a, float[] x, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) y[i] = y[i] + a * x[i];
+    }
+
+    public static void scale(float a, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) x[i] = x[i] * a;
+    }
+
+    public static void sub(float[] a, float[] b, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) out[i] = a[i] - b[i];
+    }
+
+    public static void mul(float[] a, float[] b, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) out[i] = a[i] * b[i];
+    }
+
+    public static void lincomb(float wa, float[] a, float wb, float[] b, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) out[i] = wa * a[i] + wb * b[i];
+    }
+
+    public static void lerp(float t, float[] a, float[] b, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) out[i] = a[i] + t * (b[i] - a[i]);
+    }
+
+    public static void fill(float value, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) x[i] = value;
+    }
+
+    public static void zeroWhereAbsBelow(float[] x, float threshold, int from, int to) {
+        for (int i = from; i < to; i++) if (Math.abs(x[i]) < threshold) x[i] = 0f;
+    }
+
+    public static int countAbsAtLeast(float[] x, float threshold, int from, int to) {
+        int c = 0;
+        for (int i = from; i < to; i++) if (Math.abs(x[i]) >= threshold) c++;
+        return c;
+    }
+
+    /** Products of two floats are exact in float64, so only the order of the additions is rounded. */
+    public static double dot(float[] a, float[] b, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += (double) a[i] * b[i];
+        return s;
+    }
+
+    public static double sumSquares(float[] a, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += (double) a[i] * a[i];
+        return s;
+    }
+
+    public static double sumAbs(float[] a, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) s += Math.abs((double) a[i]);
+        return s;
+    }
+}

@@ -1,0 +1,340 @@
+package dev.jmerge.kernels.panama;
+
+import dev.jmerge.kernels.Kernels;
+import dev.jmerge.kernels.ScalarLoops;
+import dev.jmerge.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels, bit-identical to {@code ScalarKernels} except for the order of float64 additions in
+ * reductions. Each loop runs whole vectors and hands the remainder to {@link ScalarLoops}.
+ *
+ * <p>The width is fixed per process ({@code -Djmerge.vectorBits=128|256|512}, default the preferred
+ * species, never wider): species live in static finals because C2 only intrinsifies vector code whose
+ * species is a compile-time constant.
+ */
+public final class PanamaKernels implements Kernels {
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+
+    static final int BITS = vectorBits(System.getProperty("jmerge.vectorBits"));
+    /** Elementwise float lanes. */
+    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS));
+    /** Same lane count as {@link #F}: 16-bit codes widen to int lanes of the same count. */
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS / 2));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(BITS));
+    /** Reductions load half-width floats and widen them to the full-width double lanes. */
+    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS / 2));
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(BITS));
+
+    private static final int F16_EXP_ADJUST = (127 - 15) << 23;
+    private static final int F16_INF_EXTRA = (255 - 31 - (127 - 15)) << 23;
+    /** |f| at or above this (65504 + half an ulp) overflows a half to infinity. */
+    private static final int F16_OVERFLOW = 0x477FF000;
+    /** Smallest normal half, 2^-14. */
+    private static final int F16_MIN_NORMAL = 0x38800000;
+    private static final float HALF = 0.5f;
+
+    public PanamaKernels() {}
+
+    static int vectorBits(String requested) {
+        int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        if (requested == null || requested.isBlank()) return preferred;
+        int bits = switch (requested.strip()) {
+            case "128" -> 128;
+            case "256" -> 256;
+            case "512" -> 512;
+            default -> throw new IllegalArgumentException(
+                    "jmerge.vectorBits must be 128, 256 or 512, got '" + requested + "'");
+        };
+        // A wider shape than the hardware's is emulated lane by lane: never what anyone wants.
+        return Math.min(bits, preferred);
+    }
+
+    @Override
+    public String name() { return "panama-" + BITS; }
+
+    // ---- conversions -------------------------------------------------------------------------------------
+
+    @Override
+    public void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n) {
+        int done = switch (type) {
+            case BF16 -> bf16ToFloat(src, byteOffset, dst, dstOff, n);
+            case F16 -> f16ToFloat(src, byteOffset, dst, dstOff, n);
+            default -> 0; // F32 is a bulk copy in the scalar loop; the rest are rare in checkpoints
+        };
+        ScalarLoops.toFloat(src, byteOffset + (long) done * type.byteSize(), type, dst, dstOff + done, n - done);
+    }
+
+    @Override
+    public void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
+        int done = switch (type) {
+            case BF16 -> floatToBf16(src, srcOff, dst, byteOffset, n);
+            case F16 -> floatToF16(src, srcOff, dst, byteOffset, n);
+            default -> 0;
+        };
+        ScalarLoops.fromFloat(src, srcOff + done, dst, byteOffset + (long) done * type.byteSize(), type, n - done);
+    }
+
+    /** bf16 is the top half of a float: widen the code to 32 bits and shift it into place. */
+    private static int bf16ToFloat(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            ShortVector h = ShortVector.fromMemorySegment(H, src, off + 2L * i, LE);
+            ((IntVector) h.convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats()
+                    .intoArray(dst, dstOff + i);
+        }
+        return upper;
+    }
+
+    /** Round-to-nearest-even on the integer bits, as in {@code ScalarKernels.floatToBf16}. */
+    private static int floatToBf16(float[] src, int srcOff, MemorySegment dst, long off, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            IntVector bits = FloatVector.fromArray(F, src, srcOff + i).reinterpretAsInts();
+            IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
+            VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+            IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
+            IntVector code = rounded.blend(top.or(0x0040), nan);
+            code.convertShape(VectorOperators.I2S, H, 0).intoMemorySegment(dst, off + 2L * i, LE);
+        }
+        return upper;
+    }
+
+    /**
+     * Exact half → float on the integer bits; subnormal halves are {@code m · 2^-24}, exact in float.
+     * NaN lanes are redone by {@link Float#float16ToFloat} because platforms differ in how they quiet them.
+     */
+    private static int f16ToFloat(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            long p = off + 2L * i;
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(H, src, p, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+            IntVector mag = h.and(0x7FFF);
+            VectorMask<Integer> infNan = mag.compare(VectorOperators.GE, 0x7C00);
+            IntVector normal = mag.lanewise(VectorOperators.LSHL, 13).add(F16_EXP_ADJUST)
+                    .lanewise(VectorOperators.ADD, F16_INF_EXTRA, infNan);
+            IntVector subnormal = ((FloatVector) mag.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();
+            normal.blend(subnormal, mag.compare(VectorOperators.LT, 0x0400))
+                    .or(sign)
+                    .reinterpretAsFloats()
+                    .intoArray(dst, dstOff + i);
+            VectorMask<Integer> nan = mag.compare(VectorOperators.GT, 0x7C00);
+            if (nan.anyTrue()) {
+                for (int j = 0; j < F.length(); j++) {
+                    if (nan.laneIsSet(j)) dst[dstOff + i + j] = Float.float16ToFloat(src.get(SHORT_LE, p + 2L * j));
+                }
+            }
+        }
+        return upper;
+    }
+
+    /**
+     * Exact float → half with round-to-nearest-even. Normal halves round on the integer bits (a carry
+     * correctly bumps the exponent); subnormal halves use the float adder: {@code |f| + 0.5} lands on a
+     * multiple of 2^-24, rounded to nearest even by the hardware, and its low bits are the half's code.
+     * NaN lanes are redone by {@link Float#floatToFloat16} (payload handling is platform-defined).
+     */
+    private static int floatToF16(float[] src, int srcOff, MemorySegment dst, long off, int n) {
+        int upper = F.loopBound(n);
+        int halfBits = Float.floatToRawIntBits(HALF);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, src, srcOff + i);
+            IntVector bits = v.reinterpretAsInts();
+            IntVector abs = bits.and(0x7FFFFFFF);
+            IntVector sign = bits.lanewise(VectorOperators.LSHR, 16).and(0x8000);
+            IntVector normal = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0x0FFF - F16_EXP_ADJUST)
+                    .lanewise(VectorOperators.LSHR, 13);
+            IntVector subnormal = abs.reinterpretAsFloats().add(HALF).reinterpretAsInts().sub(halfBits);
+            IntVector code = normal.blend(subnormal, abs.compare(VectorOperators.LT, F16_MIN_NORMAL))
+                    .blend(0x7C00, abs.compare(VectorOperators.GE, F16_OVERFLOW))
+                    .or(sign);
+            long p = off + 2L * i;
+            code.convertShape(VectorOperators.I2S, H, 0).intoMemorySegment(dst, p, LE);
+            VectorMask<Integer> nan = abs.compare(VectorOperators.GT, 0x7F800000);
+            if (nan.anyTrue()) {
+                for (int j = 0; j < F.length(); j++) {
+                    if (nan.laneIsSet(j)) dst.set(SHORT_LE, p + 2L * j, Float.floatToFloat16(src[srcOff + i + j]));
+                }
+            }
+        }
+        return upper;
+    }
+
+    // ---- elementwise ------------------------------------------------------------------------------------
+    // Multiply and add stay separate operations (never fma) to round exactly like the scalar expressions.
+
+    @Override
+    public void axpy(float a, float[] x, float[] y, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, y, i).add(FloatVector.fromArray(F, x, i).mul(a)).intoArray(y, i);
+        }
+        ScalarLoops.axpy(a, x, y, upper, n);
+    }
+
+    @Override
+    public void scale(float a, float[] x, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, i).mul(a).intoArray(x, i);
+        }
+        ScalarLoops.scale(a, x, upper, n);
+    }
+
+    @Override
+    public void sub(float[] a, float[] b, float[] out, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, a, i).sub(FloatVector.fromArray(F, b, i)).intoArray(out, i);
+        }
+        ScalarLoops.sub(a, b, out, upper, n);
+    }
+
+    @Override
+    public void mul(float[] a, float[] b, float[] out, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, a, i).mul(FloatVector.fromArray(F, b, i)).intoArray(out, i);
+        }
+        ScalarLoops.mul(a, b, out, upper, n);
+    }
+
+    @Override
+    public void lincomb(float wa, float[] a, float wb, float[] b, float[] out, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, a, i).mul(wa)
+                    .add(FloatVector.fromArray(F, b, i).mul(wb))
+                    .intoArray(out, i);
+        }
+        ScalarLoops.lincomb(wa, a, wb, b, out, upper, n);
+    }
+
+    @Override
+    public void lerp(float t, float[] a, float[] b, float[] out, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector va = FloatVector.fromArray(F, a, i);
+            va.add(FloatVector.fromArray(F, b, i).sub(va).mul(t)).intoArray(out, i);
+        }
+        ScalarLoops.lerp(t, a, b, out, upper, n);
+    }
+
+    @Override
+    public void fill(float value, float[] x, int n) {
+        FloatVector v = FloatVector.broadcast(F, value);
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) v.intoArray(x, i);
+        ScalarLoops.fill(value, x, upper, n);
+    }
+
+    @Override
+    public void zeroWhereAbsBelow(float[] x, float threshold, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            v.blend(zero, v.abs().compare(VectorOperators.LT, threshold)).intoArray(x, i);
+        }
+        ScalarLoops.zeroWhereAbsBelow(x, threshold, upper, n);
+    }
+
+    @Override
+    public int countAbsAtLeast(float[] x, float threshold, int n) {
+        int c = 0;
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            c += FloatVector.fromArray(F, x, i).abs().compare(VectorOperators.GE, threshold).trueCount();
+        }
+        return c + ScalarLoops.countAbsAtLeast(x, threshold, upper, n);
+    }
+
+    // ---- reductions -------------------------------------------------------------------------------------
+    // Float lanes widen to double before multiplying: a product of two floats is exact in float64, so the
+    // only difference from the scalar sum is the order of the additions (4 accumulators, fixed lane order).
+
+    private static final int STEP = 4 * FH.length();
+
+    @Override
+    public double dot(float[] a, float[] b, int n) {
+        DoubleVector s0 = DoubleVector.zero(D), s1 = s0, s2 = s0, s3 = s0;
+        int l = FH.length();
+        int upper4 = n - n % STEP;
+        int i = 0;
+        for (; i < upper4; i += STEP) {
+            s0 = widen(a, i).fma(widen(b, i), s0);
+            s1 = widen(a, i + l).fma(widen(b, i + l), s1);
+            s2 = widen(a, i + 2 * l).fma(widen(b, i + 2 * l), s2);
+            s3 = widen(a, i + 3 * l).fma(widen(b, i + 3 * l), s3);
+        }
+        int upper = FH.loopBound(n);
+        for (; i < upper; i += l) s0 = widen(a, i).fma(widen(b, i), s0);
+        return sumLanes(s0, s1, s2, s3) + ScalarLoops.dot(a, b, upper, n);
+    }
+
+    @Override
+    public double sumSquares(float[] a, int n) {
+        DoubleVector s0 = DoubleVector.zero(D), s1 = s0, s2 = s0, s3 = s0;
+        int l = FH.length();
+        int upper4 = n - n % STEP;
+        int i = 0;
+        for (; i < upper4; i += STEP) {
+            DoubleVector v0 = widen(a, i), v1 = widen(a, i + l), v2 = widen(a, i + 2 * l), v3 = widen(a, i + 3 * l);
+            s0 = v0.fma(v0, s0);
+            s1 = v1.fma(v1, s1);
+            s2 = v2.fma(v2, s2);
+            s3 = v3.fma(v3, s3);
+        }
+        int upper = FH.loopBound(n);
+        for (; i < upper; i += l) {
+            DoubleVector v = widen(a, i);
+            s0 = v.fma(v, s0);
+        }
+        return sumLanes(s0, s1, s2, s3) + ScalarLoops.sumSquares(a, upper, n);
+    }
+
+    @Override
+    public double sumAbs(float[] a, int n) {
+        DoubleVector s0 = DoubleVector.zero(D), s1 = s0, s2 = s0, s3 = s0;
+        int l = FH.length();
+        int upper4 = n - n % STEP;
+        int i = 0;
+        for (; i < upper4; i += STEP) {
+            s0 = s0.add(widen(a, i).abs());
+            s1 = s1.add(widen(a, i + l).abs());
+            s2 = s2.add(widen(a, i + 2 * l).abs());
+            s3 = s3.add(widen(a, i + 3 * l).abs());
+        }
+        int upper = FH.loopBound(n);
+        for (; i < upper; i += l) s0 = s0.add(widen(a, i).abs());
+        return sumLanes(s0, s1, s2, s3) + ScalarLoops.sumAbs(a, upper, n);
+    }
+
+    private static DoubleVector widen(float[] a, int i) {
+        return (DoubleVector) FloatVector.fromArray(FH, a, i).convertShape(VectorOperators.F2D, D, 0);
+    }
+
+    /** Lane order fixed here (reduceLanes may reassociate), so a result never depends on JIT tier. */
+    private static double sumLanes(DoubleVector s0, DoubleVector s1, DoubleVector s2, DoubleVector s3) {
+        double[] lanes = s0.add(s1).add(s2.add(s3)).toArray();
+        double s = 0;
+        for (double v : lanes) s += v;
+        return s;
+    }
+}

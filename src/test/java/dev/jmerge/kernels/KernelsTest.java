@@ -1,0 +1,330 @@
+package dev.jmerge.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jmerge.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.IntToDoubleFunction;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+/**
+ * The vector kernels against the scalar reference in one JVM: conversions and elementwise operations bit for
+ * bit, reductions within the float64 summation bound. The vector width is the process's
+ * ({@code -Djmerge.vectorBits=128|256} reruns this class narrower).
+ */
+class KernelsTest {
+
+    static final int[] LENGTHS = KernelData.LENGTHS;
+    private static final DType[] DELEGATED = {DType.F32, DType.F64, DType.F8_E4M3, DType.F8_E5M2, DType.I64,
+            DType.I32, DType.I16, DType.I8, DType.U8, DType.BOOL};
+
+    private static Kernels scalar;
+    private static Kernels panama;
+
+    @BeforeAll
+    static void load() throws ReflectiveOperationException {
+        assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "jdk.incubator.vector is not in the boot layer");
+        scalar = new ScalarKernels();
+        // By name: this test class must load even where the vector implementation cannot.
+        panama = (Kernels) Class.forName("dev.jmerge.kernels.panama.PanamaKernels").getDeclaredConstructor().newInstance();
+        assertThat(panama.name()).startsWith("panama-");
+        String forced = System.getProperty("jmerge.vectorBits");
+        if (forced != null) {
+            // Narrower on request, never wider than the hardware's preferred width.
+            assertThat(Integer.parseInt(panama.name().substring("panama-".length())))
+                    .isLessThanOrEqualTo(Integer.parseInt(forced.strip()));
+        }
+    }
+
+    // ---- conversions ------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void encodesBf16AndF16BitForBit(int n) {
+        float[] src = KernelData.floats(new SplittableRandom(n), n + 5);
+        for (DType t : new DType[] {DType.BF16, DType.F16}) {
+            // Odd offsets on both sides: vectors must not assume alignment.
+            assertThat(encode(panama, src, 3, t, n, 1)).as("%s n=%d", t, n).isEqualTo(encode(scalar, src, 3, t, n, 1));
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void decodesBf16AndF16BitForBit(int n) {
+        SplittableRandom r = new SplittableRandom(~n);
+        byte[] bytes = new byte[2 * n + 3];
+        r.nextBytes(bytes);
+        for (DType t : new DType[] {DType.BF16, DType.F16}) {
+            assertThat(rawBits(decode(panama, bytes, 1, t, n, 2)))
+                    .as("%s n=%d", t, n).containsExactly(rawBits(decode(scalar, bytes, 1, t, n, 2)));
+        }
+    }
+
+    @Test
+    void decodesEveryBf16AndF16Code() {
+        byte[] all = new byte[2 * 65536];
+        for (int c = 0; c < 65536; c++) { all[2 * c] = (byte) c; all[2 * c + 1] = (byte) (c >>> 8); }
+        float[] bf = decode(panama, all, 0, DType.BF16, 65536, 0);
+        float[] hf = decode(panama, all, 0, DType.F16, 65536, 0);
+        for (int c = 0; c < 65536; c++) {
+            assertThat(Float.floatToRawIntBits(bf[c])).as("bf16 %04x", c).isEqualTo(c << 16);
+            assertThat(Float.floatToRawIntBits(hf[c])).as("f16 %04x", c)
+                    .isEqualTo(Float.floatToRawIntBits(Float.float16ToFloat((short) c)));
+            if (!Float.isNaN(hf[c])) assertThat((double) hf[c]).as("f16 %04x", c).isEqualTo(halfFromDefinition(c));
+        }
+    }
+
+    /**
+     * f32 → f16 over every sign/exponent/high-mantissa pattern combined with the low bits that decide
+     * rounding (ties, just above and below), compared with {@link Float#floatToFloat16}.
+     */
+    @Test
+    void encodesF16LikeTheJdkAcrossAllExponents() {
+        int[] lows = {0x0000, 0x0001, 0x0FFF, 0x1000, 0x1001, 0x1FFF, 0x2000, 0x3000, 0xFFFF};
+        float[] src = new float[65536 * lows.length];
+        int k = 0;
+        for (int hi = 0; hi < 65536; hi++) for (int lo : lows) src[k++] = Float.intBitsToFloat(hi << 16 | lo);
+        MemorySegment out = MemorySegment.ofArray(new byte[2 * src.length]);
+        panama.fromFloat(src, 0, out, 0, DType.F16, src.length);
+        for (int i = 0; i < src.length; i++) {
+            short got = out.get(ScalarLoops.SHORT, 2L * i);
+            assertThat(got).as("%08x", Float.floatToRawIntBits(src[i])).isEqualTo(Float.floatToFloat16(src[i]));
+        }
+    }
+
+    @Test
+    void encodesBf16WithNearestEvenAgainstAFloat64Reference() {
+        float[] src = KernelData.floats(new SplittableRandom(7), 20000);
+        byte[] bytes = encode(panama, src, 0, DType.BF16, src.length, 0);
+        MemorySegment seg = MemorySegment.ofArray(bytes);
+        for (int i = 0; i < src.length; i++) {
+            int code = seg.get(ScalarLoops.SHORT, 2L * i) & 0xFFFF;
+            int bits = Float.floatToRawIntBits(src[i]);
+            if (Float.isNaN(src[i])) {
+                assertThat(code).as("NaN %08x keeps sign, top payload and is quiet", bits)
+                        .isEqualTo((bits >>> 16) | 0x40);
+            } else {
+                assertThat(code).as("%08x", bits).isEqualTo(nearestBf16(src[i]));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void delegatedDTypesMatchTheReference(int n) {
+        float[] src = KernelData.floats(new SplittableRandom(n * 31L), n + 2);
+        for (DType t : DELEGATED) {
+            byte[] enc = encode(panama, src, 2, t, n, 3);
+            assertThat(enc).as("%s n=%d", t, n).isEqualTo(encode(scalar, src, 2, t, n, 3));
+            assertThat(rawBits(decode(panama, enc, 3, t, n, 1))).as("%s n=%d", t, n)
+                    .containsExactly(rawBits(decode(scalar, enc, 3, t, n, 1)));
+        }
+    }
+
+    @Test
+    void convertsFromAMappedStyleOffHeapSegment() {
+        float[] src = KernelData.floats(new SplittableRandom(11), 1000);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(2L * src.length + 1);
+            panama.fromFloat(src, 0, seg, 1, DType.BF16, src.length);
+            float[] back = new float[src.length];
+            panama.toFloat(seg, 1, DType.BF16, back, 0, src.length);
+            for (int i = 0; i < src.length; i++) {
+                assertThat(Float.floatToRawIntBits(back[i])).isEqualTo((ScalarKernels.floatToBf16(src[i]) & 0xFFFF) << 16);
+            }
+        }
+    }
+
+    // ---- elementwise ------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void elementwiseOpsMatchBitForBit(int n) {
+        SplittableRandom r = new SplittableRandom(1000 + n);
+        float[] a = KernelData.floats(r, n), b = KernelData.floats(r, n);
+        float s = 0.37f, t = -1.25f;
+        sameBits("axpy", n, (k, out) -> { copy(b, out); k.axpy(s, a, out, n); });
+        sameBits("scale", n, (k, out) -> { copy(a, out); k.scale(s, out, n); });
+        sameBits("sub", n, (k, out) -> k.sub(a, b, out, n));
+        sameBits("mul", n, (k, out) -> k.mul(a, b, out, n));
+        sameBits("lincomb", n, (k, out) -> k.lincomb(s, a, t, b, out, n));
+        sameBits("lerp", n, (k, out) -> k.lerp(s, a, b, out, n));
+        sameBits("fill", n, (k, out) -> k.fill(t, out, n));
+        // In-place forms, as the methods use them.
+        sameBits("sub in place", n, (k, out) -> { copy(a, out); k.sub(out, b, out, n); });
+        sameBits("lincomb in place", n, (k, out) -> { copy(b, out); k.lincomb(s, a, t, out, out, n); });
+        sameBits("lerp in place", n, (k, out) -> { copy(a, out); k.lerp(t, out, b, out, n); });
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void elementwiseOpsFollowTheirFormulas(int n) {
+        SplittableRandom r = new SplittableRandom(2000 + n);
+        float[] a = KernelData.finite(r, n), b = KernelData.finite(r, n);
+        float[] out = new float[n + 1];
+        out[n] = 42f;
+        for (Kernels k : new Kernels[] {scalar, panama}) {
+            k.lerp(0.25f, a, b, out, n);
+            for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo(a[i] + 0.25f * (b[i] - a[i]));
+            k.mul(a, b, out, n);
+            for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo(a[i] * b[i]);
+            k.fill(-3f, out, n);
+            for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo(-3f);
+            assertThat(out[n]).as("%s writes past n", k.name()).isEqualTo(42f);
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void thresholdOpsMatchAndKeepNaN(int n) {
+        float[] x = KernelData.floats(new SplittableRandom(3000 + n), n);
+        for (float thr : new float[] {0f, 1e-3f, 0.5f, Float.MIN_VALUE, Float.POSITIVE_INFINITY, Float.NaN}) {
+            float[] xs = x.clone(), xp = x.clone();
+            scalar.zeroWhereAbsBelow(xs, thr, n);
+            panama.zeroWhereAbsBelow(xp, thr, n);
+            assertThat(rawBits(xp)).as("zero below %s n=%d", thr, n).containsExactly(rawBits(xs));
+            int expected = 0;
+            for (int i = 0; i < n; i++) {
+                boolean keep = Math.abs((double) x[i]) >= thr;
+                if (keep) expected++;
+                float want = keep || Float.isNaN(x[i]) || Float.isNaN(thr) ? x[i] : 0f;
+                assertThat(Float.floatToRawIntBits(xp[i])).isEqualTo(Float.floatToRawIntBits(want));
+            }
+            assertThat(panama.countAbsAtLeast(x, thr, n)).as("count >= %s n=%d", thr, n).isEqualTo(expected);
+            assertThat(scalar.countAbsAtLeast(x, thr, n)).isEqualTo(expected);
+        }
+    }
+
+    // ---- reductions -------------------------------------------------------------------------------------
+
+    /**
+     * Products of floats are exact in float64, so any summation order is within (n−1)·2^-53·Σ|tᵢ| of the exact
+     * sum (the textbook bound for recursive summation, which holds for any tree). Both implementations are
+     * checked against the exact sum, computed here in BigDecimal.
+     */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void reductionsStayWithinTheFloat64SummationBound(int n) {
+        SplittableRandom r = new SplittableRandom(4000 + n);
+        float[] a = KernelData.finite(r, n), b = KernelData.finite(r, n);
+        checkSum("dot", n, i -> (double) a[i] * b[i], panama.dot(a, b, n), scalar.dot(a, b, n));
+        checkSum("sumSquares", n, i -> (double) a[i] * a[i], panama.sumSquares(a, n), scalar.sumSquares(a, n));
+        checkSum("sumAbs", n, i -> Math.abs((double) a[i]), panama.sumAbs(a, n), scalar.sumAbs(a, n));
+    }
+
+    @Test
+    void reductionsDoNotCancelWhatFloat32Would() {
+        // 1 + 2^-30 summed many times: float32 partial sums lose the small part entirely.
+        int n = 4099;
+        float[] a = new float[n];
+        Arrays.fill(a, 1f);
+        a[0] = 0x1p24f;
+        double exact = 0x1p24 + (n - 1);
+        assertThat(panama.sumAbs(a, n)).isEqualTo(exact);
+        assertThat(panama.dot(a, a, n)).isEqualTo(0x1p48 + (n - 1));
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void reductionsPropagateSpecialsLikeTheReference(int n) {
+        float[] a = KernelData.floats(new SplittableRandom(5000 + n), n);
+        float[] b = KernelData.floats(new SplittableRandom(6000 + n), n);
+        sameSpecial(panama.dot(a, b, n), scalar.dot(a, b, n));
+        sameSpecial(panama.sumSquares(a, n), scalar.sumSquares(a, n));
+        sameSpecial(panama.sumAbs(a, n), scalar.sumAbs(a, n));
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    private interface Op { void run(Kernels k, float[] out); }
+
+    private static void sameBits(String what, int n, Op op) {
+        float[] s = new float[n], p = new float[n];
+        op.run(scalar, s);
+        op.run(panama, p);
+        // Arithmetic NaN payloads are the hardware's business (and C2 may commute operands): compare canonically.
+        assertThat(canonicalBits(p)).as("%s n=%d", what, n).containsExactly(canonicalBits(s));
+    }
+
+    private static void checkSum(String what, int n, IntToDoubleFunction term, double... results) {
+        BigDecimal exact = BigDecimal.ZERO;
+        double absSum = 0;
+        for (int i = 0; i < n; i++) {
+            exact = exact.add(new BigDecimal(term.applyAsDouble(i)));
+            absSum += Math.abs(term.applyAsDouble(i));
+        }
+        double bound = Math.max(n - 1, 0) * 0x1p-53 * absSum * (1 + 1e-12);
+        for (double got : results) {
+            double err = new BigDecimal(got).subtract(exact).abs().doubleValue();
+            assertThat(err).as("%s n=%d: |%s - exact| vs bound %s", what, n, got, bound).isLessThanOrEqualTo(bound);
+        }
+    }
+
+    private static void sameSpecial(double vector, double reference) {
+        if (Double.isNaN(reference)) assertThat(vector).isNaN();
+        else if (Double.isInfinite(reference)) assertThat(vector).isEqualTo(reference);
+        else assertThat(Double.isFinite(vector)).isTrue();
+    }
+
+    private static byte[] encode(Kernels k, float[] src, int srcOff, DType t, int n, int byteOff) {
+        byte[] out = new byte[byteOff + n * t.byteSize() + 2];
+        Arrays.fill(out, (byte) 0x5A); // bytes outside the range must survive
+        k.fromFloat(src, srcOff, MemorySegment.ofArray(out), byteOff, t, n);
+        return out;
+    }
+
+    private static float[] decode(Kernels k, byte[] src, int byteOff, DType t, int n, int dstOff) {
+        float[] out = new float[dstOff + n + 1];
+        Arrays.fill(out, 7f);
+        k.toFloat(MemorySegment.ofArray(src), byteOff, t, out, dstOff, n);
+        return out;
+    }
+
+    private static void copy(float[] from, float[] to) { System.arraycopy(from, 0, to, 0, from.length); }
+
+    static int[] rawBits(float[] x) {
+        int[] b = new int[x.length];
+        for (int i = 0; i < x.length; i++) b[i] = Float.floatToRawIntBits(x[i]);
+        return b;
+    }
+
+    private static int[] canonicalBits(float[] x) {
+        int[] b = new int[x.length];
+        for (int i = 0; i < x.length; i++) b[i] = Float.floatToIntBits(x[i]);
+        return b;
+    }
+
+    /** IEEE binary16 from its definition, in float64. */
+    static double halfFromDefinition(int code) {
+        int e = (code >>> 10) & 0x1F, m = code & 0x3FF;
+        double mag = e == 0 ? m * 0x1p-24 : e == 31 ? (m == 0 ? Double.POSITIVE_INFINITY : Double.NaN) : (1024 + m) * Math.scalb(1.0, e - 25);
+        return (code & 0x8000) != 0 ? -mag : mag;
+    }
+
+    /**
+     * The bf16 code nearest to a non-NaN float, ties to the even code, found by comparing float64 distances
+     * to the two bf16 neighbours (the one above the largest finite is 2^128, i.e. overflow to infinity).
+     */
+    private static int nearestBf16(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int down = bits >>> 16;
+        if ((bits & 0xFFFF) == 0) return down;
+        double lo = Math.abs((double) Float.intBitsToFloat(down << 16));
+        int upCode = down + 1;
+        double hi = (upCode & 0x7FFF) == 0x7F80 ? 0x1p128 : Math.abs((double) Float.intBitsToFloat(upCode << 16));
+        double x = Math.abs((double) v);
+        double dLo = x - lo, dHi = hi - x;
+        if (dLo < dHi) return down;
+        if (dHi < dLo) return upCode;
+        return (down & 1) == 0 ? down : upCode;
+    }
+}
