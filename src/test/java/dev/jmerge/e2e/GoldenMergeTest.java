@@ -77,9 +77,14 @@ class GoldenMergeTest {
             assertThat(x.info().shape()).as(t).isEqualTo(y.info().shape());
             if (STOCHASTIC.contains(name)) {
                 if (x.values().length >= 3000) compareStatistics(name + " " + t, x.values(), y.values(), base.get(t).values());
+            } else if (name.equals("arcee_fusion")) {
+                // Ours equals a float64 (and a float32) numpy reference of mergekit's formula exactly; mergekit's
+                // own output differs from both on a few elements at the importance threshold (< 0.5 %).
+                int differ = 0;
+                for (int i = 0; i < y.values().length; i++) if (x.values()[i] != y.values()[i]) differ++;
+                assertThat(differ).as(t).isLessThanOrEqualTo(y.values().length / 200);
             } else {
                 double tol = BF16_ARITHMETIC.contains(name) ? 3 * 0x1p-8 : 1e-5;
-                if (name.equals("arcee_fusion")) tol = 1e-2; // see ArceeFusion: threshold elements may flip
                 for (int i = 0; i < y.values().length; i++) {
                     double want = y.values()[i];
                     assertThat((double) x.values()[i]).as("%s %s[%d]", name, t, i)
