@@ -13,7 +13,14 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 merge failure, 2 usage or config error. */
     public static int run(String... args) {
+        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #run(String...)}, printing to the given writers (tests capture them). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new MergeCommand());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setUsageHelpAutoWidth(true);
         cl.getCommandSpec().usageMessage().footer(MergeCommand.methodsHelp());
         cl.setParameterExceptionHandler((ex, a) -> {

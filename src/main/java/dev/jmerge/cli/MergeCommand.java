@@ -180,25 +180,17 @@ public final class MergeCommand implements Callable<Integer> {
         }
     }
 
-    /** The methods list for --help. */
+    /** The methods list for --help: name, base rule, parameters with defaults, one method a line. */
     static String methodsHelp() {
         StringBuilder sb = new StringBuilder();
         for (var m : MethodRegistry.all()) {
-            sb.append("  ").append(m.name()).append(" (").append(m.prettyName()).append(", base: ")
-                    .append(m.baseModel().name().toLowerCase(java.util.Locale.ROOT)).append(")");
             List<String> ps = new ArrayList<>();
-            for (var p : m.globalParameters()) ps.add(describe(p));
-            for (var p : m.modelParameters()) ps.add(describe(p) + " per model");
-            if (!ps.isEmpty()) sb.append(": ").append(String.join(", ", ps));
-            sb.append("%n");
+            for (var p : m.globalParameters()) ps.add(p.describe());
+            for (var p : m.modelParameters()) ps.add(p.describe() + " per model");
+            sb.append("  ").append(m.name()).append(" (base model ")
+                    .append(m.baseModel().name().toLowerCase(java.util.Locale.ROOT)).append(")%n");
+            if (!ps.isEmpty()) sb.append("      ").append(String.join(", ", ps)).append("%n");
         }
         return sb.toString();
-    }
-
-    private static String describe(dev.jmerge.methods.ParamSpec p) {
-        if (p.required()) return p.name() + " (required)";
-        if (p.defaultValue() == null) return p.name();
-        double d = p.defaultValue();
-        return p.name() + "=" + (d == Math.rint(d) && Math.abs(d) < 1e9 ? String.valueOf((long) d) : String.valueOf(d));
     }
 }

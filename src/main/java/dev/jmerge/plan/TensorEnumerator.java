@@ -190,9 +190,12 @@ final class TensorEnumerator {
             if (v.isPresent()) values.put(p.name(), v.getAsDouble());
             else if (p.defaultValue() != null) values.put(p.name(), p.defaultValue());
             else if (p.required() && !isBase) {
+                String hint = src.model() == slice.base()
+                        ? "; mergekit adds base_model to the inputs of '" + method.name()
+                        + "' too, so give it a weight or drop base_model" : "";
                 throw new ConfigException(src.pos() + ": merge_method '" + method.name() + "' needs parameter '"
                         + p.name() + "' for model '" + src.model().label() + "' (" + p.help()
-                        + "); none is set for tensor '" + outName + "'");
+                        + "); none is set for tensor '" + outName + "'" + hint);
             }
         }
         return new Params(values);
