@@ -1,0 +1,117 @@
+package dev.jmerge.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.jmerge.config.ConfigLoader;
+import dev.jmerge.source.HfCache;
+import dev.jmerge.source.ModelLocator;
+import dev.jmerge.synth.ModelShape;
+import dev.jmerge.synth.SyntheticModels;
+import dev.jmerge.tensor.DType;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The plan on its own: which inputs, which parameters, which dtype — no tensor math runs here. */
+class PlannerTest {
+
+    @TempDir
+    static Path models;
+
+    @BeforeAll
+    static void generate() {
+        ModelShape s = ModelShape.tiny(DType.BF16).withLayers(3);
+        for (int v = 0; v < 3; v++) SyntheticModels.write(models.resolve("m" + v), s, 1, v, 0.1, 0);
+    }
+
+    static Plan plan(String yaml) {
+        var config = ConfigLoader.parse(yaml.replace("M/", models + "/"), "test.yml").getFirst();
+        Planner planner = new Planner(new ModelLocator(Path.of(""), new HfCache(models.resolve("no-cache"))));
+        Plan plan = planner.plan(config, new Planner.Options(false, 0));
+        plan.models().forEach(m -> m.weights().close());
+        return plan;
+    }
+
+    @Test
+    void gradientsAreEvaluatedPerLayerAndFiltersPickTheFirstMatch() {
+        Plan p = plan("""
+                merge_method: slerp
+                base_model: M/m0
+                slices:
+                  - sources:
+                      - model: M/m0
+                        layer_range: [0, 3]
+                      - model: M/m1
+                        layer_range: [0, 3]
+                parameters:
+                  t:
+                    - filter: self_attn
+                      value: [0, 1]
+                    - value: 0.25
+                """);
+        // three layers: t = 0, 0.5, 1 along the slice; gradient [0, 1] gives the same values
+        assertThat(p.tensor("model.layers.0.self_attn.q_proj.weight").global().get("t")).isEqualTo(0.0);
+        assertThat(p.tensor("model.layers.1.self_attn.q_proj.weight").global().get("t")).isEqualTo(0.5);
+        assertThat(p.tensor("model.layers.2.self_attn.o_proj.weight").global().get("t")).isEqualTo(1.0);
+        assertThat(p.tensor("model.layers.1.mlp.up_proj.weight").global().get("t")).isEqualTo(0.25);
+        // embeddings and head are evaluated at t = 0 (mergekit's rule), so the fallback applies
+        assertThat(p.tensor("model.embed_tokens.weight").global().get("t")).isEqualTo(0.25);
+        PlannedTensor t = p.tensor("model.layers.1.mlp.up_proj.weight");
+        assertThat(t.baseIndex()).isZero();
+        assertThat(t.inputs()).extracting(PlannedInput::tensorName).containsOnly("model.layers.1.mlp.up_proj.weight");
+    }
+
+    @Test
+    void precedenceIsModelThenSliceThenTopLevelAndDefaultsFillTheRest() {
+        Plan p = plan("""
+                merge_method: ties
+                base_model: M/m0
+                models:
+                  - model: M/m1
+                    parameters: {weight: 0.7, density: [0.2, 0.6]}
+                  - model: M/m2
+                parameters:
+                  weight: 0.3
+                  density: 0.9
+                """);
+        PlannedTensor t = p.tensor("model.layers.2.mlp.down_proj.weight");
+        Map<String, Double> m1 = t.perModel().get(0).asMap(), m2 = t.perModel().get(1).asMap();
+        assertThat(m1.get("weight")).isEqualTo(0.7);
+        assertThat(m1.get("density")).isCloseTo(0.6, within(1e-12));          // last layer of 3: t = 1
+        assertThat(p.tensor("model.layers.1.mlp.down_proj.weight").perModel().get(0).get("density"))
+                .isCloseTo(0.4, within(1e-12));
+        assertThat(m2.get("weight")).isEqualTo(0.3);
+        assertThat(m2.get("density")).isEqualTo(0.9);
+        assertThat(t.global().get("normalize")).isEqualTo(1.0);                // ties' default
+        assertThat(t.global().get("lambda")).isEqualTo(1.0);
+        assertThat(t.baseIndex()).isEqualTo(2);                                // base appended after the models
+        assertThat(t.outDtype()).isEqualTo(DType.BF16);                        // no dtype: the base's
+    }
+
+    @Test
+    void slicesStackLayersAndRenumberThem() {
+        Plan p = plan("""
+                merge_method: passthrough
+                slices:
+                  - sources:
+                      - model: M/m1
+                        layer_range: [0, 2]
+                  - sources:
+                      - model: M/m2
+                        layer_range: [1, 3]
+                dtype: float32
+                """);
+        assertThat(p.outputLayers()).isEqualTo(4);
+        PlannedTensor t = p.tensor("model.layers.3.self_attn.k_proj.weight");
+        assertThat(t.inputs()).singleElement().satisfies(in -> {
+            assertThat(in.tensorName()).isEqualTo("model.layers.2.self_attn.k_proj.weight");
+            assertThat(p.models().get(in.model()).label()).endsWith("m2");
+        });
+        assertThat(t.outDtype()).isEqualTo(DType.F32);
+        assertThat(t.loadDtype()).isEqualTo(DType.F32);
+        assertThat(p.tensors()).hasSize(1 + 4 * 9 + 2);
+    }
+}
