@@ -4,8 +4,10 @@ import dev.jmerge.error.MergeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -91,14 +93,15 @@ public final class TokenizerWriter {
         return root;
     }
 
-    /** A BPE merge is "a b" in older files and ["a", "b"] in newer ones. */
+    /**
+     * Whether a BPE merge reads or produces a dropped token (a merge producing one would emit an id the model
+     * no longer has). A merge is "a b" in older files and ["a", "b"] in newer ones.
+     */
     private static boolean usesAny(JsonNode merge, Set<String> tokens) {
-        if (merge.isArray()) {
-            for (JsonNode p : merge) if (tokens.contains(p.asString())) return true;
-            return false;
-        }
-        for (String p : merge.asString().split(" ")) if (tokens.contains(p)) return true;
-        return false;
+        List<String> parts = new ArrayList<>();
+        if (merge.isArray()) for (JsonNode p : merge) parts.add(p.asString());
+        else parts.addAll(List.of(merge.asString().split(" ", 2)));
+        return tokens.contains(String.join("", parts)) || parts.stream().anyMatch(tokens::contains);
     }
 
     private static ObjectNode specialTokensMap(ObjectNode config) {
