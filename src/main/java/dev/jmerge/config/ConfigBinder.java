@@ -67,15 +67,12 @@ final class ConfigBinder {
                 name, yamlText, y.file());
     }
 
-    /** Built-in chat template names (compat §4.4); anything else must look like a Jinja template. */
-    public static final List<String> CHAT_TEMPLATE_NAMES = List.of("alpaca", "chatml", "exaone", "llama3", "mistral");
-
     private String chatTemplate(Node n) {
         String t = y.string(n, "chat_template");
-        if (t.equals("auto") || CHAT_TEMPLATE_NAMES.contains(t)) return t;
+        if (t.equals("auto") || MergeConfig.CHAT_TEMPLATE_NAMES.contains(t)) return t;
         if (t.length() < 20 || !t.contains("{")) {
             throw new ConfigException(y.pos(n) + ": 'chat_template' is neither \"auto\", a built-in name "
-                    + CHAT_TEMPLATE_NAMES + " nor a Jinja template (a template has at least 20 characters and a"
+                    + MergeConfig.CHAT_TEMPLATE_NAMES + " nor a Jinja template (a template has at least 20 characters and a"
                     + " '{'): '" + t + "'");
         }
         return t;
