@@ -11,6 +11,8 @@ import dev.jmerge.output.TokenizerFiles;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.Planner;
+import dev.jmerge.tokenizer.TokenizerPlan;
+import dev.jmerge.tokenizer.TokenizerWriter;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.IndexWriter;
 import java.io.IOException;
@@ -69,6 +71,21 @@ public final class MergeRun {
         }
     }
 
+    /** A merged vocabulary is always written; otherwise the donor's files are copied (compat §4.2 step 4). */
+    private void writeTokenizer(Plan plan, Path dir) {
+        TokenizerPlan t = plan.tokenizer();
+        if (t.vocabulary() != null) {
+            TokenizerWriter.write(t.vocabulary(), t.chatTemplate(), dir);
+            return;
+        }
+        if (!extras.copyTokenizer()) return;
+        TokenizerFiles.copy(plan.donor().folder(), dir);
+        if (t.chatTemplate() != null && !TokenizerWriter.setChatTemplate(dir, t.chatTemplate())) {
+            warn.accept("chat_template: model '" + plan.donor().label() + "' has no tokenizer_config.json to"
+                    + " set the template in; none is written");
+        }
+    }
+
     private void writeExtras(Plan plan, Path dir, String outputName) {
         try {
             if (plan.shards().needsIndex()) IndexWriter.write(dir, plan.shards());
@@ -77,7 +94,7 @@ public final class MergeRun {
                 Files.writeString(dir.resolve("README.md"), ModelCard.render(plan, outputName));
                 Files.writeString(dir.resolve("mergekit_config.yml"), plan.config().yamlText());
             }
-            if (extras.copyTokenizer()) TokenizerFiles.copy(plan.donor().folder(), dir);
+            writeTokenizer(plan, dir);
         } catch (IOException e) {
             throw new MergeException(dir + ": cannot write output files (" + e.getMessage() + ")");
         }

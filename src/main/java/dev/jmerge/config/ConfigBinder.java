@@ -59,12 +59,23 @@ final class ConfigBinder {
         if (top.has("tokenizer")) tokenizer = tokenizers.modern(top.get("tokenizer"));
         if (top.has("tokenizer_source")) tokenizer = tokenizers.legacy(top.get("tokenizer_source"));
 
-        String chatTemplate = top.has("chat_template") ? y.string(top.get("chat_template"), "chat_template") : null;
+        String chatTemplate = top.has("chat_template") ? chatTemplate(top.get("chat_template")) : null;
         String name = top.has("name") ? y.string(top.get("name"), "name") : null;
 
         return new MergeConfig(method, y.pos(methodNode), inputs.models(), inputs.slices(), inputs.modules(), base,
                 basePos, parameters(top.get("parameters"), "parameters"), dtype, outDtype, tokenizer, chatTemplate,
                 name, yamlText, y.file());
+    }
+
+    private String chatTemplate(Node n) {
+        String t = y.string(n, "chat_template");
+        if (t.equals("auto") || MergeConfig.CHAT_TEMPLATE_NAMES.contains(t)) return t;
+        if (t.length() < 20 || !t.contains("{")) {
+            throw new ConfigException(y.pos(n) + ": 'chat_template' is neither \"auto\", a built-in name "
+                    + MergeConfig.CHAT_TEMPLATE_NAMES + " nor a Jinja template (a template has at least 20 characters and a"
+                    + " '{'): '" + t + "'");
+        }
+        return t;
     }
 
     private record Inputs(List<InputModel> models, List<OutputSlice> slices, Map<String, ModuleConfig> modules) {}

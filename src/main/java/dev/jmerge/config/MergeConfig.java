@@ -26,4 +26,8 @@ public record MergeConfig(
         String chatTemplate,
         String name,
         String yamlText,
-        String fileName) {}
+        String fileName) {
+
+    /** Built-in chat template names (compat §4.4); any other value but "auto" must look like a Jinja template. */
+    public static final List<String> CHAT_TEMPLATE_NAMES = List.of("alpaca", "chatml", "exaone", "llama3", "mistral");
+}

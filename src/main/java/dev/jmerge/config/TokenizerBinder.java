@@ -50,6 +50,11 @@ final class TokenizerBinder {
         if (!(n instanceof ScalarNode || n instanceof MappingNode)) {
             throw y.expected(n, key, "\"base\", \"union\" or a model reference");
         }
+        // Older mergekit spelled a named tokenizer "model:<ref>"; published configs still carry it.
+        if (n instanceof ScalarNode s && s.getValue().startsWith("model:") && s.getValue().length() > 6) {
+            ModelReference ref = ModelReferences.parse(s.getValue().substring(6).strip(), y.pos(n), key);
+            return new Source(ref.toString(), ref);
+        }
         ModelReference ref = refs.reference(n, key);
         return new Source(ref.toString(), ref);
     }

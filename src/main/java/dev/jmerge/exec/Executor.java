@@ -4,10 +4,10 @@ import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -74,11 +74,15 @@ public final class Executor {
     }
 
     private TensorJob job(Plan plan, PlannedTensor t, TileBuffers b, Consumer<String> warn) {
-        List<InputReader> readers = new ArrayList<>();
+        List<TensorReader> readers = new ArrayList<>();
+        List<MemorySegment> segments = new ArrayList<>();
         for (PlannedInput in : t.inputs()) {
-            LoadedModel m = plan.models().get(in.model());
-            readers.add(new InputReader(m.weights().segment(in.tensorName()), in.info().dtype(), in.info().shape(),
-                    t.shape(), t.loadDtype()));
+            segments.add(plan.models().get(in.model()).weights().segment(in.tensorName()));
+        }
+        for (int i = 0; i < t.inputs().size(); i++) {
+            PlannedInput in = t.inputs().get(i);
+            readers.add(in.gather() != null ? new GatherReader(t, i, segments)
+                    : new InputReader(segments.get(i), in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype()));
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
     }

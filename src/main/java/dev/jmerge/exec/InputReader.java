@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * row when the input is a larger matrix cut to its top-left block. Values are first rounded to the config's
  * {@code dtype} when it is narrower than the stored one, as mergekit casts inputs on load.
  */
-final class InputReader {
+final class InputReader implements TensorReader {
 
     private final MemorySegment data;
     private final DType stored;
@@ -28,7 +28,7 @@ final class InputReader {
         this.direct = numel(inShape) == numel(outShape);
     }
 
-    private static boolean narrowerFloat(DType load, DType stored) {
+    static boolean narrowerFloat(DType load, DType stored) {
         return load != null && load != stored && load.isFloating() && stored.isFloating()
                 && (load == DType.BF16 || load == DType.F16);
     }
@@ -39,7 +39,8 @@ final class InputReader {
         return n;
     }
 
-    void read(Kernels k, long offset, float[] dst, int dstOff, int len) {
+    @Override
+    public void read(Kernels k, long offset, float[] dst, int dstOff, int len) {
         if (direct) {
             k.toFloat(data, offset * stored.byteSize(), stored, dst, dstOff, len);
         } else {
@@ -52,10 +53,15 @@ final class InputReader {
                 done += n;
             }
         }
-        if (roundTo == DType.BF16) {
-            for (int i = dstOff; i < dstOff + len; i++) dst[i] = ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(dst[i]));
-        } else if (roundTo == DType.F16) {
-            for (int i = dstOff; i < dstOff + len; i++) dst[i] = Float.float16ToFloat(Float.floatToFloat16(dst[i]));
+        round(roundTo, dst, dstOff, len);
+    }
+
+    /** Rounds values to {@code to} (bf16 or f16) as a cast on load would; null leaves them. */
+    static void round(DType to, float[] dst, int off, int len) {
+        if (to == DType.BF16) {
+            for (int i = off; i < off + len; i++) dst[i] = ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(dst[i]));
+        } else if (to == DType.F16) {
+            for (int i = off; i < off + len; i++) dst[i] = Float.float16ToFloat(Float.floatToFloat16(dst[i]));
         }
     }
 }

@@ -12,14 +12,14 @@ import java.util.function.Consumer;
 final class TensorJob implements MergeInput {
 
     private final PlannedTensor tensor;
-    private final List<InputReader> readers;
+    private final List<TensorReader> readers;
     private final Kernels kernels;
     private final int chunk;
     private final long seed;
     private final TileBuffers buffers;
     private final Consumer<String> warnings;
 
-    TensorJob(PlannedTensor tensor, List<InputReader> readers, Kernels kernels, int chunk, long seed,
+    TensorJob(PlannedTensor tensor, List<TensorReader> readers, Kernels kernels, int chunk, long seed,
               TileBuffers buffers, Consumer<String> warnings) {
         this.tensor = tensor;
         this.readers = readers;

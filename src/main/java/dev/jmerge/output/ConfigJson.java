@@ -6,8 +6,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The output config.json (compat §3.4): the donor's config with the dtype and, for slice configs, the layer
- * count rewritten. Written as transformers v5 writes it: {@code dtype} (not {@code torch_dtype}), keys sorted.
+ * The output config.json (compat §3.4): the donor's config with the dtype, for slice configs the layer
+ * count, and under a merged vocabulary the vocabulary size rewritten. Written as transformers v5 writes it: {@code dtype} (not {@code torch_dtype}), keys sorted.
  */
 public final class ConfigJson {
 
@@ -21,6 +21,9 @@ public final class ConfigJson {
         else if (old != null && !config.has("dtype")) config.set("dtype", old);
         String key = plan.arch().numLayersKey();
         if (plan.outputLayers() >= 0 && key != null) setDotted(config, key, plan.outputLayers());
+        if (plan.tokenizer().vocabulary() != null) {
+            setDotted(config, plan.arch().vocabSizeKey(), plan.tokenizer().vocabulary().paddedRows());
+        }
         return PythonStyleJson.write(config, true);
     }
 

@@ -4,6 +4,7 @@ import dev.jmerge.arch.ArchitectureSpec;
 import dev.jmerge.config.MergeConfig;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.methods.MergeMethod;
+import dev.jmerge.tokenizer.TokenizerPlan;
 import java.util.List;
 
 /**
@@ -13,10 +14,11 @@ import java.util.List;
  * @param donor the model whose config.json and tokenizer the output starts from (base, else first)
  * @param outputLayers layer count to write to config.json, or -1 to keep the donor's (models: configs)
  * @param warnings things the user should know that do not stop the merge
+ * @param tokenizer the merged vocabulary and chat template, when the config asks for them
  */
 public record Plan(MergeConfig config, MergeMethod method, List<LoadedModel> models, ArchitectureSpec arch,
                    List<PlannedTensor> tensors, ShardLayout shards, LoadedModel donor, int outputLayers,
-                   List<String> warnings) {
+                   List<String> warnings, TokenizerPlan tokenizer) {
 
     public long bytesWritten() { return shards.totalBytes(); }
 

@@ -2,5 +2,12 @@ package dev.jmerge.plan;
 
 import dev.jmerge.io.safetensors.TensorInfo;
 
-/** One input of an output tensor: which model, which of its tensors (name as stored) and its header entry. */
-public record PlannedInput(int model, String tensorName, TensorInfo info) {}
+/**
+ * One input of an output tensor: which model, which of its tensors (name as stored) and its header entry.
+ *
+ * @param gather for an embedding under a merged vocabulary, how its rows map to output rows; else null
+ */
+public record PlannedInput(int model, String tensorName, TensorInfo info, RowGather gather) {
+
+    public PlannedInput(int model, String tensorName, TensorInfo info) { this(model, tensorName, info, null); }
+}

@@ -15,6 +15,7 @@ import dev.jmerge.methods.BaseModelRule;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.methods.MethodRegistry;
 import dev.jmerge.source.ModelLocator;
+import dev.jmerge.tokenizer.TokenizerPlan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,10 +74,15 @@ public final class Planner {
             checkBase(config, method, planned);
             LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();
             List<String> warnings = new ArrayList<>();
+            TokenizerPlan tokenizer = TokenizerPlanning.plan(config, loaded, donor, arch, locator, warnings);
             var tensors = new TensorEnumerator(config, method, arch, moduleParams, warnings).enumerate(planned);
+            if (tokenizer.vocabulary() != null) {
+                tensors = new EmbeddingGather(config.tokenizer(), tokenizer, loaded, donor, warnings).apply(tensors);
+            }
             var shards = ShardLayout.of(tensors.stream().map(PlannedTensor::spec).toList(), options.maxShardBytes());
             int outputLayers = models != null ? -1 : planned.stream().mapToInt(Slice::length).sum();
-            return new Plan(config, method, loaded, arch, tensors, shards, donor, outputLayers, List.copyOf(warnings));
+            return new Plan(config, method, loaded, arch, tensors, shards, donor, outputLayers, List.copyOf(warnings),
+                    tokenizer);
         } catch (RuntimeException e) {
             set.close();
             throw e;

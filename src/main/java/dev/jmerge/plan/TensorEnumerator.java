@@ -135,6 +135,8 @@ final class TensorEnumerator {
         long[] first = inputs.getFirst().info().shape();
         boolean same = inputs.stream().allMatch(in -> Arrays.equals(in.info().shape(), first));
         if (same) return first.clone();
+        // With a merged vocabulary the embedding's shape is decided later, from the vocabulary (EmbeddingGather).
+        if (spec.isEmbed() && config.tokenizer() != null) return first.clone();
         boolean all2d = inputs.stream().allMatch(in -> in.info().shape().length == 2);
         if (!spec.isEmbed() || !all2d) {
             for (int i = 1; i < inputs.size(); i++) {
@@ -159,9 +161,11 @@ final class TensorEnumerator {
                         .append("' loses ").append(r - rows).append(" of ").append(r).append(" rows");
             }
         }
-        warnings.add("tensor '" + spec.name() + "': embedding sizes differ; cut to " + rows + " x " + cols
-                + (sizes.isEmpty() ? "" : " (" + sizes + ")")
-                + "; to keep every token, set 'tokenizer: {source: union}' once tokenizer merging is available");
+        warnings.add("tensor '" + spec.name() + "': embedding sizes differ and no tokenizer setting is given, so"
+                + " every input is cut to its first " + rows + " x " + cols
+                + (sizes.isEmpty() ? "" : " (" + sizes + ")") + "; the output vocabulary size is " + rows
+                + ". To keep every model's tokens, set 'tokenizer: {source: union}' (add 'pad_to_multiple_of: N'"
+                + " to keep a padded size)");
         return new long[] {rows, cols};
     }
 
