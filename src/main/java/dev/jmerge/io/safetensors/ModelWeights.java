@@ -4,6 +4,7 @@ import static dev.jmerge.io.safetensors.Failures.bad;
 import static dev.jmerge.io.safetensors.Failures.quote;
 
 import dev.jmerge.error.ConfigException;
+import dev.jmerge.io.pytorch.PytorchCheckpoint;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,18 +19,21 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The weights of one model folder, found as mergekit finds them: {@code model.safetensors.index.json} (shards
- * opened lazily, each once) if present, else {@code model.safetensors}. PyTorch {@code .bin} checkpoints are
- * refused with a clear message. Thread-safe; {@link #close()} unmaps every shard opened so far.
+ * opened lazily, each once) if present, else {@code model.safetensors}; failing both, PyTorch checkpoints the same
+ * way ({@code pytorch_model.bin.index.json}, else {@code pytorch_model.bin}). Thread-safe; {@link #close()} unmaps
+ * every shard opened so far.
  */
 public final class ModelWeights implements AutoCloseable {
 
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
+    public static final String BIN_SINGLE_FILE = "pytorch_model.bin";
+    public static final String BIN_INDEX_FILE = "pytorch_model.bin.index.json";
 
     private final Path folder;
     private final Path indexFile;               // null for a single-file model
     private final Map<String, Path> shardOf;    // tensor name -> shard path, in index or file order
-    private final Map<Path, SafetensorsFile> opened = new ConcurrentHashMap<>();
+    private final Map<Path, WeightFile> opened = new ConcurrentHashMap<>();
     private boolean closed;
 
     private ModelWeights(Path folder, Path indexFile, Map<String, Path> shardOf) {
@@ -50,19 +54,31 @@ public final class ModelWeights implements AutoCloseable {
             return new ModelWeights(dir, index, wi.shardOf());
         }
         Path single = dir.resolve(SINGLE_FILE);
-        if (Files.exists(single)) {
-            SafetensorsFile file = SafetensorsFile.open(single);
-            Map<String, Path> shardOf = new LinkedHashMap<>();
-            for (String name : file.tensors().keySet()) shardOf.put(name, single);
-            ModelWeights weights = new ModelWeights(dir, null, shardOf);
-            weights.opened.put(single, file);
-            return weights;
+        if (Files.exists(single)) return ofSingle(dir, openFile(single));
+        Path binIndex = dir.resolve(BIN_INDEX_FILE);
+        if (Files.exists(binIndex)) {
+            WeightIndex wi = WeightIndex.read(binIndex);
+            return new ModelWeights(dir, binIndex, wi.shardOf());
         }
-        if (Files.exists(dir.resolve("pytorch_model.bin")) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
-            throw new ConfigException(folder + ": has only PyTorch .bin weights, which jmerge does not read yet;"
-                    + " expected " + SINGLE_FILE + " or " + INDEX_FILE + " (convert the checkpoint to safetensors)");
-        }
-        throw new ConfigException(folder + ": no model weights found; expected " + SINGLE_FILE + " or " + INDEX_FILE);
+        Path bin = dir.resolve(BIN_SINGLE_FILE);
+        if (Files.exists(bin)) return ofSingle(dir, openFile(bin));
+        throw new ConfigException(folder + ": no model weights found; expected " + SINGLE_FILE + ", " + INDEX_FILE
+                + ", " + BIN_SINGLE_FILE + " or " + BIN_INDEX_FILE);
+    }
+
+    private static ModelWeights ofSingle(Path dir, WeightFile file) {
+        Map<String, Path> shardOf = new LinkedHashMap<>();
+        for (String name : file.tensors().keySet()) shardOf.put(name, file.path());
+        ModelWeights weights = new ModelWeights(dir, null, shardOf);
+        weights.opened.put(file.path(), file);
+        return weights;
+    }
+
+    /** Safetensors unless the name says PyTorch checkpoint ({@code .bin}, {@code .pt}, {@code .pth}). */
+    private static WeightFile openFile(Path path) {
+        String n = path.getFileName().toString();
+        return n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth") ? PytorchCheckpoint.open(path)
+                : SafetensorsFile.open(path);
     }
 
     public Path folder() { return folder; }
@@ -82,7 +98,7 @@ public final class ModelWeights implements AutoCloseable {
 
     /** The tensor's bytes, valid until {@link #close()}. */
     public MemorySegment segment(String name) {
-        SafetensorsFile file = shard(shardOfOrThrow(name));
+        WeightFile file = shard(shardOfOrThrow(name));
         return file.segment(file.tensors().get(name));
     }
 
@@ -101,20 +117,20 @@ public final class ModelWeights implements AutoCloseable {
     private Path shardOfOrThrow(String name) {
         Path p = shardOf.get(name);
         if (p == null) {
-            throw bad(indexFile != null ? indexFile : folder.resolve(SINGLE_FILE), "no tensor " + quote(name),
+            throw bad(indexFile != null ? indexFile : shardOf.values().iterator().next(), "no tensor " + quote(name),
                     "one of the model's " + shardOf.size() + " tensors");
         }
         return p;
     }
 
-    private SafetensorsFile shard(Path path) {
-        SafetensorsFile file = opened.get(path);
+    private WeightFile shard(Path path) {
+        WeightFile file = opened.get(path);
         if (file != null) return file;
         synchronized (this) {
             if (closed) throw new IllegalStateException("weights of " + folder + " are closed");
             file = opened.get(path);
             if (file != null) return file;
-            file = SafetensorsFile.open(path);
+            file = openFile(path);
             try {
                 requireIndexedTensors(path, file);
             } catch (RuntimeException e) {
@@ -126,7 +142,7 @@ public final class ModelWeights implements AutoCloseable {
         }
     }
 
-    private void requireIndexedTensors(Path path, SafetensorsFile file) {
+    private void requireIndexedTensors(Path path, WeightFile file) {
         for (Map.Entry<String, Path> e : shardOf.entrySet()) {
             if (e.getValue().equals(path) && !file.tensors().containsKey(e.getKey())) {
                 throw bad(indexFile, "weight_map puts tensor " + quote(e.getKey()) + " in "
@@ -139,7 +155,7 @@ public final class ModelWeights implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        for (SafetensorsFile f : opened.values()) f.close();
+        for (WeightFile f : opened.values()) f.close();
         opened.clear();
     }
 }
