@@ -12,8 +12,13 @@ public final class Main {
     }
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 merge failure, 2 usage or config error. */
-    public static int run(String... args) {
-        CommandLine cl = new CommandLine(new MergeCommand());
+    public static int run(String... args) { return run(System.getenv(), args); }
+
+    /** As {@link #run(String...)}, with the environment variables (HF_HOME, HF_TOKEN, ...) given as a map. */
+    public static int run(java.util.Map<String, String> env, String... args) {
+        MergeCommand command = new MergeCommand();
+        command.environment = env;
+        CommandLine cl = new CommandLine(command);
         cl.setUsageHelpAutoWidth(true);
         cl.getCommandSpec().usageMessage().footer(MergeCommand.methodsHelp());
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -4,6 +4,7 @@ import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
+import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
@@ -77,8 +78,9 @@ public final class Executor {
         List<InputReader> readers = new ArrayList<>();
         for (PlannedInput in : t.inputs()) {
             LoadedModel m = plan.models().get(in.model());
-            readers.add(new InputReader(m.weights().segment(in.tensorName()), in.info().dtype(), in.info().shape(),
-                    t.shape(), t.loadDtype()));
+            var data = in.lora() instanceof LoraPatch.Replace r ? r.data() : m.weights().segment(in.tensorName());
+            readers.add(new InputReader(data, in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(),
+                    in.lora() instanceof LoraPatch.LowRank lr ? lr : null));
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
     }

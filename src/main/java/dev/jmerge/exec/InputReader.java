@@ -2,6 +2,7 @@ package dev.jmerge.exec;
 
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
+import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.tensor.DType;
 import java.lang.foreign.MemorySegment;
 
@@ -18,8 +19,16 @@ final class InputReader {
     private final long inCols;
     private final long outCols;
     private final boolean direct;
+    private final LoraPatch.LowRank lora;
 
     InputReader(MemorySegment data, DType stored, long[] inShape, long[] outShape, DType loadDtype) {
+        this(data, stored, inShape, outShape, loadDtype, null);
+    }
+
+    /** @param lora a low-rank delta added to each value read (then rounded to the stored dtype), or null */
+    InputReader(MemorySegment data, DType stored, long[] inShape, long[] outShape, DType loadDtype,
+                LoraPatch.LowRank lora) {
+        this.lora = lora;
         this.data = data;
         this.stored = stored;
         this.roundTo = narrowerFloat(loadDtype, stored) ? loadDtype : null;
@@ -39,9 +48,18 @@ final class InputReader {
         return n;
     }
 
+    private static void roundToStored(DType t, float[] dst, int off, int len) {
+        if (t == DType.BF16) {
+            for (int i = off; i < off + len; i++) dst[i] = ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(dst[i]));
+        } else if (t == DType.F16) {
+            for (int i = off; i < off + len; i++) dst[i] = Float.float16ToFloat(Float.floatToFloat16(dst[i]));
+        }
+    }
+
     void read(Kernels k, long offset, float[] dst, int dstOff, int len) {
         if (direct) {
             k.toFloat(data, offset * stored.byteSize(), stored, dst, dstOff, len);
+            if (lora != null) lora.addTo(k, offset, dst, dstOff, len);
         } else {
             int done = 0;
             while (done < len) {
@@ -49,9 +67,11 @@ final class InputReader {
                 long row = e / outCols, col = e % outCols;
                 int n = (int) Math.min(len - done, outCols - col);
                 k.toFloat(data, (row * inCols + col) * stored.byteSize(), stored, dst, dstOff + done, n);
+                if (lora != null) lora.addTo(k, row * inCols + col, dst, dstOff + done, n);
                 done += n;
             }
         }
+        if (lora != null) roundToStored(stored, dst, dstOff, len); // the merged weight lives in the stored dtype
         if (roundTo == DType.BF16) {
             for (int i = dstOff; i < dstOff + len; i++) dst[i] = ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(dst[i]));
         } else if (roundTo == DType.F16) {

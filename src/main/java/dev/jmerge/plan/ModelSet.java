@@ -4,6 +4,7 @@ import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.lora.LoraAdapter;
 import dev.jmerge.source.ModelLocator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,10 +27,29 @@ final class ModelSet implements AutoCloseable {
         ModelSet set = new ModelSet();
         try {
             for (var e : refs.entrySet()) {
-                Path folder = locator.locate(e.getKey(), e.getValue());
-                JsonNode config = readConfig(folder, e.getKey(), e.getValue());
-                ModelWeights weights = ModelWeights.open(folder);
-                set.byRef.put(e.getKey(), new LoadedModel(set.byRef.size(), e.getKey(), folder, config, weights));
+                ModelReference ref = e.getKey();
+                var located = locator.find(ref.model(), e.getValue(), ref.toString(), false);
+                Path folder = located.folder();
+                JsonNode config = readConfig(folder, ref, e.getValue());
+                ModelWeights weights = ModelWeights.open(folder, located.remote());
+                LoraAdapter adapter = null;
+                try {
+                    if (ref.lora() != null) {
+                        adapter = LoraAdapter.open(locator.find(ref.lora(), e.getValue(), ref.toString(), true).folder());
+                        for (String target : adapter.targets()) {
+                            if (!weights.has(target)) {
+                                throw new ConfigException(e.getValue() + ": LoRA adapter '" + ref.lora()
+                                        + "' changes tensor '" + target + "', which model '" + ref.model()
+                                        + "' does not have");
+                            }
+                        }
+                    }
+                } catch (RuntimeException x) {
+                    weights.close();
+                    if (adapter != null) adapter.close();
+                    throw x;
+                }
+                set.byRef.put(ref, new LoadedModel(set.byRef.size(), ref, folder, config, weights, adapter));
             }
             return set;
         } catch (RuntimeException e) {
@@ -62,6 +82,6 @@ final class ModelSet implements AutoCloseable {
 
     @Override
     public void close() {
-        for (LoadedModel m : byRef.values()) m.weights().close();
+        for (LoadedModel m : byRef.values()) m.close();
     }
 }

@@ -34,31 +34,45 @@ public final class ModelWeights implements AutoCloseable {
     private final Path indexFile;               // null for a single-file model
     private final Map<String, Path> shardOf;    // tensor name -> shard path, in index or file order
     private final Map<Path, WeightFile> opened = new ConcurrentHashMap<>();
+    private final RemoteFiles remote;           // null when every file is local
     private boolean closed;
 
-    private ModelWeights(Path folder, Path indexFile, Map<String, Path> shardOf) {
+    private ModelWeights(Path folder, Path indexFile, Map<String, Path> shardOf, RemoteFiles remote) {
         this.folder = folder;
         this.indexFile = indexFile;
         this.shardOf = Collections.unmodifiableMap(new LinkedHashMap<>(shardOf));
+        this.remote = remote;
     }
 
-    public static ModelWeights open(Path folder) {
+    public static ModelWeights open(Path folder) { return open(folder, null); }
+
+    /**
+     * As {@link #open(Path)}, where weight files that {@code remote} reports pending are planned from their
+     * remote headers and must be {@link #fetch fetched} before their data is read.
+     */
+    public static ModelWeights open(Path folder, RemoteFiles remote) {
         if (!Files.isDirectory(folder)) {
             throw new ConfigException(folder + ": not a directory; expected a model folder with " + SINGLE_FILE
                     + " or " + INDEX_FILE);
         }
         Path dir = folder.toAbsolutePath().normalize();
         Path index = dir.resolve(INDEX_FILE);
+        java.util.function.Predicate<Path> pending = p -> remote != null && remote.pending(p);
         if (Files.exists(index)) {
-            WeightIndex wi = WeightIndex.read(index);
-            return new ModelWeights(dir, index, wi.shardOf());
+            WeightIndex wi = WeightIndex.read(index, pending);
+            return new ModelWeights(dir, index, wi.shardOf(), remote);
         }
         Path single = dir.resolve(SINGLE_FILE);
+        if (pending.test(single)) {
+            Map<String, Path> shardOf = new LinkedHashMap<>();
+            for (String name : remote.header(single).keySet()) shardOf.put(name, single);
+            return new ModelWeights(dir, null, shardOf, remote);
+        }
         if (Files.exists(single)) return ofSingle(dir, openFile(single));
         Path binIndex = dir.resolve(BIN_INDEX_FILE);
         if (Files.exists(binIndex)) {
-            WeightIndex wi = WeightIndex.read(binIndex);
-            return new ModelWeights(dir, binIndex, wi.shardOf());
+            WeightIndex wi = WeightIndex.read(binIndex, pending);
+            return new ModelWeights(dir, binIndex, wi.shardOf(), remote);
         }
         Path bin = dir.resolve(BIN_SINGLE_FILE);
         if (Files.exists(bin)) return ofSingle(dir, openFile(bin));
@@ -69,7 +83,7 @@ public final class ModelWeights implements AutoCloseable {
     private static ModelWeights ofSingle(Path dir, WeightFile file) {
         Map<String, Path> shardOf = new LinkedHashMap<>();
         for (String name : file.tensors().keySet()) shardOf.put(name, file.path());
-        ModelWeights weights = new ModelWeights(dir, null, shardOf);
+        ModelWeights weights = new ModelWeights(dir, null, shardOf, null);
         weights.opened.put(file.path(), file);
         return weights;
     }
@@ -91,9 +105,32 @@ public final class ModelWeights implements AutoCloseable {
     /** The shard holding a tensor, without opening it. */
     public Path fileOf(String name) { return shardOfOrThrow(name); }
 
-    /** Header entry of a tensor; opens its shard on first use. */
+    /** Header entry of a tensor; opens its shard on first use (a pending shard's remote header instead). */
     public TensorInfo info(String name) {
-        return shard(shardOfOrThrow(name)).tensors().get(name);
+        Path path = shardOfOrThrow(name);
+        if (remote != null && !opened.containsKey(path) && remote.pending(path)) {
+            TensorInfo info = remote.header(path).get(name);
+            if (info == null) {
+                throw bad(indexFile, "weight_map puts tensor " + quote(name) + " in "
+                        + quote(folder.relativize(path).toString()) + " but that file has no such tensor",
+                        "every indexed tensor in its shard");
+            }
+            return info;
+        }
+        return shard(path).tensors().get(name);
+    }
+
+    /** Weight files not on disk yet (empty for a local folder). */
+    public List<Path> pendingFiles() {
+        if (remote == null) return List.of();
+        return shardFiles().stream().filter(p -> !opened.containsKey(p) && remote.pending(p)).toList();
+    }
+
+    /** Downloads those of {@code files} that are still pending; a no-op for a local folder. */
+    public void fetch(java.util.Collection<Path> files) {
+        if (remote == null) return;
+        List<Path> wanted = files.stream().filter(remote::pending).distinct().toList();
+        if (!wanted.isEmpty()) remote.fetch(wanted);
     }
 
     /** The tensor's bytes, valid until {@link #close()}. */
@@ -130,6 +167,9 @@ public final class ModelWeights implements AutoCloseable {
             if (closed) throw new IllegalStateException("weights of " + folder + " are closed");
             file = opened.get(path);
             if (file != null) return file;
+            if (remote != null && remote.pending(path)) {
+                throw new IllegalStateException(path + " is read before it was fetched");
+            }
             file = openFile(path);
             try {
                 requireIndexedTensors(path, file);
