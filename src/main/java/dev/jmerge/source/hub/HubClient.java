@@ -82,7 +82,7 @@ public final class HubClient {
                     at = at.resolve(loc.get()); // a renamed repo: still the Hub, keep going
                     continue;
                 }
-                check(code, h, repo, commit, file);
+                if (code < 300 || code >= 400) check(code, h, repo, commit, file);
                 String etag = h.firstValue("X-Linked-Etag").or(() -> h.firstValue("ETag")).map(HubClient::normalizeEtag)
                         .orElseThrow(() -> new MergeException(uri + ": the Hub sent no ETag for '" + file + "'"));
                 String c = h.firstValue("X-Repo-Commit").orElse(commit);
