@@ -97,7 +97,7 @@ public final class MergeCommand implements Callable<Integer> {
             "--no-safe-serialization"}, hidden = true)
     boolean[] ignoredFlags = new boolean[0];
 
-    @Option(names = {"--device", "--write-threads", "--lora-merge-cache", "--lora-merge-dtype"}, hidden = true,
+    @Option(names = {"--device", "--write-threads", "--lora-merge-dtype"}, hidden = true,
             paramLabel = "VALUE")
     List<String> ignoredValues = new ArrayList<>();
 
@@ -134,7 +134,8 @@ public final class MergeCommand implements Callable<Integer> {
         Kernels kernels = KernelsProvider.get();
         long seed = seed(docs);
         int nThreads = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        Planner planner = new Planner(new ModelLocator(Path.of("").toAbsolutePath(), hubModels()));
+        Planner planner = new Planner(new ModelLocator(Path.of("").toAbsolutePath(), hubModels())
+                .withLoraMergeCache(loraMergeCache));
         MergeRun run = new MergeRun(planner, new Planner.Options(allowCrimes, outShardSize),
                 new Executor.Options(nThreads, Executor.DEFAULT_CHUNK, seed, kernels),
                 new MergeRun.Extras(copyTokenizer, writeModelCard), w -> err().println("warning: " + w));
@@ -165,6 +166,10 @@ public final class MergeCommand implements Callable<Integer> {
 
     /** The environment Hub settings are read from (HF_*); {@link Main#run(java.util.Map, String...)} sets it. */
     java.util.Map<String, String> environment = System.getenv();
+
+    @Option(names = "--lora-merge-cache", paramLabel = "DIR",
+            description = "write base+LoRA merges here and reuse them (default: adapters are applied while reading)")
+    Path loraMergeCache;
 
     @Option(names = "--download-threads", paramLabel = "INT", defaultValue = "4",
             description = "parallel file downloads from the Hugging Face Hub (default: ${DEFAULT-VALUE})")

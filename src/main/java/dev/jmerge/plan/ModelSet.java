@@ -28,6 +28,10 @@ final class ModelSet implements AutoCloseable {
         try {
             for (var e : refs.entrySet()) {
                 ModelReference ref = e.getKey();
+                if (ref.lora() != null && locator.loraMergeCache() != null) {
+                    set.byRef.put(ref, mergedCopy(ref, e.getValue(), locator, set.byRef.size()));
+                    continue;
+                }
                 var located = locator.find(ref.model(), e.getValue(), ref.toString(), false);
                 Path folder = located.folder();
                 JsonNode config = readConfig(folder, ref, e.getValue());
@@ -56,6 +60,26 @@ final class ModelSet implements AutoCloseable {
             set.close();
             throw e;
         }
+    }
+
+    /** --lora-merge-cache: the merged copy from a previous run, else written now from base + adapter. */
+    private static LoadedModel mergedCopy(ModelReference ref, SourcePos pos, ModelLocator locator, int index) {
+        Path cached = dev.jmerge.lora.LoraMergeCache.folderFor(locator.loraMergeCache(), ref.toString());
+        if (!Files.isRegularFile(cached.resolve("config.json"))) {
+            Path baseFolder = locator.find(ref.model(), pos, ref.toString(), true).folder();
+            try (ModelWeights base = ModelWeights.open(baseFolder);
+                 LoraAdapter adapter = LoraAdapter.open(locator.find(ref.lora(), pos, ref.toString(), true).folder())) {
+                for (String target : adapter.targets()) {
+                    if (!base.has(target)) {
+                        throw new ConfigException(pos + ": LoRA adapter '" + ref.lora() + "' changes tensor '" + target
+                                + "', which model '" + ref.model() + "' does not have");
+                    }
+                }
+                cached = dev.jmerge.lora.LoraMergeCache.materialize(locator.loraMergeCache(), ref.toString(),
+                        baseFolder, base, adapter);
+            }
+        }
+        return new LoadedModel(index, ref, cached, readConfig(cached, ref, pos), ModelWeights.open(cached));
     }
 
     private static JsonNode readConfig(Path folder, ModelReference ref, SourcePos pos) {

@@ -18,6 +18,7 @@ public final class ModelLocator {
     private final Path workingDir;
     private final HfCache cache;
     private final HubModels hub;     // null: cache only
+    private Path loraMergeCache;     // null: adapters are applied while reading
 
     public ModelLocator(Path workingDir, HfCache cache) {
         this.workingDir = workingDir;
@@ -30,6 +31,14 @@ public final class ModelLocator {
         this.cache = hub.settings().cache();
         this.hub = hub;
     }
+
+    /** mergekit's {@code --lora-merge-cache}: where merged {@code model+lora} copies are written and reused. */
+    public ModelLocator withLoraMergeCache(Path dir) {
+        this.loraMergeCache = dir;
+        return this;
+    }
+
+    public Path loraMergeCache() { return loraMergeCache; }
 
     /** The folder of the reference's model (its adapter is located with {@link #find} on {@code ref.lora()}). */
     public Path locate(ModelReference ref, SourcePos pos) {
