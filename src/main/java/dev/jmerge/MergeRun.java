@@ -13,6 +13,11 @@ import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.Planner;
 import dev.jmerge.tokenizer.TokenizerPlan;
 import dev.jmerge.tokenizer.TokenizerWriter;
+import dev.jmerge.plan.PlannedInput;
+import dev.jmerge.plan.PlannedTensor;
+import dev.jmerge.lora.LoraPatch;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.IndexWriter;
 import java.io.IOException;
@@ -56,6 +61,7 @@ public final class MergeRun {
     public Plan run(MergeConfig config, Path out, boolean overwrite, Progress progress) {
         Plan plan = plan(config);
         try {
+            fetchInputs(plan);
             OutputFolder folder = OutputFolder.prepare(out, overwrite);
             try {
                 List<String> warnings = new Executor(execOptions).run(plan, folder.temp(), progress);
@@ -67,7 +73,22 @@ public final class MergeRun {
             }
             return plan;
         } finally {
-            for (LoadedModel m : plan.models()) m.weights().close();
+            for (LoadedModel m : plan.models()) m.close();
+        }
+    }
+
+    /** Hub models were planned from their headers: now download the weight files the plan reads, and no others. */
+    static void fetchInputs(Plan plan) {
+        for (LoadedModel m : plan.models()) {
+            Set<Path> files = new LinkedHashSet<>();
+            for (PlannedTensor t : plan.tensors()) {
+                for (PlannedInput in : t.inputs()) {
+                    if (in.model() == m.index() && !(in.lora() instanceof LoraPatch.Replace)) {
+                        files.add(m.weights().fileOf(in.tensorName()));
+                    }
+                }
+            }
+            m.weights().fetch(files);
         }
     }
 

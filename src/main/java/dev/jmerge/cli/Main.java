@@ -13,12 +13,25 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 merge failure, 2 usage or config error. */
     public static int run(String... args) {
-        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+        return run(System.getenv(), new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
     }
 
     /** As {@link #run(String...)}, printing to the given writers (tests capture them). */
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new MergeCommand());
+        return run(System.getenv(), out, err, args);
+    }
+
+    /** As {@link #run(String...)}, with the environment variables (HF_HOME, HF_TOKEN, ...) given as a map. */
+    public static int run(java.util.Map<String, String> env, String... args) {
+        return run(env, new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** The CLI with its environment and output streams given: what tests drive. */
+    public static int run(java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err,
+                          String... args) {
+        MergeCommand command = new MergeCommand();
+        command.environment = env;
+        CommandLine cl = new CommandLine(command);
         cl.setOut(out);
         cl.setErr(err);
         cl.setUsageHelpAutoWidth(true);

@@ -11,8 +11,11 @@ import dev.jmerge.kernels.KernelsProvider;
 import dev.jmerge.methods.MethodRegistry;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.Planner;
-import dev.jmerge.source.HfCache;
 import dev.jmerge.source.ModelLocator;
+import dev.jmerge.source.hub.DownloadProgress;
+import dev.jmerge.source.hub.HubClient;
+import dev.jmerge.source.hub.HubModels;
+import dev.jmerge.source.hub.HubSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -94,7 +97,7 @@ public final class MergeCommand implements Callable<Integer> {
             "--no-safe-serialization"}, hidden = true)
     boolean[] ignoredFlags = new boolean[0];
 
-    @Option(names = {"--device", "--write-threads", "--lora-merge-cache", "--lora-merge-dtype"}, hidden = true,
+    @Option(names = {"--device", "--write-threads", "--lora-merge-dtype"}, hidden = true,
             paramLabel = "VALUE")
     List<String> ignoredValues = new ArrayList<>();
 
@@ -131,8 +134,8 @@ public final class MergeCommand implements Callable<Integer> {
         Kernels kernels = KernelsProvider.get();
         long seed = seed(docs);
         int nThreads = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        Planner planner = new Planner(new ModelLocator(Path.of("").toAbsolutePath(),
-                HfCache.locate(transformersCache, System.getenv())));
+        Planner planner = new Planner(new ModelLocator(Path.of("").toAbsolutePath(), hubModels())
+                .withLoraMergeCache(loraMergeCache));
         MergeRun run = new MergeRun(planner, new Planner.Options(allowCrimes, outShardSize),
                 new Executor.Options(nThreads, Executor.DEFAULT_CHUNK, seed, kernels),
                 new MergeRun.Extras(copyTokenizer, writeModelCard), w -> err().println("warning: " + w));
@@ -142,7 +145,7 @@ public final class MergeCommand implements Callable<Integer> {
                 try {
                     out().print(PlanReport.render(plan, step.out(), nThreads, Executor.DEFAULT_CHUNK));
                 } finally {
-                    plan.models().forEach(m -> m.weights().close());
+                    plan.models().forEach(m -> m.close());
                 }
                 continue;
             }
@@ -157,6 +160,26 @@ public final class MergeCommand implements Callable<Integer> {
         }
         out().flush();
         return 0;
+    }
+
+    // ---- Hugging Face Hub -------------------------------------------------------------------------------
+
+    /** The environment Hub settings are read from (HF_*); {@link Main#run(java.util.Map, String...)} sets it. */
+    java.util.Map<String, String> environment = System.getenv();
+
+    @Option(names = "--lora-merge-cache", paramLabel = "DIR",
+            description = "write base+LoRA merges here and reuse them (default: adapters are applied while reading)")
+    Path loraMergeCache;
+
+    @Option(names = "--download-threads", paramLabel = "INT", defaultValue = "4",
+            description = "parallel file downloads from the Hugging Face Hub (default: ${DEFAULT-VALUE})")
+    int downloadThreads;
+
+    private HubModels hubModels() {
+        HubSettings settings = HubSettings.from(environment, transformersCache);
+        DownloadProgress progress = quiet || !TerminalProgress.isTerminal() ? DownloadProgress.NONE
+                : new TerminalDownloads(err());
+        return new HubModels(settings, HubClient.Options.DEFAULT, Math.max(1, downloadThreads), progress);
     }
 
     private long seed(List<MergeConfig> docs) {

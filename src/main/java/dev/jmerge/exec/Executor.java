@@ -4,6 +4,8 @@ import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
+import dev.jmerge.lora.LoraPatch;
+import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
@@ -77,12 +79,19 @@ public final class Executor {
         List<TensorReader> readers = new ArrayList<>();
         List<MemorySegment> segments = new ArrayList<>();
         for (PlannedInput in : t.inputs()) {
-            segments.add(plan.models().get(in.model()).weights().segment(in.tensorName()));
+            LoadedModel m = plan.models().get(in.model());
+            segments.add(in.lora() instanceof LoraPatch.Replace r ? r.data() : m.weights().segment(in.tensorName()));
         }
         for (int i = 0; i < t.inputs().size(); i++) {
             PlannedInput in = t.inputs().get(i);
+            LoraPatch.LowRank lowRank = in.lora() instanceof LoraPatch.LowRank lr ? lr : null;
+            if (in.gather() != null && lowRank != null) {
+                throw new MergeException("tensor '" + t.name() + "': a LoRA adapter on an embedding cannot be"
+                        + " combined with a tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
+            }
             readers.add(in.gather() != null ? new GatherReader(t, i, segments)
-                    : new InputReader(segments.get(i), in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype()));
+                    : new InputReader(segments.get(i), in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(),
+                    lowRank));
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
     }

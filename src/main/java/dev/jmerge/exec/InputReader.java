@@ -2,6 +2,7 @@ package dev.jmerge.exec;
 
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
+import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.tensor.DType;
 import java.lang.foreign.MemorySegment;
 
@@ -18,8 +19,16 @@ final class InputReader implements TensorReader {
     private final long inCols;
     private final long outCols;
     private final boolean direct;
+    private final LoraPatch.LowRank lora;
 
     InputReader(MemorySegment data, DType stored, long[] inShape, long[] outShape, DType loadDtype) {
+        this(data, stored, inShape, outShape, loadDtype, null);
+    }
+
+    /** @param lora a low-rank delta added to each value read (then rounded to the stored dtype), or null */
+    InputReader(MemorySegment data, DType stored, long[] inShape, long[] outShape, DType loadDtype,
+                LoraPatch.LowRank lora) {
+        this.lora = lora;
         this.data = data;
         this.stored = stored;
         this.roundTo = narrowerFloat(loadDtype, stored) ? loadDtype : null;
@@ -43,6 +52,7 @@ final class InputReader implements TensorReader {
     public void read(Kernels k, long offset, float[] dst, int dstOff, int len) {
         if (direct) {
             k.toFloat(data, offset * stored.byteSize(), stored, dst, dstOff, len);
+            if (lora != null) lora.addTo(k, offset, dst, dstOff, len);
         } else {
             int done = 0;
             while (done < len) {
@@ -50,9 +60,11 @@ final class InputReader implements TensorReader {
                 long row = e / outCols, col = e % outCols;
                 int n = (int) Math.min(len - done, outCols - col);
                 k.toFloat(data, (row * inCols + col) * stored.byteSize(), stored, dst, dstOff + done, n);
+                if (lora != null) lora.addTo(k, row * inCols + col, dst, dstOff + done, n);
                 done += n;
             }
         }
+        if (lora != null) round(stored, dst, dstOff, len); // the merged weight lives in the stored dtype
         round(roundTo, dst, dstOff, len);
     }
 

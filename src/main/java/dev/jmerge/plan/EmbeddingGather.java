@@ -130,7 +130,7 @@ final class EmbeddingGather {
         List<PlannedInput> gathered = new ArrayList<>();
         for (int i = 0; i < ins.size(); i++) {
             PlannedInput in = ins.get(i);
-            gathered.add(new PlannedInput(in.model(), in.tensorName(), in.info(), new RowGather(own[i], shared)));
+            gathered.add(in.withGather(new RowGather(own[i], shared)));
         }
         return new PlannedTensor(t.name(), new long[] {vocab.paddedRows(), cols}, t.outDtype(), t.loadDtype(),
                 t.method(), List.copyOf(gathered), t.baseIndex(), t.global(), t.perModel(), true);

@@ -4,6 +4,7 @@ import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.lora.LoraAdapter;
 import dev.jmerge.source.ModelLocator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,16 +27,59 @@ final class ModelSet implements AutoCloseable {
         ModelSet set = new ModelSet();
         try {
             for (var e : refs.entrySet()) {
-                Path folder = locator.locate(e.getKey(), e.getValue());
-                JsonNode config = readConfig(folder, e.getKey(), e.getValue());
-                ModelWeights weights = ModelWeights.open(folder);
-                set.byRef.put(e.getKey(), new LoadedModel(set.byRef.size(), e.getKey(), folder, config, weights));
+                ModelReference ref = e.getKey();
+                if (ref.lora() != null && locator.loraMergeCache() != null) {
+                    set.byRef.put(ref, mergedCopy(ref, e.getValue(), locator, set.byRef.size()));
+                    continue;
+                }
+                var located = locator.find(ref.model(), e.getValue(), ref.toString(), false);
+                Path folder = located.folder();
+                JsonNode config = readConfig(folder, ref, e.getValue());
+                ModelWeights weights = ModelWeights.open(folder, located.remote());
+                LoraAdapter adapter = null;
+                try {
+                    if (ref.lora() != null) {
+                        adapter = LoraAdapter.open(locator.find(ref.lora(), e.getValue(), ref.toString(), true).folder());
+                        for (String target : adapter.targets()) {
+                            if (!weights.has(target)) {
+                                throw new ConfigException(e.getValue() + ": LoRA adapter '" + ref.lora()
+                                        + "' changes tensor '" + target + "', which model '" + ref.model()
+                                        + "' does not have");
+                            }
+                        }
+                    }
+                } catch (RuntimeException x) {
+                    weights.close();
+                    if (adapter != null) adapter.close();
+                    throw x;
+                }
+                set.byRef.put(ref, new LoadedModel(set.byRef.size(), ref, folder, config, weights, adapter));
             }
             return set;
         } catch (RuntimeException e) {
             set.close();
             throw e;
         }
+    }
+
+    /** --lora-merge-cache: the merged copy from a previous run, else written now from base + adapter. */
+    private static LoadedModel mergedCopy(ModelReference ref, SourcePos pos, ModelLocator locator, int index) {
+        Path cached = dev.jmerge.lora.LoraMergeCache.folderFor(locator.loraMergeCache(), ref.toString());
+        if (!Files.isRegularFile(cached.resolve("config.json"))) {
+            Path baseFolder = locator.find(ref.model(), pos, ref.toString(), true).folder();
+            try (ModelWeights base = ModelWeights.open(baseFolder);
+                 LoraAdapter adapter = LoraAdapter.open(locator.find(ref.lora(), pos, ref.toString(), true).folder())) {
+                for (String target : adapter.targets()) {
+                    if (!base.has(target)) {
+                        throw new ConfigException(pos + ": LoRA adapter '" + ref.lora() + "' changes tensor '" + target
+                                + "', which model '" + ref.model() + "' does not have");
+                    }
+                }
+                cached = dev.jmerge.lora.LoraMergeCache.materialize(locator.loraMergeCache(), ref.toString(),
+                        baseFolder, base, adapter);
+            }
+        }
+        return new LoadedModel(index, ref, cached, readConfig(cached, ref, pos), ModelWeights.open(cached));
     }
 
     private static JsonNode readConfig(Path folder, ModelReference ref, SourcePos pos) {
@@ -62,6 +106,6 @@ final class ModelSet implements AutoCloseable {
 
     @Override
     public void close() {
-        for (LoadedModel m : byRef.values()) m.weights().close();
+        for (LoadedModel m : byRef.values()) m.close();
     }
 }

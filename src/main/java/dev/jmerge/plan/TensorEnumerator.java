@@ -7,6 +7,7 @@ import dev.jmerge.config.ParameterValue;
 import dev.jmerge.config.Parameters;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.methods.BaseModelRule;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.methods.ParamSpec;
@@ -88,8 +89,9 @@ final class TensorEnumerator {
                         + " architecture requires");
             }
             anyDirect |= direct != null;
-            TensorInfo info = src.model().weights().info(name);
-            inputs.add(new PlannedInput(src.model().index(), name, info));
+            LoraPatch patch = src.model().patch(name);
+            TensorInfo info = patch instanceof LoraPatch.Replace r ? r.info() : src.model().weights().info(name);
+            inputs.add(new PlannedInput(src.model().index(), name, info, null, patch));
             used.add(src);
         }
         // An optional weight no model has under its own name stays absent (e.g. a tied lm_head).

@@ -1,48 +1,82 @@
 package dev.jmerge.source;
 
+import dev.jmerge.config.ModelPath;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.ConfigException;
+import dev.jmerge.source.hub.HubModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * Turns a model reference into a local folder: an existing directory (relative paths against the working
- * directory), else a Hugging Face repo id looked up in the local hub cache. Downloading is not done here.
+ * directory), else a Hugging Face repo id: from the Hub through {@link HubModels} when one is given (metadata
+ * now, weight files when a plan asks for them), else looked up in the local hub cache only.
  */
 public final class ModelLocator {
 
     private final Path workingDir;
     private final HfCache cache;
+    private final HubModels hub;     // null: cache only
+    private Path loraMergeCache;     // null: adapters are applied while reading
 
     public ModelLocator(Path workingDir, HfCache cache) {
         this.workingDir = workingDir;
         this.cache = cache;
+        this.hub = null;
     }
 
+    public ModelLocator(Path workingDir, HubModels hub) {
+        this.workingDir = workingDir;
+        this.cache = hub.settings().cache();
+        this.hub = hub;
+    }
+
+    /** mergekit's {@code --lora-merge-cache}: where merged {@code model+lora} copies are written and reused. */
+    public ModelLocator withLoraMergeCache(Path dir) {
+        this.loraMergeCache = dir;
+        return this;
+    }
+
+    public Path loraMergeCache() { return loraMergeCache; }
+
+    /** The folder of the reference's model (its adapter is located with {@link #find} on {@code ref.lora()}). */
     public Path locate(ModelReference ref, SourcePos pos) {
-        if (ref.lora() != null) {
-            throw new ConfigException(pos + ": model '" + ref + "' applies a LoRA adapter; LoRA references are not"
-                    + " supported yet (merge the adapter into the model first)");
-        }
-        String path = ref.model().path();
+        return find(ref.model(), pos, ref.toString(), false).folder();
+    }
+
+    /**
+     * Locates one side of a reference.
+     *
+     * @param allWeights fetch every weight file now (adapters are read whole); otherwise Hub weight files stay
+     *                   remote until {@code RemoteFiles.fetch}
+     */
+    public HubModels.Located find(ModelPath model, SourcePos pos, String label, boolean allWeights) {
+        String path = model.path();
         Path local = workingDir.resolve(expandHome(path)).normalize();
         if (Files.isDirectory(local)) {
-            if (ref.model().revision() != null) {
-                throw new ConfigException(pos + ": model '" + ref + "' is a local folder; a revision (@"
-                        + ref.model().revision() + ") only applies to Hugging Face repo ids");
+            if (model.revision() != null) {
+                throw new ConfigException(pos + ": model '" + label + "' is a local folder; a revision (@"
+                        + model.revision() + ") only applies to Hugging Face repo ids");
             }
-            return local;
+            return new HubModels.Located(local, null);
         }
         if (looksLikeRepoId(path)) {
-            var snap = cache.snapshot(path, ref.model().revision());
-            if (snap.isPresent()) return snap.get();
-            String rev = ref.model().revision() == null ? "main" : ref.model().revision();
-            throw new ConfigException(pos + ": model '" + ref + "' not found: no folder " + local
+            if (hub != null) {
+                try {
+                    return hub.locate(path, model.revision(), allWeights);
+                } catch (ConfigException e) {
+                    throw new ConfigException(pos + ": model '" + label + "': " + e.getMessage(), e);
+                }
+            }
+            var snap = cache.snapshot(path, model.revision());
+            if (snap.isPresent()) return new HubModels.Located(snap.get(), null);
+            String rev = model.revision() == null ? "main" : model.revision();
+            throw new ConfigException(pos + ": model '" + label + "' not found: no folder " + local
                     + " and no cached snapshot of repo '" + path + "' at revision '" + rev + "' in "
                     + cache.repoFolder(path) + " (set HF_HUB_CACHE or HF_HOME, or download it first)");
         }
-        throw new ConfigException(pos + ": model '" + ref + "' not found: no folder " + local);
+        throw new ConfigException(pos + ": model '" + label + "' not found: no folder " + local);
     }
 
     private static String expandHome(String path) {

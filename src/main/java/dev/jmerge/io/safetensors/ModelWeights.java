@@ -4,6 +4,7 @@ import static dev.jmerge.io.safetensors.Failures.bad;
 import static dev.jmerge.io.safetensors.Failures.quote;
 
 import dev.jmerge.error.ConfigException;
+import dev.jmerge.io.pytorch.PytorchCheckpoint;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,51 +19,80 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The weights of one model folder, found as mergekit finds them: {@code model.safetensors.index.json} (shards
- * opened lazily, each once) if present, else {@code model.safetensors}. PyTorch {@code .bin} checkpoints are
- * refused with a clear message. Thread-safe; {@link #close()} unmaps every shard opened so far.
+ * opened lazily, each once) if present, else {@code model.safetensors}; failing both, PyTorch checkpoints the same
+ * way ({@code pytorch_model.bin.index.json}, else {@code pytorch_model.bin}). Thread-safe; {@link #close()} unmaps
+ * every shard opened so far.
  */
 public final class ModelWeights implements AutoCloseable {
 
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
+    public static final String BIN_SINGLE_FILE = "pytorch_model.bin";
+    public static final String BIN_INDEX_FILE = "pytorch_model.bin.index.json";
 
     private final Path folder;
     private final Path indexFile;               // null for a single-file model
     private final Map<String, Path> shardOf;    // tensor name -> shard path, in index or file order
-    private final Map<Path, SafetensorsFile> opened = new ConcurrentHashMap<>();
+    private final Map<Path, WeightFile> opened = new ConcurrentHashMap<>();
+    private final RemoteFiles remote;           // null when every file is local
     private boolean closed;
 
-    private ModelWeights(Path folder, Path indexFile, Map<String, Path> shardOf) {
+    private ModelWeights(Path folder, Path indexFile, Map<String, Path> shardOf, RemoteFiles remote) {
         this.folder = folder;
         this.indexFile = indexFile;
         this.shardOf = Collections.unmodifiableMap(new LinkedHashMap<>(shardOf));
+        this.remote = remote;
     }
 
-    public static ModelWeights open(Path folder) {
+    public static ModelWeights open(Path folder) { return open(folder, null); }
+
+    /**
+     * As {@link #open(Path)}, where weight files that {@code remote} reports pending are planned from their
+     * remote headers and must be {@link #fetch fetched} before their data is read.
+     */
+    public static ModelWeights open(Path folder, RemoteFiles remote) {
         if (!Files.isDirectory(folder)) {
             throw new ConfigException(folder + ": not a directory; expected a model folder with " + SINGLE_FILE
                     + " or " + INDEX_FILE);
         }
         Path dir = folder.toAbsolutePath().normalize();
         Path index = dir.resolve(INDEX_FILE);
+        java.util.function.Predicate<Path> pending = p -> remote != null && remote.pending(p);
         if (Files.exists(index)) {
-            WeightIndex wi = WeightIndex.read(index);
-            return new ModelWeights(dir, index, wi.shardOf());
+            WeightIndex wi = WeightIndex.read(index, pending);
+            return new ModelWeights(dir, index, wi.shardOf(), remote);
         }
         Path single = dir.resolve(SINGLE_FILE);
-        if (Files.exists(single)) {
-            SafetensorsFile file = SafetensorsFile.open(single);
+        if (pending.test(single)) {
             Map<String, Path> shardOf = new LinkedHashMap<>();
-            for (String name : file.tensors().keySet()) shardOf.put(name, single);
-            ModelWeights weights = new ModelWeights(dir, null, shardOf);
-            weights.opened.put(single, file);
-            return weights;
+            for (String name : remote.header(single).keySet()) shardOf.put(name, single);
+            return new ModelWeights(dir, null, shardOf, remote);
         }
-        if (Files.exists(dir.resolve("pytorch_model.bin")) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
-            throw new ConfigException(folder + ": has only PyTorch .bin weights, which jmerge does not read yet;"
-                    + " expected " + SINGLE_FILE + " or " + INDEX_FILE + " (convert the checkpoint to safetensors)");
+        if (Files.exists(single)) return ofSingle(dir, openFile(single));
+        Path binIndex = dir.resolve(BIN_INDEX_FILE);
+        if (Files.exists(binIndex)) {
+            WeightIndex wi = WeightIndex.read(binIndex, pending);
+            return new ModelWeights(dir, binIndex, wi.shardOf(), remote);
         }
-        throw new ConfigException(folder + ": no model weights found; expected " + SINGLE_FILE + " or " + INDEX_FILE);
+        Path bin = dir.resolve(BIN_SINGLE_FILE);
+        if (Files.exists(bin)) return ofSingle(dir, openFile(bin));
+        throw new ConfigException(folder + ": no model weights found; expected " + SINGLE_FILE + ", " + INDEX_FILE
+                + ", " + BIN_SINGLE_FILE + " or " + BIN_INDEX_FILE);
+    }
+
+    private static ModelWeights ofSingle(Path dir, WeightFile file) {
+        Map<String, Path> shardOf = new LinkedHashMap<>();
+        for (String name : file.tensors().keySet()) shardOf.put(name, file.path());
+        ModelWeights weights = new ModelWeights(dir, null, shardOf, null);
+        weights.opened.put(file.path(), file);
+        return weights;
+    }
+
+    /** Safetensors unless the name says PyTorch checkpoint ({@code .bin}, {@code .pt}, {@code .pth}). */
+    private static WeightFile openFile(Path path) {
+        String n = path.getFileName().toString();
+        return n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth") ? PytorchCheckpoint.open(path)
+                : SafetensorsFile.open(path);
     }
 
     public Path folder() { return folder; }
@@ -75,14 +105,37 @@ public final class ModelWeights implements AutoCloseable {
     /** The shard holding a tensor, without opening it. */
     public Path fileOf(String name) { return shardOfOrThrow(name); }
 
-    /** Header entry of a tensor; opens its shard on first use. */
+    /** Header entry of a tensor; opens its shard on first use (a pending shard's remote header instead). */
     public TensorInfo info(String name) {
-        return shard(shardOfOrThrow(name)).tensors().get(name);
+        Path path = shardOfOrThrow(name);
+        if (remote != null && !opened.containsKey(path) && remote.pending(path)) {
+            TensorInfo info = remote.header(path).get(name);
+            if (info == null) {
+                throw bad(indexFile, "weight_map puts tensor " + quote(name) + " in "
+                        + quote(folder.relativize(path).toString()) + " but that file has no such tensor",
+                        "every indexed tensor in its shard");
+            }
+            return info;
+        }
+        return shard(path).tensors().get(name);
+    }
+
+    /** Weight files not on disk yet (empty for a local folder). */
+    public List<Path> pendingFiles() {
+        if (remote == null) return List.of();
+        return shardFiles().stream().filter(p -> !opened.containsKey(p) && remote.pending(p)).toList();
+    }
+
+    /** Downloads those of {@code files} that are still pending; a no-op for a local folder. */
+    public void fetch(java.util.Collection<Path> files) {
+        if (remote == null) return;
+        List<Path> wanted = files.stream().filter(remote::pending).distinct().toList();
+        if (!wanted.isEmpty()) remote.fetch(wanted);
     }
 
     /** The tensor's bytes, valid until {@link #close()}. */
     public MemorySegment segment(String name) {
-        SafetensorsFile file = shard(shardOfOrThrow(name));
+        WeightFile file = shard(shardOfOrThrow(name));
         return file.segment(file.tensors().get(name));
     }
 
@@ -101,20 +154,23 @@ public final class ModelWeights implements AutoCloseable {
     private Path shardOfOrThrow(String name) {
         Path p = shardOf.get(name);
         if (p == null) {
-            throw bad(indexFile != null ? indexFile : folder.resolve(SINGLE_FILE), "no tensor " + quote(name),
+            throw bad(indexFile != null ? indexFile : shardOf.values().iterator().next(), "no tensor " + quote(name),
                     "one of the model's " + shardOf.size() + " tensors");
         }
         return p;
     }
 
-    private SafetensorsFile shard(Path path) {
-        SafetensorsFile file = opened.get(path);
+    private WeightFile shard(Path path) {
+        WeightFile file = opened.get(path);
         if (file != null) return file;
         synchronized (this) {
             if (closed) throw new IllegalStateException("weights of " + folder + " are closed");
             file = opened.get(path);
             if (file != null) return file;
-            file = SafetensorsFile.open(path);
+            if (remote != null && remote.pending(path)) {
+                throw new IllegalStateException(path + " is read before it was fetched");
+            }
+            file = openFile(path);
             try {
                 requireIndexedTensors(path, file);
             } catch (RuntimeException e) {
@@ -126,7 +182,7 @@ public final class ModelWeights implements AutoCloseable {
         }
     }
 
-    private void requireIndexedTensors(Path path, SafetensorsFile file) {
+    private void requireIndexedTensors(Path path, WeightFile file) {
         for (Map.Entry<String, Path> e : shardOf.entrySet()) {
             if (e.getValue().equals(path) && !file.tensors().containsKey(e.getKey())) {
                 throw bad(indexFile, "weight_map puts tensor " + quote(e.getKey()) + " in "
@@ -139,7 +195,7 @@ public final class ModelWeights implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        for (SafetensorsFile f : opened.values()) f.close();
+        for (WeightFile f : opened.values()) f.close();
         opened.clear();
     }
 }

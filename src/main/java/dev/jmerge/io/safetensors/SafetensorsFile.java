@@ -16,7 +16,7 @@ import java.util.Map;
  * A safetensors file opened read-only and mapped whole with FFM: one segment, no 2 GiB windows. Segments handed
  * out stay valid until {@link #close()}, which unmaps at once; the shared arena lets any thread read them.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements WeightFile {
 
     private final SafetensorsHeader header;
     private final Arena arena;
@@ -48,11 +48,13 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    @Override
     public Path path() { return header.file(); }
 
     public SafetensorsHeader header() { return header; }
 
     /** Tensors in the order the header lists them. */
+    @Override
     public Map<String, TensorInfo> tensors() { return header.tensors(); }
 
     public Map<String, String> metadata() { return header.metadata(); }
@@ -64,6 +66,7 @@ public final class SafetensorsFile implements AutoCloseable {
      * The bytes of one tensor of this file, little-endian as stored. Not necessarily aligned to the element size:
      * read with the {@code *_UNALIGNED} value layouts.
      */
+    @Override
     public MemorySegment segment(TensorInfo info) {
         if (header.tensors().get(info.name()) != info) {
             throw new IllegalArgumentException(info.name() + " is not a tensor of " + header.file());

@@ -26,7 +26,10 @@ record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
         shardOf = Collections.unmodifiableMap(new LinkedHashMap<>(shardOf));
     }
 
-    static WeightIndex read(Path indexFile) {
+    static WeightIndex read(Path indexFile) { return read(indexFile, p -> false); }
+
+    /** As {@link #read(Path)}, but shards for which {@code pending} holds need not exist yet. */
+    static WeightIndex read(Path indexFile, java.util.function.Predicate<Path> pending) {
         Path folder = indexFile.toAbsolutePath().normalize().getParent();
         byte[] json;
         try {
@@ -48,7 +51,7 @@ record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
                 if (key.equals("weight_map")) {
                     if (sawMap) throw bad(indexFile, "weight_map appears twice", "one weight_map");
                     sawMap = true;
-                    readWeightMap(indexFile, folder, p, shardOf);
+                    readWeightMap(indexFile, folder, p, shardOf, pending);
                 } else {
                     p.skipChildren();
                 }
@@ -61,7 +64,8 @@ record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
         return new WeightIndex(indexFile, shardOf);
     }
 
-    private static void readWeightMap(Path indexFile, Path folder, JsonParser p, Map<String, Path> shardOf) {
+    private static void readWeightMap(Path indexFile, Path folder, JsonParser p, Map<String, Path> shardOf,
+                                      java.util.function.Predicate<Path> pending) {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw bad(indexFile, "weight_map is not an object", "{\"tensor\": \"shard file\"}");
         }
@@ -74,7 +78,7 @@ record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
             String shard = p.getString();
             Path path = checked.get(shard);
             if (path == null) {
-                path = resolveShard(indexFile, folder, name, shard);
+                path = resolveShard(indexFile, folder, name, shard, pending);
                 checked.put(shard, path);
             }
             if (shardOf.putIfAbsent(name, path) != null) {
@@ -83,7 +87,8 @@ record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
         }
     }
 
-    private static Path resolveShard(Path indexFile, Path folder, String tensor, String shard) {
+    private static Path resolveShard(Path indexFile, Path folder, String tensor, String shard,
+                                     java.util.function.Predicate<Path> pending) {
         String entry = "weight_map entry " + quote(tensor) + " -> " + quote(shard);
         Path relative;
         try {
@@ -98,7 +103,7 @@ record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
         if (!path.startsWith(folder) || path.equals(folder)) {
             throw bad(indexFile, entry + " leaves the model folder", "a shard file name in the model folder");
         }
-        if (!Files.isRegularFile(path)) {
+        if (!Files.isRegularFile(path) && !pending.test(path)) {
             throw bad(indexFile, entry + " names a missing file", "the shard file beside the index");
         }
         return path;

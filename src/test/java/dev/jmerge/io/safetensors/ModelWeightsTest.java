@@ -200,23 +200,23 @@ class ModelWeightsTest {
     }
 
     @Test
-    void foldersWithoutSafetensorsAreConfigErrors() throws IOException {
+    void foldersWithoutWeightsAreConfigErrorsAndBrokenBinsMergeErrors() throws IOException {
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Files.write(bin.resolve("pytorch_model.bin"), new byte[] {1});
-        assertThatThrownBy(() -> ModelWeights.open(bin)).isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith(bin + ": has only PyTorch .bin weights").hasMessageContaining("expected");
+        assertThatThrownBy(() -> ModelWeights.open(bin)).isInstanceOf(MergeException.class)
+                .hasMessageStartingWith(bin.resolve("pytorch_model.bin") + ": not a zip-format PyTorch checkpoint");
 
         Path binIndex = Files.createDirectories(dir.resolve("binidx"));
         Files.writeString(binIndex.resolve("pytorch_model.bin.index.json"), "{}", StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> ModelWeights.open(binIndex)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining(".bin weights");
+        assertThatThrownBy(() -> ModelWeights.open(binIndex)).isInstanceOf(MergeException.class)
+                .hasMessageContaining("index has no weight_map");
 
         Path empty = Files.createDirectories(dir.resolve("empty"));
         // A lone adapter is not a model: mergekit only looks for model.safetensors, and so do we.
         Files.write(empty.resolve("adapter_model.safetensors"), new byte[] {1});
         assertThatThrownBy(() -> ModelWeights.open(empty)).isInstanceOf(ConfigException.class)
-                .hasMessage(empty + ": no model weights found; expected model.safetensors or"
-                        + " model.safetensors.index.json");
+                .hasMessage(empty + ": no model weights found; expected model.safetensors,"
+                        + " model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json");
 
         assertThatThrownBy(() -> ModelWeights.open(dir.resolve("absent"))).isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(dir.resolve("absent") + ": not a directory");

@@ -1,0 +1,186 @@
+package dev.jmerge.lora;
+
+import dev.jmerge.error.ConfigException;
+import dev.jmerge.error.MergeException;
+import dev.jmerge.io.pytorch.PytorchCheckpoint;
+import dev.jmerge.io.safetensors.SafetensorsFile;
+import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.safetensors.WeightFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A PEFT LoRA adapter folder ({@code adapter_config.json} + {@code adapter_model.safetensors} or {@code .bin}),
+ * turned into per-tensor {@link LoraPatch}es for a base model. Scaling, rank_pattern/alpha_pattern, rsLoRA,
+ * fan_in_fan_out, embedding adapters and modules_to_save follow PEFT's conventions.
+ */
+public final class LoraAdapter implements AutoCloseable {
+
+    private static final String PREFIX = "base_model.model.";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Path folder;
+    private final WeightFile file;
+    private final int defaultRank;
+    private final double defaultAlpha;
+    private final boolean rslora;
+    private final boolean fanInFanOut;
+    private final Map<String, Integer> rankPattern;
+    private final Map<String, Double> alphaPattern;
+    private final Map<String, TensorInfo[]> lowRank = new HashMap<>();   // target tensor -> {A, B}
+    private final Map<String, Boolean> embedding = new HashMap<>();
+    private final Map<String, TensorInfo> replaced = new LinkedHashMap<>();
+
+    private LoraAdapter(Path folder, WeightFile file, JsonNode cfg) {
+        this.folder = folder;
+        this.file = file;
+        this.defaultRank = cfg.path("r").asInt(8);
+        this.defaultAlpha = cfg.path("lora_alpha").asDouble(8);
+        this.rslora = cfg.path("use_rslora").asBoolean(false);
+        this.fanInFanOut = cfg.path("fan_in_fan_out").asBoolean(false);
+        this.rankPattern = new LinkedHashMap<>();
+        cfg.path("rank_pattern").properties().forEach(e -> rankPattern.put(e.getKey(), e.getValue().asInt()));
+        this.alphaPattern = new LinkedHashMap<>();
+        cfg.path("alpha_pattern").properties().forEach(e -> alphaPattern.put(e.getKey(), e.getValue().asDouble()));
+        classify();
+    }
+
+    public static LoraAdapter open(Path folder) {
+        Path cfgFile = folder.resolve("adapter_config.json");
+        if (!Files.isRegularFile(cfgFile)) {
+            throw new ConfigException(folder + ": not a LoRA adapter folder; expected adapter_config.json");
+        }
+        JsonNode cfg;
+        try {
+            cfg = JSON.readTree(Files.readString(cfgFile));
+        } catch (JacksonException e) {
+            throw new ConfigException(cfgFile + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw new ConfigException(cfgFile + ": cannot read (" + e.getMessage() + ")");
+        }
+        String type = cfg.path("peft_type").asString("LORA");
+        if (!type.equalsIgnoreCase("LORA")) {
+            throw new ConfigException(cfgFile + ": peft_type '" + type + "' is not supported; expected LORA");
+        }
+        if (cfg.path("use_dora").asBoolean(false)) {
+            throw new ConfigException(cfgFile + ": DoRA adapters (use_dora) are not supported; expected plain LoRA");
+        }
+        Path st = folder.resolve("adapter_model.safetensors");
+        Path bin = folder.resolve("adapter_model.bin");
+        WeightFile file = Files.exists(st) ? SafetensorsFile.open(st)
+                : Files.exists(bin) ? PytorchCheckpoint.open(bin) : null;
+        if (file == null) {
+            throw new ConfigException(folder + ": LoRA adapter has no weights; expected adapter_model.safetensors"
+                    + " or adapter_model.bin");
+        }
+        try {
+            return new LoraAdapter(folder, file, cfg);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public Path folder() { return folder; }
+
+    private void classify() {
+        for (TensorInfo t : file.tensors().values()) {
+            String key = t.name().startsWith(PREFIX) ? t.name().substring(PREFIX.length()) : t.name();
+            if (key.contains("lora_magnitude_vector")) {
+                throw new ConfigException(file.path() + ": tensor '" + t.name() + "' is a DoRA magnitude; only plain"
+                        + " LoRA adapters are supported");
+            }
+            int slot = -1;
+            String module = null;
+            boolean emb = false;
+            for (String[] form : new String[][] {{".lora_A.weight", "0"}, {".lora_B.weight", "1"},
+                    {".lora_embedding_A", "0e"}, {".lora_embedding_B", "1e"}}) {
+                if (key.endsWith(form[0])) {
+                    module = key.substring(0, key.length() - form[0].length());
+                    slot = form[1].charAt(0) - '0';
+                    emb = form[1].length() > 1;
+                }
+            }
+            if (module == null) {
+                if (key.contains(".lora_")) {
+                    throw new ConfigException(file.path() + ": tensor '" + t.name() + "' is not a LoRA A/B matrix"
+                            + " jmerge understands (lora biases and other variants are not supported)");
+                }
+                replaced.put(key, t); // modules_to_save: the saved module's full weight
+                continue;
+            }
+            String target = module + ".weight";
+            lowRank.computeIfAbsent(target, x -> new TensorInfo[2])[slot] = t;
+            embedding.put(target, emb);
+        }
+        for (var e : lowRank.entrySet()) {
+            if (e.getValue()[0] == null || e.getValue()[1] == null) {
+                throw new ConfigException(file.path() + ": module '" + e.getKey() + "' has only one of lora_A and lora_B");
+            }
+        }
+    }
+
+    /** Base tensors this adapter touches. */
+    public java.util.Set<String> targets() {
+        var s = new java.util.LinkedHashSet<String>(lowRank.keySet());
+        s.addAll(replaced.keySet());
+        return s;
+    }
+
+    /** The patch for base tensor {@code name} (shape checked against {@code base}), or null when untouched. */
+    public LoraPatch patch(String name, TensorInfo base) {
+        TensorInfo rep = replaced.get(name);
+        if (rep != null) {
+            if (!java.util.Arrays.equals(rep.shape(), base.shape())) {
+                throw new MergeException(file.path() + ": modules_to_save tensor '" + rep.name() + "' has shape "
+                        + java.util.Arrays.toString(rep.shape()) + " but the base model's '" + name + "' has "
+                        + java.util.Arrays.toString(base.shape()));
+            }
+            return new LoraPatch.Replace(new TensorInfo(name, rep.dtype(), rep.shape(), rep.begin(), rep.end()),
+                    file.segment(rep));
+        }
+        TensorInfo[] ab = lowRank.get(name);
+        if (ab == null) return null;
+        String module = name.substring(0, name.length() - ".weight".length());
+        int rank = (int) pattern(rankPattern, module, defaultRank);
+        double alpha = pattern(alphaPattern, module, defaultAlpha);
+        boolean transposed = embedding.get(name) || fanInFanOut;
+        long[] w = base.shape();
+        if (w.length != 2) throw bad(name, "base tensor is not a matrix " + java.util.Arrays.toString(w));
+        long rows = w[0], cols = w[1];
+        long[] a = ab[0].shape(), b = ab[1].shape();
+        long[] wantA = {rank, transposed ? rows : cols};
+        long[] wantB = {transposed ? cols : rows, rank};
+        if (!java.util.Arrays.equals(a, wantA) || !java.util.Arrays.equals(b, wantB)) {
+            throw bad(name, "A " + java.util.Arrays.toString(a) + " and B " + java.util.Arrays.toString(b)
+                    + " do not fit base " + java.util.Arrays.toString(w) + " with rank " + rank + "; expected A "
+                    + java.util.Arrays.toString(wantA) + " and B " + java.util.Arrays.toString(wantB));
+        }
+        double scale = rslora ? alpha / Math.sqrt(rank) : alpha / rank;
+        return new LoraPatch.LowRank(ab[0], file.segment(ab[0]), ab[1], file.segment(ab[1]), rank, scale,
+                transposed, rows, cols);
+    }
+
+    /** PEFT's rule: the first pattern key that is the module name or a dotted suffix of it. */
+    static double pattern(Map<String, ? extends Number> patterns, String module, double fallback) {
+        for (var e : patterns.entrySet()) {
+            if (Pattern.compile("(.*\\.)?(" + e.getKey() + ")").matcher(module).matches()) return e.getValue().doubleValue();
+        }
+        return fallback;
+    }
+
+    private MergeException bad(String name, String what) {
+        return new MergeException(file.path() + ": LoRA for '" + name + "': " + what);
+    }
+
+    @Override
+    public void close() { file.close(); }
+}
