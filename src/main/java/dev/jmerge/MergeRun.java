@@ -74,6 +74,7 @@ public final class MergeRun {
     public Plan plan(MergeConfig config) {
         Plan plan = planner.plan(config, planOptions);
         plan.warnings().forEach(warn);
+        VocabCheck.warnings(plan).forEach(warn);
         return plan;
     }
 
