@@ -31,9 +31,13 @@ final class DiskFull {
     static JmergeException explain(JmergeException e, Path target) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            if (m.contains("no space left") || m.contains("file too large") || m.contains("disk quota")) {
+            if (m.contains("no space left") || m.contains("disk quota")) {
                 return new MergeException(target + ": no space left on device while writing (" + e.getMessage()
                         + ")", e);
+            }
+            if (m.contains("file too large")) {
+                return new MergeException(target + ": the file size limit (ulimit -f) is too small for the output ("
+                        + e.getMessage() + ")", e);
             }
         }
         return e;

@@ -46,8 +46,8 @@ public final class MergeRun {
         public static final Guards NONE = new Guards(false, false);
     }
 
-    /** Bytes kept free beyond the tensor data, for headers, config, model card and tokenizer files. */
-    private static final long SPACE_MARGIN = 64L << 20;
+    /** Bytes needed beyond the tensor data, for headers, config, model card and tokenizer files. */
+    private static final long SPACE_MARGIN = 4L << 20;
 
     private final Planner planner;
     private final Planner.Options planOptions;

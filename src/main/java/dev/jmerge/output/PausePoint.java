@@ -3,7 +3,8 @@ package dev.jmerge.output;
 /**
  * Named moments of a merge where a test can freeze the process to kill it exactly there. Off unless the
  * system property {@code jmerge.test.pause} names a point ({@code NAME} or {@code NAME@N} for its N-th
- * arrival); then the process prints {@code jmerge: paused at NAME} on stderr and sleeps until killed.
+ * arrival); then the process prints {@code jmerge: paused at NAME} on stderr and waits until killed, or
+ * until the file named by {@code jmerge.test.continue} appears.
  */
 public final class PausePoint {
 
@@ -21,11 +22,12 @@ public final class PausePoint {
         if (at >= 0 && n != Integer.parseInt(SPEC.substring(at + 1))) return;
         System.err.println("jmerge: paused at " + name);
         System.err.flush();
-        while (true) {
+        String go = System.getProperty("jmerge.test.continue");
+        while (go == null || !java.nio.file.Files.exists(java.nio.file.Path.of(go))) {
             try {
-                Thread.sleep(60_000);
+                Thread.sleep(20);
             } catch (InterruptedException e) {
-                // keep waiting: only a kill ends a paused run
+                // keep waiting: only a kill or the continue file ends a pause
             }
         }
     }
