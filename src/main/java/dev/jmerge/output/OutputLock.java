@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * One jmerge at a time per output path: an OS file lock on {@code .<name>.jmerge-lock} beside the output,
@@ -20,6 +21,9 @@ import java.nio.file.StandardOpenOption;
 public final class OutputLock implements AutoCloseable {
 
     static final String SUFFIX = ".jmerge-lock";
+
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Boolean> HELD =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path file;
     private final FileChannel channel;
@@ -40,13 +44,34 @@ public final class OutputLock implements AutoCloseable {
     /** Takes the lock for {@code target} or throws naming the process that holds it. */
     public static OutputLock acquire(Path target) {
         Path file = fileFor(target);
+        // Within one JVM the OS lock cannot tell runs apart, and opening the file again would drop it.
+        if (HELD.putIfAbsent(file, Boolean.TRUE) != null) {
+            throw new MergeException(target.toAbsolutePath().normalize() + ": another merge in this process (pid "
+                    + ProcessHandle.current().pid() + ") is writing this output");
+        }
+        try {
+            return lock(target, file);
+        } catch (RuntimeException e) {
+            HELD.remove(file);
+            throw e;
+        }
+    }
+
+    private static OutputLock lock(Path target, Path file) {
         try {
             Files.createDirectories(file.getParent());
-            // A holder may delete the file on release just after we opened it; then our lock guards a
-            // deleted file and we must retry on the new one.
+            // A holder deletes the file on release, possibly just after we opened it; then our lock would guard
+            // a deleted file, so the path must name the same file (by inode, from stat) before and after.
+            // Never open the file a second time: closing any descriptor drops this process's POSIX locks on it.
             for (int attempt = 0; attempt < 5; attempt++) {
+                Object before = fileKey(file);
                 FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                         StandardOpenOption.WRITE);
+                Object opened = fileKey(file);
+                if (opened == null || (before != null && !before.equals(opened))) {
+                    ch.close();
+                    continue;
+                }
                 FileLock lock;
                 try {
                     lock = ch.tryLock();
@@ -63,7 +88,7 @@ public final class OutputLock implements AutoCloseable {
                 byte[] pid = Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII);
                 ch.truncate(0);
                 ch.write(ByteBuffer.wrap(pid), 0);
-                if (stillOurs(file, pid)) return new OutputLock(file, ch, lock);
+                if (opened.equals(fileKey(file))) return new OutputLock(file, ch, lock);
                 ch.close();
             }
             throw new MergeException(file + ": lock file keeps changing; another jmerge is starting on the same output");
@@ -72,11 +97,13 @@ public final class OutputLock implements AutoCloseable {
         }
     }
 
-    private static boolean stillOurs(Path file, byte[] pid) throws IOException {
+    /** The file's identity (device and inode), or null when the path names nothing. */
+    private static Object fileKey(Path file) throws IOException {
         try {
-            return java.util.Arrays.equals(Files.readAllBytes(file), pid);
+            Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            return key != null ? key : "no file keys on this file system";
         } catch (NoSuchFileException e) {
-            return false;
+            return null;
         }
     }
 
@@ -100,6 +127,8 @@ public final class OutputLock implements AutoCloseable {
             channel.close();
         } catch (IOException e) {
             // Closing the channel releases the lock in any case.
+        } finally {
+            HELD.remove(file);
         }
     }
 }
