@@ -113,6 +113,7 @@ class FuzzTest {
                 configExecutions++;
             }
         });
+        System.out.printf("fuzz config loader: %d executions, %d accepted, %d refused%n", ITERATIONS, outcome[0], outcome[1]);
         assertThat(dir.resolve("pwned")).doesNotExist();
         assertThat(Path.of("pwned")).doesNotExist();
         // Both outcomes must be common, or the mutations are not reaching the loader's checks.
@@ -150,6 +151,7 @@ class FuzzTest {
                 indexExecutions++;
             }
         });
+        System.out.printf("fuzz weight index: %d executions, %d accepted, %d refused%n", n, outcome[0], outcome[1]);
         // JSON breaks under most single edits; edits inside names and metadata still open.
         assertThat(outcome[0]).isPositive();
         assertThat(outcome[1]).isGreaterThan(n / 2);

@@ -293,4 +293,21 @@ class HostileInputsTest {
         assertThat(r.errLines()).anySatisfy(l -> assertThat(l).startsWith("warning: ")
                 .contains("ft", "vocab_size", "300", EMBED, "256"));
     }
+
+    /** Inputs are mapped read-only: a merge changes no byte and no modification time of any input file. */
+    @Test
+    void aMergeLeavesItsInputsUnchanged() throws Exception {
+        Path config = Models.linearSetup(dir, Models.TINY, 40_000);
+        Map<String, Long> sums = Models.checksums(dir);
+        Map<String, java.nio.file.attribute.FileTime> times = new java.util.TreeMap<>();
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) times.put(p.toString(), Files.getLastModifiedTime(p));
+        }
+        Path out = dir.resolve("out");
+        assertThat(Cli.merge(config, out).code()).isZero();
+        Map<String, Long> after = new java.util.TreeMap<>(Models.checksums(dir));
+        after.keySet().removeIf(k -> k.startsWith("out/"));
+        assertThat(after).isEqualTo(sums);
+        for (var e : times.entrySet()) assertThat(Files.getLastModifiedTime(Path.of(e.getKey()))).isEqualTo(e.getValue());
+    }
 }
