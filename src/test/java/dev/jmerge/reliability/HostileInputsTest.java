@@ -223,8 +223,6 @@ class HostileInputsTest {
         Models.writeString(model.resolve("model.safetensors.index.json"), JSON.writeValueAsString(index));
     }
 
-    static int tried;
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("damages")
     void refusedWithOneLineAndNoOutput(String label, int code, Damage damage, String[] fragments) throws Exception {
