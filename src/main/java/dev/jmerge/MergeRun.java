@@ -1,59 +1,84 @@
 package dev.jmerge;
 
 import dev.jmerge.config.MergeConfig;
+import dev.jmerge.error.JmergeException;
+import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.Executor;
+import dev.jmerge.exec.NonFiniteCount;
 import dev.jmerge.exec.Progress;
+import dev.jmerge.io.safetensors.IndexWriter;
+import dev.jmerge.io.safetensors.ShardLayout;
+import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.output.ConfigJson;
 import dev.jmerge.output.ModelCard;
 import dev.jmerge.output.OutputFolder;
-
+import dev.jmerge.output.PausePoint;
 import dev.jmerge.output.TokenizerFiles;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.Plan;
+import dev.jmerge.plan.PlannedInput;
+import dev.jmerge.plan.PlannedTensor;
 import dev.jmerge.plan.Planner;
 import dev.jmerge.tokenizer.TokenizerPlan;
 import dev.jmerge.tokenizer.TokenizerWriter;
-import dev.jmerge.plan.PlannedInput;
-import dev.jmerge.plan.PlannedTensor;
-import dev.jmerge.lora.LoraPatch;
-import java.util.LinkedHashSet;
-import java.util.Set;
-import dev.jmerge.error.MergeException;
-import dev.jmerge.io.safetensors.IndexWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * One merge, start to finish: plan (every check), then tensors into a temporary folder beside the output,
- * then config.json, model card and tokenizer, then one rename. Nothing appears at the output path unless
- * everything succeeded.
+ * shard by shard, each recorded with its checksum in a journal as it is finished, then config.json, model
+ * card and tokenizer, then one rename. Nothing appears at the output path unless everything succeeded; a
+ * killed run can be resumed from its last finished shard.
  */
 public final class MergeRun {
 
     /** What the output folder gets besides the weights. */
     public record Extras(boolean copyTokenizer, boolean writeModelCard) {}
 
+    /**
+     * @param strict NaN or Inf in any output tensor fails the merge instead of warning
+     * @param resume continue a killed run of the same plan from its finished shards
+     */
+    public record Guards(boolean strict, boolean resume) {
+        public static final Guards NONE = new Guards(false, false);
+    }
+
+    /** Bytes needed beyond the tensor data, for headers, config, model card and tokenizer files. */
+    private static final long SPACE_MARGIN = 4L << 20;
+
     private final Planner planner;
     private final Planner.Options planOptions;
     private final Executor.Options execOptions;
     private final Extras extras;
+    private final Guards guards;
     private final Consumer<String> warn;
 
     public MergeRun(Planner planner, Planner.Options planOptions, Executor.Options execOptions, Extras extras,
                     Consumer<String> warn) {
+        this(planner, planOptions, execOptions, extras, Guards.NONE, warn);
+    }
+
+    public MergeRun(Planner planner, Planner.Options planOptions, Executor.Options execOptions, Extras extras,
+                    Guards guards, Consumer<String> warn) {
         this.planner = planner;
         this.planOptions = planOptions;
         this.execOptions = execOptions;
         this.extras = extras;
+        this.guards = guards;
         this.warn = warn;
     }
 
     public Plan plan(MergeConfig config) {
         Plan plan = planner.plan(config, planOptions);
         plan.warnings().forEach(warn);
+        VocabCheck.warnings(plan).forEach(warn);
         return plan;
     }
 
@@ -62,14 +87,20 @@ public final class MergeRun {
         Plan plan = plan(config);
         try {
             fetchInputs(plan);
-            OutputFolder folder = OutputFolder.prepare(out, overwrite);
-            try {
-                List<String> warnings = new Executor(execOptions).run(plan, folder.temp(), progress);
-                warnings.forEach(warn);
-                writeExtras(plan, folder.temp(), folder.target().getFileName().toString());
+            String fingerprint = PlanFingerprint.of(plan, execOptions);
+            try (OutputFolder folder = OutputFolder.prepare(out, overwrite, fingerprint, guards.resume(),
+                    msg -> warn.accept(msg))) {
+                try {
+                    writeAll(plan, folder, progress);
+                } catch (JmergeException e) {
+                    throw DiskFull.explain(e, folder.target());
+                } catch (InternalError e) {
+                    // A write through a mapping that the file system cannot back arrives as SIGBUS.
+                    if (!DiskFull.isMappedWriteFault(e)) throw e;
+                    throw DiskFull.fromMappedWrite(e, folder.target());
+                }
+                PausePoint.reach("before-commit");
                 folder.commit();
-            } finally {
-                folder.abort();
             }
             return plan;
         } finally {
@@ -105,6 +136,56 @@ public final class MergeRun {
             warn.accept("chat_template: model '" + plan.donor().label() + "' has no tokenizer_config.json to"
                     + " set the template in; none is written");
         }
+    }
+
+    private void writeAll(Plan plan, OutputFolder folder, Progress progress) {
+        List<ShardLayout.Shard> shards = plan.shards().shards();
+        Set<String> names = new LinkedHashSet<>();
+        for (ShardLayout.Shard s : shards) names.add(s.fileName());
+        Map<String, Long> kept = folder.resumed() ? folder.verifiedShards(names) : Map.of();
+        if (folder.resumed()) {
+            warn.accept("kept " + kept.size() + " of " + shards.size() + " shards (checksums verified)");
+        }
+        long keptBytes = 0;
+        for (ShardLayout.Shard s : shards) if (kept.containsKey(s.fileName())) keptBytes += s.dataBytes();
+        DiskFull.checkSpace(folder, plan.bytesWritten() - keptBytes + SPACE_MARGIN);
+
+        Executor executor = new Executor(execOptions);
+        Progress perShard = new ShardProgress(progress);
+        Set<String> warnings = new LinkedHashSet<>();
+        progress.start(plan.tensors().size(), plan.bytesWritten());
+        for (ShardLayout.Shard shard : shards) {
+            if (kept.containsKey(shard.fileName())) {
+                for (var t : shard.tensors()) progress.tensorDone(t.byteSize());
+                continue;
+            }
+            for (String w : executor.run(onlyShard(plan, shard), folder.temp(), perShard)) {
+                if (!warnings.add(w)) continue;
+                if (guards.strict() && NonFiniteCount.isReport(w)) {
+                    throw new MergeException(w + " (--strict refuses non-finite values)");
+                }
+                warn.accept(w);
+            }
+            folder.shardFinished(shard.fileName());
+            PausePoint.reach("shard-done");
+        }
+        progress.finish();
+        writeExtras(plan, folder.temp(), folder.target().getFileName().toString());
+    }
+
+    /** The plan cut to one shard: the executor lays out and fills just that file. */
+    private static Plan onlyShard(Plan plan, ShardLayout.Shard shard) {
+        List<PlannedTensor> tensors = new ArrayList<>();
+        for (var spec : shard.tensors()) tensors.add(plan.tensor(spec.name()));
+        return new Plan(plan.config(), plan.method(), plan.models(), plan.arch(), tensors,
+                new ShardLayout(List.of(shard)), plan.donor(), plan.outputLayers(), plan.warnings(), plan.tokenizer());
+    }
+
+    /** Passes per-tensor progress through; the whole-run start and finish are MergeRun's. */
+    private record ShardProgress(Progress whole) implements Progress {
+        @Override public void start(int tensors, long bytes) {}
+        @Override public void tensorDone(long bytes) { whole.tensorDone(bytes); }
+        @Override public void finish() {}
     }
 
     private void writeExtras(Plan plan, Path dir, String outputName) {

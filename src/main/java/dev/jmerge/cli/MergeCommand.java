@@ -81,6 +81,13 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace an existing non-empty output folder")
     boolean overwrite;
 
+    // Reliability (issue 7): refuse non-finite output, continue a killed run.
+    @Option(names = "--strict", description = "fail (exit 1, no output) when a tensor gets NaN or Inf values")
+    boolean strict;
+
+    @Option(names = "--resume", description = "continue a killed merge into OUT_PATH, keeping its verified shards")
+    boolean resume;
+
     @Option(names = {"--intermediate-dir", "-I"}, paramLabel = "DIR",
             description = "multi-document configs: where named intermediate merges go (default: beside OUT_PATH)")
     Path intermediateDir;
@@ -138,7 +145,8 @@ public final class MergeCommand implements Callable<Integer> {
                 .withLoraMergeCache(loraMergeCache));
         MergeRun run = new MergeRun(planner, new Planner.Options(allowCrimes, outShardSize),
                 new Executor.Options(nThreads, Executor.DEFAULT_CHUNK, seed, kernels),
-                new MergeRun.Extras(copyTokenizer, writeModelCard), w -> err().println("warning: " + w));
+                new MergeRun.Extras(copyTokenizer, writeModelCard), new MergeRun.Guards(strict, resume),
+                w -> err().println("warning: " + w));
         for (Recipe.Step step : recipe.steps()) {
             if (dryRun) {
                 Plan plan = run.plan(step.config());

@@ -114,9 +114,9 @@ final class YamlDocuments {
             String where = parser.lastLine > 0 ? fileName + " line " + parser.lastLine : fileName;
             String problem = e.getMessage();
             if (problem != null && problem.contains("aliases")) {
-                throw new ConfigException(where + ": too many aliases (alias expansion?): " + problem, e);
+                throw new ConfigException(where + ": too many aliases (alias expansion?): " + oneLine(problem), e);
             }
-            throw new ConfigException(where + ": invalid YAML: " + problem, e);
+            throw new ConfigException(where + ": invalid YAML: " + oneLine(problem), e);
         }
         if (docs.isEmpty()) throw new ConfigException(fileName + ": config is empty");
         if (docs.size() == 1) return List.of(new Document(docs.getFirst().root(), text));
@@ -146,9 +146,20 @@ final class YamlDocuments {
         String where = mark.map(m -> fileName + " line " + (m.getLine() + 1)).orElse(fileName);
         String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
         if (problem.contains("aliases")) {
-            return where + ": too many aliases (alias expansion?): " + problem;
+            return where + ": too many aliases (alias expansion?): " + oneLine(problem);
         }
-        return where + ": invalid YAML: " + problem.strip();
+        return where + ": invalid YAML: " + oneLine(problem.strip());
+    }
+
+    /** The parser quotes the offending character, which may be a line break: messages must stay one line. */
+    private static String oneLine(String s) {
+        if (s == null) return "";
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) b.append(String.format("\\u%04x", c));
+            else b.appendCodePoint(c);
+        });
+        return b.toString();
     }
 
     /**

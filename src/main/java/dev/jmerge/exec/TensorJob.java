@@ -32,8 +32,10 @@ final class TensorJob implements MergeInput {
 
     void run(MemorySegment out) {
         var type = tensor.outDtype();
-        tensor.method().merge(this, (offset, src, srcOff, len) ->
-                kernels.fromFloat(src, srcOff, out, offset * type.byteSize(), type, len));
+        NonFiniteCount counted = new NonFiniteCount((offset, src, srcOff, len) ->
+                kernels.fromFloat(src, srcOff, out, offset * type.byteSize(), type, len), type);
+        tensor.method().merge(this, counted);
+        counted.report(this::warn);
     }
 
     @Override public String tensorName() { return tensor.name(); }

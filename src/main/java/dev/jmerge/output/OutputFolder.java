@@ -11,28 +11,99 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
- * The output appears whole or not at all: everything is written into a temporary folder beside the target,
- * whose name says it is ours, and one rename publishes it. An existing non-empty target is refused unless
- * overwriting was asked for; then it is moved aside and removed only after the new folder is in place.
+ * The output appears whole or not at all. Under a lock on the target ({@link OutputLock}), everything is
+ * written into a temporary folder beside it and one rename publishes it. Beside the target live only:
+ * <pre>
+ *   .NAME.jmerge-tmp-ID           the folder being filled
+ *   .NAME.jmerge-tmp-ID.journal   its owner (pid), plan fingerprint and finished shards ({@link Journal})
+ *   .NAME.jmerge-tmp-ID.old       the previous output while an --overwrite commit swaps it out
+ * </pre>
+ * The journal is written before the folder exists and removed after the rename, so a run killed at any
+ * moment leaves nothing a later run cannot recognise. A later run removes what dead owners left, puts back
+ * a previous output that a killed commit had moved aside, or with {@code resume} adopts the folder of a
+ * run of the same plan. An existing non-empty target is refused unless overwriting was asked for.
  */
-public final class OutputFolder {
+public final class OutputFolder implements AutoCloseable {
 
-    /** Marker in temporary folder names; a later run recognises (and may remove) folders carrying it. */
+    /** Marker in temporary names; a later run recognises (and may remove) what carries it and its target name. */
     public static final String TEMP_MARK = ".jmerge-tmp-";
+
+    private static final String JOURNAL = ".journal";
+    private static final String ASIDE = ".old";
 
     private final Path target;
     private final Path temp;
+    private final OutputLock lock;
+    private Journal journal;
+    private final boolean resumed;
     private boolean committed;
 
-    private OutputFolder(Path target, Path temp) {
+    private OutputFolder(Path target, Path temp, OutputLock lock, Journal journal, boolean resumed) {
         this.target = target;
         this.temp = temp;
+        this.lock = lock;
+        this.journal = journal;
+        this.resumed = resumed;
     }
 
+    /** A fresh temporary folder, no resuming; the plan fingerprint is left empty. */
     public static OutputFolder prepare(Path target, boolean overwrite) {
+        return prepare(target, overwrite, "none", false, s -> {});
+    }
+
+    /**
+     * Locks {@code target}, clears what killed runs left beside it, and returns the folder to write into: a
+     * fresh one, or with {@code resume} the folder of an earlier run whose journal carries the same
+     * {@code planFingerprint}.
+     *
+     * @param notes receives one line per thing done to earlier runs' leftovers
+     */
+    public static OutputFolder prepare(Path target, boolean overwrite, String planFingerprint, boolean resume,
+                                       Consumer<String> notes) {
         Path abs = target.toAbsolutePath().normalize();
+        if (abs.getParent() == null) throw new ConfigException(abs + ": cannot write a model to the root folder");
+        OutputLock lock = OutputLock.acquire(abs);
+        try {
+            Leftover adopted = clearLeftovers(abs, planFingerprint, resume, notes);
+            checkTarget(abs, overwrite);
+            if (adopted != null) {
+                notes.accept("resuming the interrupted merge in " + adopted.folder);
+                return new OutputFolder(abs, adopted.folder, lock, adopted.journal.adopt(), true);
+            }
+            String id = ProcessHandle.current().pid() + "-"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+            Path temp = prefix(abs).resolveSibling(prefix(abs).getFileName() + id);
+            Journal journal = Journal.create(sibling(temp, JOURNAL), planFingerprint);
+            try {
+                Files.createDirectory(temp);
+            } catch (IOException e) {
+                journal.delete();
+                throw e;
+            }
+            if (resume) notes.accept("nothing to resume for " + abs + "; starting from the beginning");
+            return new OutputFolder(abs, temp, lock, journal, false);
+        } catch (IOException e) {
+            lock.close();
+            throw new MergeException(abs.getParent() + ": cannot create the temporary output folder ("
+                    + e.getMessage() + ")");
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static void checkTarget(Path abs, boolean overwrite) {
         if (Files.exists(abs)) {
             if (!Files.isDirectory(abs)) {
                 throw new ConfigException(abs + ": output path exists and is not a folder");
@@ -42,20 +113,67 @@ public final class OutputFolder {
                         + " replace it");
             }
         }
-        Path parent = abs.getParent();
-        try {
-            Files.createDirectories(parent);
-            Path temp = Files.createTempDirectory(parent, "." + abs.getFileName() + TEMP_MARK);
-            // Temporary folders are private; the published model gets the usual permissions.
-            try {
-                Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: keep the default
+    }
+
+    /** {@code /dir/.NAME.jmerge-tmp-}: what every leftover of this target starts with. */
+    private static Path prefix(Path target) {
+        return target.resolveSibling("." + target.getFileName() + TEMP_MARK);
+    }
+
+    private static Path sibling(Path temp, String suffix) {
+        return temp.resolveSibling(temp.getFileName() + suffix);
+    }
+
+    private record Leftover(Path folder, Journal journal) {}
+
+    /**
+     * Everything beside {@code target} named for it, grouped by run id; runs whose owner still lives are left
+     * alone (under the lock that is only ever a jmerge without one), the rest are removed, restored or adopted.
+     */
+    private static Leftover clearLeftovers(Path target, String plan, boolean resume, Consumer<String> notes)
+            throws IOException {
+        String start = prefix(target).getFileName().toString();
+        Map<String, List<Path>> byId = new TreeMap<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(target.getParent(), p -> {
+            String n = p.getFileName().toString();
+            return n.startsWith(start) && n.length() > start.length();
+        })) {
+            for (Path p : s) {
+                String rest = p.getFileName().toString().substring(start.length());
+                int dot = rest.indexOf('.');
+                String id = dot < 0 ? rest : rest.substring(0, dot);
+                if (id.matches("\\d+-[0-9a-f]{8}")) byId.computeIfAbsent(id, k -> new ArrayList<>()).add(p);
             }
-            return new OutputFolder(abs, temp);
-        } catch (IOException e) {
-            throw new MergeException(parent + ": cannot create the temporary output folder (" + e.getMessage() + ")");
         }
+        Leftover adopted = null;
+        for (String id : byId.keySet()) {
+            Path folder = prefix(target).resolveSibling(start + id);
+            Journal journal = Journal.read(sibling(folder, JOURNAL));
+            if (journal != null && journal.owner().alive()) continue;
+            Path aside = sibling(folder, ASIDE);
+            if (Files.isDirectory(aside)) {
+                if (!Files.exists(target)) {
+                    Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
+                    notes.accept("restored " + target + ", which an interrupted --overwrite had moved aside");
+                } else {
+                    deleteTree(aside);
+                }
+            }
+            boolean usable = resume && adopted == null && journal != null && journal.plan().equals(plan)
+                    && Files.isDirectory(folder);
+            if (usable) {
+                adopted = new Leftover(folder, journal);
+                continue;
+            }
+            if (Files.exists(folder)) {
+                deleteTree(folder);
+                notes.accept("removed " + folder + ", left by an interrupted jmerge"
+                        + (journal != null ? " (pid " + journal.owner().pid() + ")" : ""));
+            }
+            Files.deleteIfExists(sibling(folder, JOURNAL + ".new"));
+            Files.deleteIfExists(sibling(folder, JOURNAL));
+        }
+        return adopted;
     }
 
     private static boolean isEmpty(Path dir) {
@@ -71,29 +189,66 @@ public final class OutputFolder {
 
     public Path target() { return target; }
 
-    /** Publishes the temporary folder as the target with one rename. */
+    /** Whether {@link #temp()} is an earlier run's folder taken over by {@code resume}. */
+    public boolean resumed() { return resumed; }
+
+    /**
+     * Of the shards the adopted journal lists, those whose file still has the recorded size and checksum
+     * (name to bytes); the others are forgotten, to be written again. Empty for a fresh folder.
+     */
+    public Map<String, Long> verifiedShards(Set<String> expected) {
+        Map<String, Long> ok = new TreeMap<>();
+        for (Journal.Shard s : journal.shards()) {
+            if (expected.contains(s.fileName()) && Journal.verify(temp, s)) ok.put(s.fileName(), s.bytes());
+        }
+        if (ok.size() != journal.shards().size()) journal.retain(new HashSet<>(ok.keySet()));
+        return ok;
+    }
+
+    /** Records a finished, flushed shard file of {@link #temp()} with its checksum. */
+    public void shardFinished(String fileName) {
+        journal.record(temp, fileName);
+    }
+
+    /** Publishes the temporary folder as the target with one rename, then drops the journal. */
     public void commit() {
         try {
             Path aside = null;
             if (Files.exists(target)) {
-                aside = target.resolveSibling("." + target.getFileName() + TEMP_MARK + "old-" + ProcessHandle.current().pid());
+                aside = sibling(temp, ASIDE);
                 Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+                PausePoint.reach("commit-aside");
             }
+            PausePoint.reach("commit-rename");
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new MergeException(target + ": cannot rename the finished output into place atomically");
             }
             committed = true;
+            PausePoint.reach("commit-done");
             if (aside != null) deleteTree(aside);
+            journal.delete();
         } catch (IOException e) {
             throw new MergeException(target + ": cannot move the finished output into place (" + e.getMessage() + ")");
         }
     }
 
-    /** Removes the temporary folder unless it was committed. */
+    /** Removes the temporary folder and its journal unless committed. */
     public void abort() {
-        if (!committed) deleteTree(temp);
+        if (committed) return;
+        deleteTree(temp);
+        journal.delete();
+    }
+
+    /** Aborts unless committed, then releases the lock. */
+    @Override
+    public void close() {
+        try {
+            abort();
+        } finally {
+            lock.close();
+        }
     }
 
     static void deleteTree(Path root) {

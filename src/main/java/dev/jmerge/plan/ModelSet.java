@@ -88,6 +88,11 @@ final class ModelSet implements AutoCloseable {
             throw new ConfigException(pos + ": model '" + ref + "' has no config.json in " + folder);
         }
         try {
+            // A hostile or corrupt config.json must not exhaust memory; real ones are a few KB.
+            long size = Files.size(file);
+            if (size > (16 << 20)) {
+                throw new ConfigException(file + ": config.json is " + size + " bytes; expected a JSON object of at most 16 MB");
+            }
             JsonNode node = JSON.readTree(Files.readString(file));
             if (node == null || !node.isObject()) {
                 throw new ConfigException(file + ": expected a JSON object");
@@ -95,6 +100,8 @@ final class ModelSet implements AutoCloseable {
             return node;
         } catch (JacksonException e) {
             throw new ConfigException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new ConfigException(file + ": not UTF-8; expected a UTF-8 JSON object");
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read (" + e.getMessage() + ")");
         }

@@ -1,0 +1,71 @@
+package dev.jmerge.exec;
+
+import dev.jmerge.kernels.ScalarKernels;
+import dev.jmerge.methods.TensorOutput;
+import dev.jmerge.tensor.DType;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Counts the NaN and infinite values a method writes to one tensor, as they will be stored: a finite float
+ * that rounds to infinity in a 16-bit output counts as infinite. Inputs' NaN and Inf reach the output
+ * through the method, so this sees both those and the ones a method produces.
+ */
+public final class NonFiniteCount implements TensorOutput {
+
+    private static final Pattern REPORT = Pattern.compile("tensor '.*': \\d+ NaN, \\d+ Inf in the output");
+
+    private final TensorOutput target;
+    private final DType dtype;
+    /** Below this magnitude a float is finite in the output dtype; at or above it, check exactly. */
+    private final float safe;
+    private long nan;
+    private long inf;
+
+    NonFiniteCount(TensorOutput target, DType dtype) {
+        this.target = target;
+        this.dtype = dtype;
+        this.safe = switch (dtype) {
+            case F16 -> 65504f;
+            case BF16, F32 -> Float.MAX_VALUE;
+            default -> Float.POSITIVE_INFINITY; // integers and 8-bit floats saturate or wrap: nothing to count
+        };
+    }
+
+    @Override
+    public void write(long offset, float[] src, int srcOff, int len) {
+        // Magnitudes order like their bit patterns, NaN and Inf highest: one max over the bits decides
+        // whether to look closer.
+        int max = 0;
+        for (int i = srcOff; i < srcOff + len; i++) max = Math.max(max, Float.floatToRawIntBits(src[i]) & 0x7FFFFFFF);
+        if (max >= 0x7F800000 || Float.intBitsToFloat(max) > safe) count(src, srcOff, len);
+        target.write(offset, src, srcOff, len);
+    }
+
+    private void count(float[] src, int off, int len) {
+        if (!dtype.isFloating()) return;
+        for (int i = off; i < off + len; i++) {
+            float v = src[i];
+            if (Float.isNaN(v)) nan++;
+            else if (Float.isInfinite(v) || Float.isInfinite(stored(v))) inf++;
+        }
+    }
+
+    private float stored(float v) {
+        return switch (dtype) {
+            case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+            case BF16 -> ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(v));
+            default -> v;
+        };
+    }
+
+    /** Reports the counts through {@code warn} (which prefixes the tensor name), if there were any. */
+    void report(Consumer<String> warn) {
+        if (nan + inf > 0) warn.accept(nan + " NaN, " + inf + " Inf in the output");
+    }
+
+    /** Whether a warning is one of these reports (what {@code --strict} refuses). */
+    public static boolean isReport(String warning) {
+        return REPORT.matcher(warning).matches();
+    }
+}
