@@ -29,8 +29,7 @@ public final class ArceeFusion implements MergeMethod {
 
     @Override
     public String checkInputs(int models, boolean hasBase) {
-        if (hasBase && models == 1) return null;
-        return "arcee_fusion needs exactly two models, base_model and one other; " + Inputs.got(models, hasBase);
+        return Inputs.baseAndOneOther(name(), models, hasBase);
     }
 
     @Override

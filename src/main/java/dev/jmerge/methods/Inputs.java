@@ -58,6 +58,12 @@ final class Inputs {
     }
 
     /** Formats a per-model count for checkInputs messages. */
+    /** checkInputs for methods that pair the base with exactly one other model (slerp, nearswap, arcee_fusion). */
+    static String baseAndOneOther(String method, int models, boolean hasBase) {
+        if (hasBase && models == 1) return null;
+        return method + " needs exactly two models, base_model and one other; " + got(models, hasBase);
+    }
+
     static String got(int models, boolean hasBase) {
         return "got " + models + " model(s)" + (hasBase ? " besides the base" : " and no base_model");
     }

@@ -24,8 +24,7 @@ public final class NearSwap implements MergeMethod {
 
     @Override
     public String checkInputs(int models, boolean hasBase) {
-        if (hasBase && models == 1) return null;
-        return "nearswap needs exactly two models, base_model and one other; " + Inputs.got(models, hasBase);
+        return Inputs.baseAndOneOther(name(), models, hasBase);
     }
 
     @Override

@@ -28,8 +28,7 @@ public final class Slerp implements MergeMethod {
 
     @Override
     public String checkInputs(int models, boolean hasBase) {
-        if (hasBase && models == 1) return null;
-        return "slerp needs exactly two models, base_model and one other; " + Inputs.got(models, hasBase);
+        return Inputs.baseAndOneOther(name(), models, hasBase);
     }
 
     @Override
