@@ -97,6 +97,10 @@ final class ModelSet implements AutoCloseable {
             if (node == null || !node.isObject()) {
                 throw new ConfigException(file + ": expected a JSON object");
             }
+            if (ref.overrideArchitecture() != null) {
+                // The dict form's override_architecture replaces what the model's config.json claims.
+                ((tools.jackson.databind.node.ObjectNode) node).putArray("architectures").add(ref.overrideArchitecture());
+            }
             return node;
         } catch (JacksonException e) {
             throw new ConfigException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");

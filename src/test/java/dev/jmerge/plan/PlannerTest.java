@@ -114,4 +114,24 @@ class PlannerTest {
         assertThat(t.loadDtype()).isEqualTo(DType.F32);
         assertThat(p.tensors()).hasSize(1 + 4 * 9 + 2);
     }
+
+    @Test
+    void overrideArchitectureReplacesTheConfigsClaim() throws Exception {
+        Path odd = models.resolve("odd");
+        SyntheticModels.write(odd, ModelShape.tiny(DType.BF16).withLayers(3), 1, 2, 0.1, 0);
+        java.nio.file.Files.writeString(odd.resolve("config.json"), java.nio.file.Files.readString(odd.resolve("config.json"))
+                .replace("LlamaForCausalLM", "MysteryForCausalLM"));
+        String yaml = """
+                merge_method: linear
+                models:
+                  - model: M/m1
+                    parameters: {weight: 0.5}
+                  - model: ODD
+                    parameters: {weight: 0.5}
+                """;
+        // Without the override the two disagree on the architecture, so jmerge infers one from tensor names.
+        assertThat(plan(yaml.replace("ODD", "M/odd")).arch().inferred()).isTrue();
+        Plan p = plan(yaml.replace("model: ODD", "model: {model: {path: M/odd}, override_architecture: LlamaForCausalLM}"));
+        assertThat(p.arch().id()).isEqualTo("llama");
+    }
 }
