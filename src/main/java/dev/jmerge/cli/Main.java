@@ -2,7 +2,7 @@ package dev.jmerge.cli;
 
 import picocli.CommandLine;
 
-/** Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}. */
+/** Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}; {@code jmerge bench} benchmarks. */
 public final class Main {
 
     private Main() {}
@@ -13,6 +13,7 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 merge failure, 2 usage or config error. */
     public static int run(String... args) {
+        if (args.length > 0 && args[0].equals("bench")) return bench(java.util.Arrays.copyOfRange(args, 1, args.length));
         CommandLine cl = new CommandLine(new MergeCommand());
         cl.setUsageHelpAutoWidth(true);
         cl.getCommandSpec().usageMessage().footer(MergeCommand.methodsHelp());
@@ -21,6 +22,13 @@ public final class Main {
             ex.getCommandLine().getErr().println("run 'jmerge --help' for usage");
             return 2;
         });
+        return cl.execute(args);
+    }
+
+    /** {@code jmerge bench ...}: a word, not a path, so a config file named "bench" is given as ./bench. */
+    private static int bench(String... args) {
+        CommandLine cl = new CommandLine(new dev.jmerge.bench.BenchCommand());
+        cl.setUsageHelpAutoWidth(true);
         return cl.execute(args);
     }
 }

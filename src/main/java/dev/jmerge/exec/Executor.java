@@ -4,12 +4,15 @@ import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.plan.LoadedModel;
+import dev.jmerge.io.safetensors.ModelWeights;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,7 +24,8 @@ import java.util.function.Consumer;
 
 /**
  * Runs a plan: output shards are laid out first (headers written, files pre-sized), then tensors stream
- * from the mapped inputs through their method into the shards, several at once on a bounded pool. Each
+ * from the input files through their method into the shards, several at once on a pool sized by the
+ * memory budget ({@link MemoryEstimate}), and the shards are forced to disk. Each
  * tensor is computed by one thread with a fixed tile size, so the bytes written do not depend on the
  * number of threads or the order tensors finish in.
  */
@@ -30,38 +34,62 @@ public final class Executor {
     /** Elements per tile: small enough for the cache, large enough to amortise per-tile work. */
     public static final int DEFAULT_CHUNK = 1 << 16;
 
-    /** @param threads worker threads (tensors in flight) */
-    public record Options(int threads, int chunkSize, long seed, Kernels kernels) {}
+    /**
+     * @param threads worker threads asked for (tensors in flight, fewer if {@code memoryBudget} says so)
+     * @param memoryBudget bytes the run may hold; see {@link MemoryEstimate}
+     */
+    public record Options(int threads, int chunkSize, long seed, Kernels kernels, long memoryBudget) {
+        public Options(int threads, int chunkSize, long seed, Kernels kernels) {
+            this(threads, chunkSize, seed, kernels, MemoryEstimate.DEFAULT_BUDGET);
+        }
+    }
 
     private final Options options;
 
     public Executor(Options options) { this.options = options; }
 
+    /** The memory this executor will use for {@code plan}: what --dry-run reports and {@link #run} obeys. */
+    public MemoryEstimate estimate(Plan plan) {
+        return MemoryEstimate.of(plan, options.threads(), options.chunkSize(), options.memoryBudget());
+    }
+
     /** Merges every tensor of {@code plan} into shard files under {@code folder}; returns the warnings raised. */
     public List<String> run(Plan plan, Path folder, Progress progress) {
         Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+        MemoryEstimate memory = estimate(plan);
+        if (memory.overBudget()) {
+            warnings.add("memory budget of " + (memory.budget() >> 20) + " MiB is below the "
+                    + (memory.total() >> 20) + " MiB one worker needs for this plan; running one worker anyway");
+        }
         List<ShardOutput> shards = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.threads()), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(memory.workers(), r -> {
             Thread t = new Thread(r, "jmerge-worker");
             t.setDaemon(true);
             return t;
         });
         ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
-        try {
-            for (ShardLayout.Shard spec : plan.shards().shards()) shards.add(ShardOutput.create(folder, spec));
+        try (InputFiles files = new InputFiles()) {
+            Map<String, ShardOutput> shardOf = new HashMap<>();
+            for (ShardLayout.Shard spec : plan.shards().shards()) {
+                ShardOutput out = ShardOutput.create(folder, spec);
+                shards.add(out);
+                for (var t : spec.tensors()) shardOf.put(t.name(), out);
+            }
             progress.start(plan.tensors().size(), plan.bytesWritten());
+            // Largest first: the last tensors to start are small, so workers finish together. Each tensor is
+            // computed by one worker with the fixed tile length, so the order changes no byte of the output.
+            List<PlannedTensor> order = new ArrayList<>(plan.tensors());
+            order.sort(Comparator.comparingLong((PlannedTensor t) -> t.numel() * Math.max(1, t.inputs().size()))
+                    .reversed());
             List<Future<?>> futures = new ArrayList<>();
-            for (int s = 0; s < shards.size(); s++) {
-                ShardOutput shard = shards.get(s);
-                for (var spec : plan.shards().shards().get(s).tensors()) {
-                    PlannedTensor t = plan.tensor(spec.name());
-                    futures.add(pool.submit(() -> {
-                        TileBuffers b = buffers.get();
-                        b.reset();
-                        job(plan, t, b, warnings::add).run(shard.segment(t.name()));
-                        progress.tensorDone(t.outBytes());
-                    }));
-                }
+            for (PlannedTensor t : order) {
+                ShardOutput shard = shardOf.get(t.name());
+                futures.add(pool.submit(() -> {
+                    TileBuffers b = buffers.get();
+                    b.reset();
+                    job(plan, files, t, b, warnings::add).run(shard);
+                    progress.tensorDone(t.outBytes());
+                }));
             }
             for (Future<?> f : futures) await(f, futures);
             for (ShardOutput shard : shards) shard.finish();
@@ -73,12 +101,13 @@ public final class Executor {
         }
     }
 
-    private TensorJob job(Plan plan, PlannedTensor t, TileBuffers b, Consumer<String> warn) {
+    private TensorJob job(Plan plan, InputFiles files, PlannedTensor t, TileBuffers b, Consumer<String> warn) {
         List<InputReader> readers = new ArrayList<>();
         for (PlannedInput in : t.inputs()) {
-            LoadedModel m = plan.models().get(in.model());
-            readers.add(new InputReader(m.weights().segment(in.tensorName()), in.info().dtype(), in.info().shape(),
-                    t.shape(), t.loadDtype()));
+            ModelWeights w = plan.models().get(in.model()).weights();
+            Path file = w.fileOf(in.tensorName());
+            readers.add(new InputReader(file, files.channel(file), w.fileOffset(in.tensorName()), in.info().dtype(),
+                    in.info().shape(), t.shape(), t.loadDtype()));
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
     }

@@ -1,27 +1,40 @@
 package dev.jmerge.exec;
 
+import dev.jmerge.error.MergeException;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.tensor.DType;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 
 /**
  * Reads one input tensor as float32 in the output's shape: straight through when the shapes agree, row by
  * row when the input is a larger matrix cut to its top-left block. Values are first rounded to the config's
- * {@code dtype} when it is narrower than the stored one, as mergekit casts inputs on load.
+ * {@code dtype} when it is narrower than the stored one, as mergekit casts inputs on load. Bytes come from
+ * the file with positional reads into the calling thread's buffer, then are decoded by the kernels.
  */
 final class InputReader {
 
-    private final MemorySegment data;
+    private final Path file;
+    private final FileChannel channel;
+    private final long fileOffset;
+    private final long byteSize;
     private final DType stored;
     private final DType roundTo;
     private final long inCols;
     private final long outCols;
     private final boolean direct;
 
-    InputReader(MemorySegment data, DType stored, long[] inShape, long[] outShape, DType loadDtype) {
-        this.data = data;
+    InputReader(Path file, FileChannel channel, long fileOffset, DType stored, long[] inShape, long[] outShape,
+                DType loadDtype) {
+        this.file = file;
+        this.channel = channel;
+        this.fileOffset = fileOffset;
         this.stored = stored;
+        this.byteSize = numel(inShape) * stored.byteSize();
         this.roundTo = narrowerFloat(loadDtype, stored) ? loadDtype : null;
         this.inCols = inShape.length >= 2 ? inShape[inShape.length - 1] : 1;
         this.outCols = outShape.length >= 2 ? outShape[outShape.length - 1] : 1;
@@ -39,16 +52,19 @@ final class InputReader {
         return n;
     }
 
-    void read(Kernels k, long offset, float[] dst, int dstOff, int len) {
+    void read(Kernels k, TileBuffers buf, long offset, float[] dst, int dstOff, int len) {
+        int es = stored.byteSize();
         if (direct) {
-            k.toFloat(data, offset * stored.byteSize(), stored, dst, dstOff, len);
+            MemorySegment bytes = fetch(buf, offset * es, (long) len * es);
+            k.toFloat(bytes, 0, stored, dst, dstOff, len);
         } else {
             int done = 0;
             while (done < len) {
                 long e = offset + done;
                 long row = e / outCols, col = e % outCols;
                 int n = (int) Math.min(len - done, outCols - col);
-                k.toFloat(data, (row * inCols + col) * stored.byteSize(), stored, dst, dstOff + done, n);
+                MemorySegment bytes = fetch(buf, (row * inCols + col) * es, (long) n * es);
+                k.toFloat(bytes, 0, stored, dst, dstOff + done, n);
                 done += n;
             }
         }
@@ -57,5 +73,25 @@ final class InputReader {
         } else if (roundTo == DType.F16) {
             for (int i = dstOff; i < dstOff + len; i++) dst[i] = Float.float16ToFloat(Float.floatToFloat16(dst[i]));
         }
+    }
+
+    /** Reads {@code n} bytes of the tensor starting at {@code byteOff} into the thread's read buffer. */
+    private MemorySegment fetch(TileBuffers buf, long byteOff, long n) {
+        if (byteOff < 0 || byteOff + n > byteSize) {
+            throw new IllegalArgumentException("read past the tensor: " + byteOff + "+" + n + " > " + byteSize);
+        }
+        ByteBuffer bb = buf.readBuffer(Math.toIntExact(n));
+        long pos = fileOffset + byteOff;
+        try {
+            while (bb.hasRemaining()) {
+                int r = channel.read(bb, pos);
+                if (r < 0) throw new MergeException(file + ": ends before byte " + (pos + bb.remaining())
+                        + "; the file was truncated or changed during the merge");
+                pos += r;
+            }
+        } catch (IOException e) {
+            throw new MergeException(file + ": read failed at byte " + pos + " (" + e.getMessage() + ")", e);
+        }
+        return MemorySegment.ofBuffer(bb.flip());
     }
 }

@@ -5,10 +5,11 @@ import dev.jmerge.methods.MergeInput;
 import dev.jmerge.methods.Params;
 import dev.jmerge.plan.PlannedTensor;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** One output tensor being merged: the {@link MergeInput} its method sees, backed by mapped inputs. */
+/** One output tensor being merged: the {@link MergeInput} its method sees, backed by the input files. */
 final class TensorJob implements MergeInput {
 
     private final PlannedTensor tensor;
@@ -30,10 +31,15 @@ final class TensorJob implements MergeInput {
         this.warnings = warnings;
     }
 
-    void run(MemorySegment out) {
+    /** Merges the tensor into {@code shard}, encoding each written range once into the thread's write buffer. */
+    void run(ShardOutput shard) {
         var type = tensor.outDtype();
-        tensor.method().merge(this, (offset, src, srcOff, len) ->
-                kernels.fromFloat(src, srcOff, out, offset * type.byteSize(), type, len));
+        int es = type.byteSize();
+        tensor.method().merge(this, (offset, src, srcOff, len) -> {
+            ByteBuffer bb = buffers.writeBuffer(Math.multiplyExact(len, es));
+            kernels.fromFloat(src, srcOff, MemorySegment.ofBuffer(bb), 0, type, len);
+            shard.write(tensor.name(), offset * es, bb);
+        });
     }
 
     @Override public String tensorName() { return tensor.name(); }
@@ -46,7 +52,7 @@ final class TensorJob implements MergeInput {
 
     @Override
     public void read(int i, long offset, float[] dst, int dstOff, int len) {
-        readers.get(i).read(kernels, offset, dst, dstOff, len);
+        readers.get(i).read(kernels, buffers, offset, dst, dstOff, len);
     }
 
     @Override public Kernels kernels() { return kernels; }
