@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
@@ -43,6 +44,12 @@ public final class Executor {
             this(threads, chunkSize, seed, kernels, MemoryEstimate.DEFAULT_BUDGET);
         }
     }
+
+    /** Input bytes the kernel is asked to read ahead of the workers (page cache, not this process's memory). */
+    static final long READAHEAD_BYTES = 256L << 20;
+    /** Written bytes per shard after which write-back is started in the background. */
+    static final long FLUSH_BYTES = 64L << 20;
+    static final long FLUSH_PERIOD_MS = 200;
 
     private final Options options;
 
@@ -68,6 +75,11 @@ public final class Executor {
             return t;
         });
         ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
+        ScheduledExecutorService helpers = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "jmerge-io");
+            t.setDaemon(true);
+            return t;
+        });
         try (InputFiles files = new InputFiles()) {
             Map<String, ShardOutput> shardOf = new HashMap<>();
             for (ShardLayout.Shard spec : plan.shards().shards()) {
@@ -81,10 +93,16 @@ public final class Executor {
             List<PlannedTensor> order = new ArrayList<>(plan.tensors());
             order.sort(Comparator.comparingLong((PlannedTensor t) -> t.numel() * Math.max(1, t.inputs().size()))
                     .reversed());
+            Readahead readahead = new Readahead(prefetchList(plan, order), READAHEAD_BYTES);
+            helpers.submit(readahead);
+            var flusher = helpers.scheduleWithFixedDelay(() -> shards.forEach(sh -> sh.flushIfDirty(FLUSH_BYTES)),
+                    FLUSH_PERIOD_MS, FLUSH_PERIOD_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
             List<Future<?>> futures = new ArrayList<>();
             for (PlannedTensor t : order) {
                 ShardOutput shard = shardOf.get(t.name());
+                long inBytes = inputBytes(t);
                 futures.add(pool.submit(() -> {
+                    readahead.started(inBytes);
                     TileBuffers b = buffers.get();
                     b.reset();
                     job(plan, files, t, b, warnings::add).run(shard);
@@ -92,12 +110,42 @@ public final class Executor {
                 }));
             }
             for (Future<?> f : futures) await(f, futures);
+            flusher.cancel(false);
+            helpers.shutdownNow();
+            awaitQuietly(helpers);
             for (ShardOutput shard : shards) shard.finish();
             progress.finish();
             return List.copyOf(warnings);
         } finally {
             pool.shutdownNow();
+            helpers.shutdownNow();
+            awaitQuietly(helpers);
             for (ShardOutput shard : shards) shard.close();
+        }
+    }
+
+    private static List<Readahead.Item> prefetchList(Plan plan, List<PlannedTensor> order) {
+        if (!Readahead.available()) return List.of();
+        List<Readahead.Item> items = new ArrayList<>();
+        for (PlannedTensor t : order) {
+            List<java.lang.foreign.MemorySegment> segs = new ArrayList<>();
+            for (PlannedInput in : t.inputs()) segs.add(plan.models().get(in.model()).weights().segment(in.tensorName()));
+            items.add(new Readahead.Item(segs, inputBytes(t)));
+        }
+        return items;
+    }
+
+    private static long inputBytes(PlannedTensor t) {
+        long n = 0;
+        for (PlannedInput in : t.inputs()) n += in.info().byteSize();
+        return n;
+    }
+
+    private static void awaitQuietly(ExecutorService s) {
+        try {
+            s.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

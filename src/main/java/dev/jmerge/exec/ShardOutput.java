@@ -19,6 +19,7 @@ final class ShardOutput implements AutoCloseable {
 
     private final SafetensorsWriter writer;
     private final FileChannel channel;
+    private final java.util.concurrent.atomic.AtomicLong unflushed = new java.util.concurrent.atomic.AtomicLong();
 
     private ShardOutput(SafetensorsWriter writer, FileChannel channel) {
         this.writer = writer;
@@ -44,9 +45,25 @@ final class ShardOutput implements AutoCloseable {
         }
         long pos = writer.dataOffset() + info.begin() + byteOffset;
         try {
+            int n = src.remaining();
             while (src.hasRemaining()) pos += channel.write(src, pos);
+            unflushed.addAndGet(n);
         } catch (IOException e) {
             throw new MergeException(writer.path() + ": write failed at byte " + pos + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Starts the written data on its way to the device when at least {@code threshold} bytes are waiting, so
+     * that write-back overlaps the merge instead of all happening in {@link #finish()}.
+     */
+    void flushIfDirty(long threshold) {
+        if (unflushed.get() < threshold) return;
+        unflushed.set(0);
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            // finish() forces again and reports a failure that persists
         }
     }
 
