@@ -154,8 +154,8 @@ public final class Executor {
         for (PlannedInput in : t.inputs()) {
             ModelWeights w = plan.models().get(in.model()).weights();
             Path file = w.fileOf(in.tensorName());
-            readers.add(new InputReader(file, files.channel(file), w.fileOffset(in.tensorName()), in.info().dtype(),
-                    in.info().shape(), t.shape(), t.loadDtype()));
+            readers.add(new InputReader(w.segment(in.tensorName()), file, files.channel(file),
+                    w.fileOffset(in.tensorName()), in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype()));
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
     }

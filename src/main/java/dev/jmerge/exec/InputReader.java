@@ -13,11 +13,22 @@ import java.nio.file.Path;
 /**
  * Reads one input tensor as float32 in the output's shape: straight through when the shapes agree, row by
  * row when the input is a larger matrix cut to its top-left block. Values are first rounded to the config's
- * {@code dtype} when it is narrower than the stored one, as mergekit casts inputs on load. Bytes come from
- * the file with positional reads into the calling thread's buffer, then are decoded by the kernels.
+ * {@code dtype} when it is narrower than the stored one, as mergekit casts inputs on load.
+ *
+ * <p>Bytes are decoded straight from the input's read-only mapping, and the pages read are dropped from
+ * this process again ({@link Madvise#dontNeed}) every {@link #RELEASE_BYTES} and whenever a pass starts over,
+ * so at most a few MB of each input are resident whatever the tensor size. Where madvise is unavailable the
+ * bytes come with positional reads into the calling thread's buffer instead, which bounds memory the same
+ * way at the cost of a copy (see docs/design.md).
  */
 final class InputReader {
 
+    /** Mapped bytes read since the last release after which they are released. */
+    static final long RELEASE_BYTES = 4L << 20;
+
+    private final MemorySegment mapped;   // null: read with pread
+    private long touchedLo = Long.MAX_VALUE;
+    private long touchedHi = Long.MIN_VALUE;
     private final Path file;
     private final FileChannel channel;
     private final long fileOffset;
@@ -28,8 +39,10 @@ final class InputReader {
     private final long outCols;
     private final boolean direct;
 
-    InputReader(Path file, FileChannel channel, long fileOffset, DType stored, long[] inShape, long[] outShape,
-                DType loadDtype) {
+    /** @param mapped the tensor's bytes in the input's mapping, used when pages can be released */
+    InputReader(MemorySegment mapped, Path file, FileChannel channel, long fileOffset, DType stored, long[] inShape,
+                long[] outShape, DType loadDtype) {
+        this.mapped = Madvise.available() ? mapped : null;
         this.file = file;
         this.channel = channel;
         this.fileOffset = fileOffset;
@@ -75,10 +88,27 @@ final class InputReader {
         }
     }
 
-    /** Reads {@code n} bytes of the tensor starting at {@code byteOff} into the thread's read buffer. */
+    /** Drops whatever this reader still has mapped; called when its tensor is done. */
+    void release() {
+        if (touchedHi > touchedLo) Madvise.dontNeed(mapped, touchedLo, touchedHi - touchedLo);
+        touchedLo = Long.MAX_VALUE;
+        touchedHi = Long.MIN_VALUE;
+    }
+
+    /**
+     * The {@code n} bytes of the tensor starting at {@code byteOff}: a slice of the mapping, or a copy in the
+     * thread's read buffer. The slice starts at 0 of the returned segment either way.
+     */
     private MemorySegment fetch(TileBuffers buf, long byteOff, long n) {
         if (byteOff < 0 || byteOff + n > byteSize) {
             throw new IllegalArgumentException("read past the tensor: " + byteOff + "+" + n + " > " + byteSize);
+        }
+        if (mapped != null) {
+            // a read behind the window means a new pass: what was read is not needed again soon
+            if (byteOff < touchedLo || touchedHi - touchedLo >= RELEASE_BYTES) release();
+            touchedLo = Math.min(touchedLo, byteOff);
+            touchedHi = Math.max(touchedHi, byteOff + n);
+            return mapped.asSlice(byteOff, n);
         }
         ByteBuffer bb = buf.readBuffer(Math.toIntExact(n));
         long pos = fileOffset + byteOff;

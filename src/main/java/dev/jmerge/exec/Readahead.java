@@ -1,12 +1,7 @@
 package dev.jmerge.exec;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Asks the kernel to start reading input bytes the workers will need soon, staying a bounded distance ahead
@@ -20,10 +15,7 @@ final class Readahead implements Runnable {
     /** One tensor's worth of work to prefetch: its inputs' bytes, as mapped segments. */
     record Item(List<MemorySegment> inputs, long bytes) {}
 
-    private static final int MADV_WILLNEED = 3;
-    private static final long PAGE = 4096;
     private static final long STEP = 16L << 20;
-    private static final Optional<MethodHandle> MADVISE = lookup();
 
     private final List<Item> items;
     private final long ahead;
@@ -35,7 +27,7 @@ final class Readahead implements Runnable {
         this.ahead = aheadBytes;
     }
 
-    static boolean available() { return MADVISE.isPresent(); }
+    static boolean available() { return Madvise.available(); }
 
     /** Called by a worker when it starts the tensor of {@code bytes} input bytes. */
     synchronized void started(long bytes) {
@@ -45,14 +37,14 @@ final class Readahead implements Runnable {
 
     @Override
     public void run() {
-        if (MADVISE.isEmpty()) return;
+        if (!Madvise.available()) return;
         try {
             for (Item item : items) {
                 for (MemorySegment seg : item.inputs()) {
                     for (long off = 0; off < seg.byteSize(); off += STEP) {
                         long len = Math.min(STEP, seg.byteSize() - off);
                         waitForRoom(len);
-                        advise(seg, off, len);
+                        Madvise.willNeed(seg, off, len);
                         synchronized (this) { advised += len; }
                     }
                 }
@@ -64,28 +56,5 @@ final class Readahead implements Runnable {
 
     private synchronized void waitForRoom(long len) throws InterruptedException {
         while (advised + len - started > ahead) wait();
-    }
-
-    private static void advise(MemorySegment seg, long off, long len) {
-        long addr = seg.address() + off;
-        long start = addr & -PAGE;
-        try {
-            int ignored = (int) MADVISE.get().invokeExact(MemorySegment.ofAddress(start), addr + len - start,
-                    MADV_WILLNEED);
-        } catch (Throwable e) {
-            // advice only: a refusal leaves the reads to the workers
-        }
-    }
-
-    private static Optional<MethodHandle> lookup() {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return Optional.empty();
-        try {
-            Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("madvise").map(addr -> linker.downcallHandle(addr,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_INT)));
-        } catch (Throwable e) {
-            return Optional.empty();
-        }
     }
 }

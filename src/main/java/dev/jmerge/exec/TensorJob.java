@@ -35,11 +35,15 @@ final class TensorJob implements MergeInput {
     void run(ShardOutput shard) {
         var type = tensor.outDtype();
         int es = type.byteSize();
-        tensor.method().merge(this, (offset, src, srcOff, len) -> {
-            ByteBuffer bb = buffers.writeBuffer(Math.multiplyExact(len, es));
-            kernels.fromFloat(src, srcOff, MemorySegment.ofBuffer(bb), 0, type, len);
-            shard.write(tensor.name(), offset * es, bb);
-        });
+        try {
+            tensor.method().merge(this, (offset, src, srcOff, len) -> {
+                ByteBuffer bb = buffers.writeBuffer(Math.multiplyExact(len, es));
+                kernels.fromFloat(src, srcOff, MemorySegment.ofBuffer(bb), 0, type, len);
+                shard.write(tensor.name(), offset * es, bb);
+            });
+        } finally {
+            for (InputReader r : readers) r.release();
+        }
     }
 
     @Override public String tensorName() { return tensor.name(); }
