@@ -107,6 +107,11 @@ public final class BenchCommand implements Callable<Integer> {
                 "-j", String.valueOf(j), "--random-seed", "1", "--no-copy-tokenizer"));
         if (memory != null) args.addAll(List.of("--memory", memory));
 
+        List<String> dry = new ArrayList<>(args);
+        dry.set(1, "--dry-run");
+        ChildRun.Result plan = ChildRun.run(scratch, "dev.jmerge.cli.Main", dry);
+        long estimate = estimate(plan.output());
+
         log(out, method + ": merge...");
         pc.prepare(inputs);
         ChildRun.Result merge = ChildRun.run(scratch, "dev.jmerge.cli.Main", args);
@@ -124,10 +129,23 @@ public final class BenchCommand implements Callable<Integer> {
         Files.deleteIfExists(floorOut);
         long inBytes = 0;
         for (String p : inputs) inBytes += Files.size(Path.of(p));
-        BenchTable.Row row = new BenchTable.Row(method, inBytes, outBytes, merge, floor);
+        BenchTable.Row row = new BenchTable.Row(method, inBytes, outBytes, merge, floor, estimate);
         log(out, String.format(Locale.ROOT, "%s: %.2f s (floor %.2f s, x%.2f), cpu %.1f s, peak RSS %d MiB", method,
                 merge.wallSeconds(), floor.wallSeconds(), row.ratio(), merge.cpuSeconds(), merge.peakRssBytes() >> 20));
         return row;
+    }
+
+    /** The "peak memory estimate" of a --dry-run report, in bytes; -1 when absent. */
+    static long estimate(String dryRun) {
+        var m = java.util.regex.Pattern.compile("peak memory estimate: ([0-9.]+) (B|KiB|MiB|GiB)").matcher(dryRun);
+        if (!m.find()) return -1;
+        int shift = switch (m.group(2)) {
+            case "KiB" -> 10;
+            case "MiB" -> 20;
+            case "GiB" -> 30;
+            default -> 0;
+        };
+        return (long) (Double.parseDouble(m.group(1)) * (1L << shift));
     }
 
     static ModelShape scaled(ModelShape s, double f) {

@@ -15,10 +15,11 @@ record BenchTable(ModelShape shape, int threads, int cores, String cache, String
             "slerp", 2.0, "ties", 2.5, "dare_ties", 2.5, "della", 2.5);
     static final long RSS_TARGET = 600L << 20;
 
-    record Row(String label, long inBytes, long outBytes, ChildRun.Result merge, ChildRun.Result floor) {
+    /** @param estimate the --dry-run peak memory estimate for this merge */
+    record Row(String label, long inBytes, long outBytes, ChildRun.Result merge, ChildRun.Result floor, long estimate) {
         double ratio() { return merge.wallSeconds() / floor.wallSeconds(); }
 
-        Row relabel(String l) { return new Row(l, inBytes, outBytes, merge, floor); }
+        Row relabel(String l) { return new Row(l, inBytes, outBytes, merge, floor, estimate); }
 
         Double target() { return TARGETS.get(label); }
     }
@@ -29,16 +30,16 @@ record BenchTable(ModelShape shape, int threads, int cores, String cache, String
                 shape.hidden(), shape.intermediate(), shape.layers(), shape.vocab(), shape.dtype().torchName(), threads, cores));
         sb.append("page cache: ").append(cache).append('\n');
         sb.append("load average before/after: ").append(loadBefore).append(" / ").append(loadAfter).append('\n');
-        sb.append(String.format(Locale.ROOT, "%-20s %8s %8s %8s %8s %10s %8s %9s %7s%n", "method", "read GB", "wall s",
-                "floor s", "wall/fl", "target", "CPU s", "peak RSS", "RSS ok"));
+        sb.append(String.format(Locale.ROOT, "%-20s %8s %8s %8s %8s %10s %8s %9s %9s %7s%n", "method", "read GB", "wall s",
+                "floor s", "wall/fl", "target", "CPU s", "peak RSS", "estimate", "RSS ok"));
         List<Row> all = new ArrayList<>(rows);
         if (scaled != null) all.add(scaled);
         for (Row r : all) {
             Double t = r.target();
             String target = t == null ? "-" : String.format(Locale.ROOT, "<=%.1f %s", t, r.ratio() <= t ? "ok" : "MISS");
-            sb.append(String.format(Locale.ROOT, "%-20s %8.2f %8.2f %8.2f %8.2f %10s %8.1f %5d MiB %7s%n", r.label(),
-                    r.inBytes() / 1e9, r.merge().wallSeconds(), r.floor().wallSeconds(), r.ratio(), target,
-                    r.merge().cpuSeconds(), r.merge().peakRssBytes() >> 20,
+            sb.append(String.format(Locale.ROOT, "%-20s %8.2f %8.2f %8.2f %8.2f %10s %8.1f %5d MiB %5d MiB %7s%n",
+                    r.label(), r.inBytes() / 1e9, r.merge().wallSeconds(), r.floor().wallSeconds(), r.ratio(), target,
+                    r.merge().cpuSeconds(), r.merge().peakRssBytes() >> 20, r.estimate() >> 20,
                     r.merge().peakRssBytes() <= RSS_TARGET ? "ok" : "MISS"));
         }
         sb.append(String.format(Locale.ROOT, "floor: read the inputs, write %.2f GB, fsync; RSS target <= %d MiB%n",
@@ -59,10 +60,10 @@ record BenchTable(ModelShape shape, int threads, int cores, String cache, String
             Row r = all.get(i);
             sb.append(String.format(Locale.ROOT, "    {\"method\": \"%s\", \"read_bytes\": %d, \"written_bytes\": %d, "
                             + "\"wall_s\": %.3f, \"cpu_s\": %.3f, \"peak_rss_bytes\": %d, \"floor_wall_s\": %.3f, "
-                            + "\"floor_cpu_s\": %.3f, \"floor_peak_rss_bytes\": %d, \"wall_over_floor\": %.3f%s}%s%n",
+                            + "\"floor_cpu_s\": %.3f, \"floor_peak_rss_bytes\": %d, \"estimate_bytes\": %d, \"wall_over_floor\": %.3f%s}%s%n",
                     r.label(), r.inBytes(), r.outBytes(), r.merge().wallSeconds(), r.merge().cpuSeconds(),
                     r.merge().peakRssBytes(), r.floor().wallSeconds(), r.floor().cpuSeconds(), r.floor().peakRssBytes(),
-                    r.ratio(), r.target() == null ? "" : String.format(Locale.ROOT, ", \"target\": %.1f", r.target()),
+                    r.estimate(), r.ratio(), r.target() == null ? "" : String.format(Locale.ROOT, ", \"target\": %.1f", r.target()),
                     i + 1 < all.size() ? "," : ""));
         }
         sb.append("  ]\n}\n");

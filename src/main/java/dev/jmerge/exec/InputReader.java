@@ -25,10 +25,12 @@ final class InputReader {
 
     /** Mapped bytes read since the last release after which they are released. */
     static final long RELEASE_BYTES = 4L << 20;
+    static final long FAULT_AROUND = 64L << 10;
 
     private final MemorySegment mapped;   // null: read with pread
     private long touchedLo = Long.MAX_VALUE;
     private long touchedHi = Long.MIN_VALUE;
+    private final long fileSize;
     private final Path file;
     private final FileChannel channel;
     private final long fileOffset;
@@ -43,6 +45,7 @@ final class InputReader {
     InputReader(MemorySegment mapped, Path file, FileChannel channel, long fileOffset, DType stored, long[] inShape,
                 long[] outShape, DType loadDtype) {
         this.mapped = Madvise.available() ? mapped : null;
+        this.fileSize = size(channel, file);
         this.file = file;
         this.channel = channel;
         this.fileOffset = fileOffset;
@@ -57,6 +60,14 @@ final class InputReader {
     private static boolean narrowerFloat(DType load, DType stored) {
         return load != null && load != stored && load.isFloating() && stored.isFloating()
                 && (load == DType.BF16 || load == DType.F16);
+    }
+
+    private static long size(FileChannel channel, Path file) {
+        try {
+            return channel.size();
+        } catch (IOException e) {
+            throw new MergeException(file + ": cannot read its size (" + e.getMessage() + ")", e);
+        }
     }
 
     private static long numel(long[] shape) {
@@ -88,9 +99,25 @@ final class InputReader {
         }
     }
 
-    /** Drops whatever this reader still has mapped; called when its tensor is done. */
-    void release() {
+    /** Drops the mapped pages read since the last release. */
+    private void release() {
         if (touchedHi > touchedLo) Madvise.dontNeed(mapped, touchedLo, touchedHi - touchedLo);
+        touchedLo = Long.MAX_VALUE;
+        touchedHi = Long.MIN_VALUE;
+    }
+
+    /**
+     * Drops whatever this reader may have mapped; called when its tensor is done. A fault maps the pages
+     * around the one touched too (fault-around, 64 KB by default), so the range released is widened by
+     * {@link #FAULT_AROUND} on both sides, within the file's mapping: otherwise those pages, belonging to
+     * neighbouring tensors already released, would stay resident, a few KB per tensor.
+     */
+    void finish() {
+        if (mapped == null || touchedHi <= touchedLo) return;
+        long fileStart = mapped.address() - fileOffset; // the whole file is mapped from offset 0
+        long from = Math.max(fileStart, mapped.address() + touchedLo - FAULT_AROUND);
+        long to = Math.min(fileStart + fileSize, mapped.address() + touchedHi + FAULT_AROUND);
+        Madvise.dontNeedAddresses(from, to);
         touchedLo = Long.MAX_VALUE;
         touchedHi = Long.MIN_VALUE;
     }

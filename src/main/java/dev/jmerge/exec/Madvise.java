@@ -29,9 +29,14 @@ final class Madvise {
     /** Drops the whole pages inside {@code [off, off+len)} of {@code seg}, plus the partial ones at its ends. */
     static void dontNeed(MemorySegment seg, long off, long len) { advise(seg, off, len, MADV_DONTNEED, true); }
 
+    /** Drops the pages of {@code [from, to)}, addresses that must lie inside one read-only file mapping. */
+    static void dontNeedAddresses(long from, long to) {
+        advise(null, from, to - from, MADV_DONTNEED, true);
+    }
+
     private static void advise(MemorySegment seg, long off, long len, int advice, boolean roundEnd) {
         if (MADVISE == null || len <= 0) return;
-        long addr = seg.address() + off;
+        long addr = (seg == null ? 0 : seg.address()) + off;
         long start = addr & -PAGE;
         long end = roundEnd ? (addr + len + PAGE - 1) & -PAGE : addr + len;
         try {

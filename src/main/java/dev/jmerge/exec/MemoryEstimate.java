@@ -6,16 +6,16 @@ import dev.jmerge.plan.PlannedTensor;
 /**
  * What a run will hold in memory, decided before it starts: the executor runs {@code workers} tensors at once
  * (fewer than asked when the budget cannot hold more) and each worker holds tiles and I/O buffers whose size
- * depends only on the plan and the tile length. Input and output bytes never stay resident: they move through
- * those buffers with positional reads and writes.
+ * depends only on the plan and the tile length. Input bytes stay resident only in a window of a few MB per
+ * input (pages read are released as the reader moves on) and output bytes go out with positional writes.
  *
  * @param baseline JVM, class data, headers and bookkeeping that do not grow with the model
  * @param perWorker tiles and buffers of one worker for the plan's widest tensor
  */
 public record MemoryEstimate(long budget, int requestedThreads, int workers, long baseline, long perWorker) {
 
-    /** Measured with the benchmark (JVM, heap in use, code): see docs/design.md. */
-    public static final long BASELINE_BYTES = 96L << 20;
+    /** Measured with the benchmark (JVM code and metadata, young generation, plan): see docs/design.md. */
+    public static final long BASELINE_BYTES = 128L << 20;
 
     /** The default {@code --memory}: a few hundred MB, enough for every core of a workstation on any plan. */
     public static final long DEFAULT_BUDGET = 512L << 20;
@@ -31,7 +31,9 @@ public record MemoryEstimate(long budget, int requestedThreads, int workers, lon
         long tile = Math.max(chunk, maxRow);
         // methods ask for at most two tiles per input plus a few of their own (TaskVectorTiles, Combination),
         // the worker adds one read and one write buffer of at most a float tile each
-        long perWorker = (long) (2 * maxInputs + 6) * tile * Float.BYTES;
+        // plus, per input, the mapped pages not yet released (InputReader) and the pages a fault maps around
+        long perWorker = (long) (2 * maxInputs + 6) * tile * Float.BYTES
+                + maxInputs * (InputReader.RELEASE_BYTES + tile * Float.BYTES + 2 * InputReader.FAULT_AROUND);
         int asked = Math.max(1, threads);
         long room = budget - BASELINE_BYTES;
         int fit = (int) Math.max(1, Math.min(asked, room / Math.max(1, perWorker)));

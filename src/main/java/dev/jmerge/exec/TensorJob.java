@@ -42,7 +42,7 @@ final class TensorJob implements MergeInput {
                 shard.write(tensor.name(), offset * es, bb);
             });
         } finally {
-            for (InputReader r : readers) r.release();
+            for (InputReader r : readers) r.finish();
         }
     }
 
