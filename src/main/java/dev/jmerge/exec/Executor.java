@@ -75,8 +75,15 @@ public final class Executor {
             return t;
         });
         ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
-        ScheduledExecutorService helpers = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "jmerge-io");
+        // Two helpers: readahead (stopped by interrupt: it only waits and calls madvise) and the flusher, which
+        // must never be interrupted: an interrupt during FileChannel.force closes the channel under the writers.
+        ExecutorService readaheadThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jmerge-readahead");
+            t.setDaemon(true);
+            return t;
+        });
+        ScheduledExecutorService flushThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jmerge-flush");
             t.setDaemon(true);
             return t;
         });
@@ -94,8 +101,8 @@ public final class Executor {
             order.sort(Comparator.comparingLong((PlannedTensor t) -> t.numel() * Math.max(1, t.inputs().size()))
                     .reversed());
             Readahead readahead = new Readahead(prefetchList(plan, order), READAHEAD_BYTES);
-            helpers.submit(readahead);
-            var flusher = helpers.scheduleWithFixedDelay(() -> shards.forEach(sh -> sh.flushIfDirty(FLUSH_BYTES)),
+            readaheadThread.submit(readahead);
+            flushThread.scheduleWithFixedDelay(() -> shards.forEach(sh -> sh.flushIfDirty(FLUSH_BYTES)),
                     FLUSH_PERIOD_MS, FLUSH_PERIOD_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
             List<Future<?>> futures = new ArrayList<>();
             for (PlannedTensor t : order) {
@@ -110,16 +117,13 @@ public final class Executor {
                 }));
             }
             for (Future<?> f : futures) await(f, futures);
-            flusher.cancel(false);
-            helpers.shutdownNow();
-            awaitQuietly(helpers);
+            stopHelpers(readaheadThread, flushThread);
             for (ShardOutput shard : shards) shard.finish();
             progress.finish();
             return List.copyOf(warnings);
         } finally {
             pool.shutdownNow();
-            helpers.shutdownNow();
-            awaitQuietly(helpers);
+            stopHelpers(readaheadThread, flushThread);
             for (ShardOutput shard : shards) shard.close();
         }
     }
@@ -141,9 +145,13 @@ public final class Executor {
         return n;
     }
 
-    private static void awaitQuietly(ExecutorService s) {
+    /** Stops readahead by interrupt and the flusher without one (a flush in progress completes first). */
+    private static void stopHelpers(ExecutorService readahead, ScheduledExecutorService flusher) {
+        readahead.shutdownNow();
+        flusher.shutdown(); // drops the periodic task; does not interrupt a running flush
         try {
-            s.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            readahead.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            flusher.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -22,7 +22,7 @@ final class InputFiles implements AutoCloseable {
             try {
                 return FileChannel.open(f, StandardOpenOption.READ);
             } catch (IOException e) {
-                throw new MergeException(f + ": cannot open for reading (" + e.getMessage() + ")", e);
+                throw new MergeException(f + ": cannot open for reading (" + e + ")", e);
             }
         });
     }

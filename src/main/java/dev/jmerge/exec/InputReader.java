@@ -66,7 +66,7 @@ final class InputReader {
         try {
             return channel.size();
         } catch (IOException e) {
-            throw new MergeException(file + ": cannot read its size (" + e.getMessage() + ")", e);
+            throw new MergeException(file + ": cannot read its size (" + e + ")", e);
         }
     }
 
@@ -147,7 +147,7 @@ final class InputReader {
                 pos += r;
             }
         } catch (IOException e) {
-            throw new MergeException(file + ": read failed at byte " + pos + " (" + e.getMessage() + ")", e);
+            throw new MergeException(file + ": read failed at byte " + pos + " (" + e + ")", e);
         }
         return MemorySegment.ofBuffer(bb.flip());
     }

@@ -32,7 +32,7 @@ final class ShardOutput implements AutoCloseable {
             return new ShardOutput(w, FileChannel.open(w.path(), StandardOpenOption.WRITE));
         } catch (IOException e) {
             w.close();
-            throw new MergeException(w.path() + ": cannot open for writing (" + e.getMessage() + ")", e);
+            throw new MergeException(w.path() + ": cannot open for writing (" + e + ")", e);
         }
     }
 
@@ -49,7 +49,7 @@ final class ShardOutput implements AutoCloseable {
             while (src.hasRemaining()) pos += channel.write(src, pos);
             unflushed.addAndGet(n);
         } catch (IOException e) {
-            throw new MergeException(writer.path() + ": write failed at byte " + pos + " (" + e.getMessage() + ")", e);
+            throw new MergeException(writer.path() + ": write failed at byte " + pos + " (" + e + ")", e);
         }
     }
 
@@ -73,7 +73,7 @@ final class ShardOutput implements AutoCloseable {
             channel.force(true);
             channel.close();
         } catch (IOException e) {
-            throw new MergeException(writer.path() + ": cannot flush to disk (" + e.getMessage() + ")", e);
+            throw new MergeException(writer.path() + ": cannot flush to disk (" + e + ")", e);
         }
         writer.finish();
     }
