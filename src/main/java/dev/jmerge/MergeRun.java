@@ -75,6 +75,9 @@ public final class MergeRun {
         this.warn = warn;
     }
 
+    /** The executor runs use: its {@code estimate} is what --dry-run reports. */
+    public Executor executor() { return new Executor(execOptions); }
+
     public Plan plan(MergeConfig config) {
         Plan plan = planner.plan(config, planOptions);
         plan.warnings().forEach(warn);

@@ -2,7 +2,7 @@ package dev.jmerge.cli;
 
 import picocli.CommandLine;
 
-/** Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}. */
+/** Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}; {@code jmerge bench} benchmarks. */
 public final class Main {
 
     private Main() {}
@@ -29,6 +29,7 @@ public final class Main {
     /** The CLI with its environment and output streams given: what tests drive. */
     public static int run(java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err,
                           String... args) {
+        if (args.length > 0 && args[0].equals("bench")) return bench(java.util.Arrays.copyOfRange(args, 1, args.length));
         MergeCommand command = new MergeCommand();
         command.environment = env;
         CommandLine cl = new CommandLine(command);
@@ -41,6 +42,13 @@ public final class Main {
             ex.getCommandLine().getErr().println("run 'jmerge --help' for usage");
             return 2;
         });
+        return cl.execute(args);
+    }
+
+    /** {@code jmerge bench ...}: a word, not a path, so a config file named "bench" is given as ./bench. */
+    private static int bench(String... args) {
+        CommandLine cl = new CommandLine(new dev.jmerge.bench.BenchCommand());
+        cl.setUsageHelpAutoWidth(true);
         return cl.execute(args);
     }
 }

@@ -5,6 +5,7 @@ import dev.jmerge.config.ConfigLoader;
 import dev.jmerge.config.MergeConfig;
 import dev.jmerge.error.JmergeException;
 import dev.jmerge.exec.Executor;
+import dev.jmerge.exec.MemoryEstimate;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.KernelsProvider;
@@ -68,6 +69,11 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = {"-j", "--num-threads"}, paramLabel = "INT",
             description = "worker threads (default: number of cores)")
     Integer threads;
+
+    // --- memory budget (issue 4): the executor sizes its workers to fit; --dry-run prints its estimate ---
+    @Option(names = "--memory", paramLabel = "SIZE", converter = MemorySize.class,
+            description = "memory the merge may use, K/M/G suffixes (default: 512M); fewer tensors run at once to fit")
+    Long memory;
 
     @Option(names = "-v", description = "more output (-v: details, -vv: stack traces)")
     boolean[] verbose = new boolean[0];
@@ -144,14 +150,15 @@ public final class MergeCommand implements Callable<Integer> {
         Planner planner = new Planner(new ModelLocator(Path.of("").toAbsolutePath(), hubModels())
                 .withLoraMergeCache(loraMergeCache));
         MergeRun run = new MergeRun(planner, new Planner.Options(allowCrimes, outShardSize),
-                new Executor.Options(nThreads, Executor.DEFAULT_CHUNK, seed, kernels),
+                new Executor.Options(nThreads, Executor.DEFAULT_CHUNK, seed, kernels,
+                        memory != null ? memory : MemoryEstimate.DEFAULT_BUDGET),
                 new MergeRun.Extras(copyTokenizer, writeModelCard), new MergeRun.Guards(strict, resume),
                 w -> err().println("warning: " + w));
         for (Recipe.Step step : recipe.steps()) {
             if (dryRun) {
                 Plan plan = run.plan(step.config());
                 try {
-                    out().print(PlanReport.render(plan, step.out(), nThreads, Executor.DEFAULT_CHUNK));
+                    out().print(PlanReport.render(plan, step.out(), run.executor().estimate(plan)));
                 } finally {
                     plan.models().forEach(m -> m.close());
                 }

@@ -1,5 +1,6 @@
 package dev.jmerge.cli;
 
+import dev.jmerge.exec.MemoryEstimate;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
@@ -10,12 +11,9 @@ import java.util.Locale;
 /** The --dry-run report: every output tensor with its inputs and parameters, the shards, bytes and memory. */
 final class PlanReport {
 
-    /** JVM, class data, mapped headers and bookkeeping that do not depend on the model. */
-    static final long BASELINE_BYTES = 64L << 20;
-
     private PlanReport() {}
 
-    static String render(Plan plan, Path out, int threads, int chunk) {
+    static String render(Plan plan, Path out, MemoryEstimate memory) {
         StringBuilder sb = new StringBuilder();
         sb.append("merge_method: ").append(plan.method().name()).append("  architecture: ").append(plan.arch().id())
                 .append('\n');
@@ -40,19 +38,11 @@ final class PlanReport {
         sb.append(String.format(Locale.ROOT, "output: %s%n", out == null ? "(none)" : out.toAbsolutePath()));
         sb.append(String.format(Locale.ROOT, "tensors: %d  read: %s  written: %s%n", plan.tensors().size(),
                 Bytes.human(plan.bytesRead()), Bytes.human(plan.bytesWritten())));
-        sb.append(String.format(Locale.ROOT, "peak memory estimate: %s (%d threads x tiles of %d floats, plus %s baseline)%n",
-                Bytes.human(peakMemory(plan, threads, chunk)), threads, chunk, Bytes.human(BASELINE_BYTES)));
+        sb.append(String.format(Locale.ROOT, "peak memory estimate: %s (%d of %d threads x %s of tiles and buffers,"
+                        + " plus %s baseline; budget %s)%n", Bytes.human(memory.total()), memory.workers(),
+                memory.requestedThreads(), Bytes.human(memory.perWorker()), Bytes.human(memory.baseline()),
+                Bytes.human(memory.budget())));
         plan.warnings().forEach(w -> sb.append("warning: ").append(w).append('\n'));
         return sb.toString();
-    }
-
-    /** Heap the merge needs: each thread holds a few tiles per input of the widest tensor, plus the baseline. */
-    static long peakMemory(Plan plan, int threads, int chunk) {
-        int maxInputs = plan.tensors().stream().mapToInt(t -> t.inputs().size()).max().orElse(0);
-        long maxRow = plan.tensors().stream().mapToLong(t -> t.shape().length >= 2 ? t.shape()[t.shape().length - 1] : 1)
-                .max().orElse(1);
-        long tile = Math.max(chunk, maxRow);
-        long perThread = (long) (2 * maxInputs + 4) * tile * Float.BYTES;
-        return BASELINE_BYTES + threads * perThread;
     }
 }

@@ -6,12 +6,16 @@ import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.plan.LoadedModel;
+import dev.jmerge.io.safetensors.ModelWeights;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,11 +23,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
  * Runs a plan: output shards are laid out first (headers written, files pre-sized), then tensors stream
- * from the mapped inputs through their method into the shards, several at once on a bounded pool. Each
+ * from the input files through their method into the shards, several at once on a pool sized by the
+ * memory budget ({@link MemoryEstimate}), and the shards are forced to disk. Each
  * tensor is computed by one thread with a fixed tile size, so the bytes written do not depend on the
  * number of threads or the order tensors finish in.
  */
@@ -32,50 +38,129 @@ public final class Executor {
     /** Elements per tile: small enough for the cache, large enough to amortise per-tile work. */
     public static final int DEFAULT_CHUNK = 1 << 16;
 
-    /** @param threads worker threads (tensors in flight) */
-    public record Options(int threads, int chunkSize, long seed, Kernels kernels) {}
+    /**
+     * @param threads worker threads asked for (tensors in flight, fewer if {@code memoryBudget} says so)
+     * @param memoryBudget bytes the run may hold; see {@link MemoryEstimate}
+     */
+    public record Options(int threads, int chunkSize, long seed, Kernels kernels, long memoryBudget) {
+        public Options(int threads, int chunkSize, long seed, Kernels kernels) {
+            this(threads, chunkSize, seed, kernels, MemoryEstimate.DEFAULT_BUDGET);
+        }
+    }
+
+    /** Input bytes the kernel is asked to read ahead of the workers (page cache, not this process's memory). */
+    static final long READAHEAD_BYTES = 256L << 20;
+    /** Written bytes per shard after which write-back is started in the background. */
+    static final long FLUSH_BYTES = 64L << 20;
+    static final long FLUSH_PERIOD_MS = 200;
 
     private final Options options;
 
     public Executor(Options options) { this.options = options; }
 
+    /** The memory this executor will use for {@code plan}: what --dry-run reports and {@link #run} obeys. */
+    public MemoryEstimate estimate(Plan plan) {
+        return MemoryEstimate.of(plan, options.threads(), options.chunkSize(), options.memoryBudget());
+    }
+
     /** Merges every tensor of {@code plan} into shard files under {@code folder}; returns the warnings raised. */
     public List<String> run(Plan plan, Path folder, Progress progress) {
         Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+        MemoryEstimate memory = estimate(plan);
+        if (memory.overBudget()) {
+            warnings.add("memory budget of " + (memory.budget() >> 20) + " MiB is below the "
+                    + (memory.total() >> 20) + " MiB one worker needs for this plan; running one worker anyway");
+        }
         List<ShardOutput> shards = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.threads()), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(memory.workers(), r -> {
             Thread t = new Thread(r, "jmerge-worker");
             t.setDaemon(true);
             return t;
         });
         ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
-        try {
-            for (ShardLayout.Shard spec : plan.shards().shards()) shards.add(ShardOutput.create(folder, spec));
+        // Two helpers: readahead (stopped by interrupt: it only waits and calls madvise) and the flusher, which
+        // must never be interrupted: an interrupt during FileChannel.force closes the channel under the writers.
+        ExecutorService readaheadThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jmerge-readahead");
+            t.setDaemon(true);
+            return t;
+        });
+        ScheduledExecutorService flushThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jmerge-flush");
+            t.setDaemon(true);
+            return t;
+        });
+        try (InputFiles files = new InputFiles()) {
+            Map<String, ShardOutput> shardOf = new HashMap<>();
+            for (ShardLayout.Shard spec : plan.shards().shards()) {
+                ShardOutput out = ShardOutput.create(folder, spec);
+                shards.add(out);
+                for (var t : spec.tensors()) shardOf.put(t.name(), out);
+            }
             progress.start(plan.tensors().size(), plan.bytesWritten());
+            // Largest first: the last tensors to start are small, so workers finish together. Each tensor is
+            // computed by one worker with the fixed tile length, so the order changes no byte of the output.
+            List<PlannedTensor> order = new ArrayList<>(plan.tensors());
+            order.sort(Comparator.comparingLong((PlannedTensor t) -> t.numel() * Math.max(1, t.inputs().size()))
+                    .reversed());
+            Readahead readahead = new Readahead(prefetchList(plan, order), READAHEAD_BYTES);
+            readaheadThread.submit(readahead);
+            flushThread.scheduleWithFixedDelay(() -> shards.forEach(sh -> sh.flushIfDirty(FLUSH_BYTES)),
+                    FLUSH_PERIOD_MS, FLUSH_PERIOD_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
             List<Future<?>> futures = new ArrayList<>();
-            for (int s = 0; s < shards.size(); s++) {
-                ShardOutput shard = shards.get(s);
-                for (var spec : plan.shards().shards().get(s).tensors()) {
-                    PlannedTensor t = plan.tensor(spec.name());
-                    futures.add(pool.submit(() -> {
-                        TileBuffers b = buffers.get();
-                        b.reset();
-                        job(plan, t, b, warnings::add).run(shard.segment(t.name()));
-                        progress.tensorDone(t.outBytes());
-                    }));
-                }
+            for (PlannedTensor t : order) {
+                ShardOutput shard = shardOf.get(t.name());
+                long inBytes = inputBytes(t);
+                futures.add(pool.submit(() -> {
+                    readahead.started(inBytes);
+                    TileBuffers b = buffers.get();
+                    b.reset();
+                    job(plan, files, t, b, warnings::add).run(shard);
+                    progress.tensorDone(t.outBytes());
+                }));
             }
             for (Future<?> f : futures) await(f, futures);
+            stopHelpers(readaheadThread, flushThread);
             for (ShardOutput shard : shards) shard.finish();
             progress.finish();
             return List.copyOf(warnings);
         } finally {
             pool.shutdownNow();
+            stopHelpers(readaheadThread, flushThread);
             for (ShardOutput shard : shards) shard.close();
         }
     }
 
-    private TensorJob job(Plan plan, PlannedTensor t, TileBuffers b, Consumer<String> warn) {
+    private static List<Readahead.Item> prefetchList(Plan plan, List<PlannedTensor> order) {
+        if (!Readahead.available()) return List.of();
+        List<Readahead.Item> items = new ArrayList<>();
+        for (PlannedTensor t : order) {
+            List<java.lang.foreign.MemorySegment> segs = new ArrayList<>();
+            for (PlannedInput in : t.inputs()) segs.add(plan.models().get(in.model()).weights().segment(in.tensorName()));
+            items.add(new Readahead.Item(segs, inputBytes(t)));
+        }
+        return items;
+    }
+
+    private static long inputBytes(PlannedTensor t) {
+        long n = 0;
+        for (PlannedInput in : t.inputs()) n += in.info().byteSize();
+        return n;
+    }
+
+    /** Stops readahead by interrupt and the flusher without one (a flush in progress completes first). */
+    private static void stopHelpers(ExecutorService readahead, ScheduledExecutorService flusher) {
+        readahead.shutdownNow();
+        flusher.shutdown(); // drops the periodic task; does not interrupt a running flush
+        try {
+            readahead.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            flusher.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private TensorJob job(Plan plan, InputFiles files, PlannedTensor t, TileBuffers b, Consumer<String> warn) {
         List<TensorReader> readers = new ArrayList<>();
         List<MemorySegment> segments = new ArrayList<>();
         for (PlannedInput in : t.inputs()) {
@@ -85,13 +170,22 @@ public final class Executor {
         for (int i = 0; i < t.inputs().size(); i++) {
             PlannedInput in = t.inputs().get(i);
             LoraPatch.LowRank lowRank = in.lora() instanceof LoraPatch.LowRank lr ? lr : null;
-            if (in.gather() != null && lowRank != null) {
-                throw new MergeException("tensor '" + t.name() + "': a LoRA adapter on an embedding cannot be"
-                        + " combined with a tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
+            if (in.gather() != null) {
+                if (lowRank != null) {
+                    throw new MergeException("tensor '" + t.name() + "': a LoRA adapter on an embedding cannot be"
+                            + " combined with a tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
+                }
+                readers.add(new GatherReader(t, i, segments));
+            } else if (in.lora() instanceof LoraPatch.Replace) {
+                // an adapter's replacement tensor: read from its mapping, not released page by page
+                readers.add(new InputReader(segments.get(i), null, null, -1, in.info().dtype(), in.info().shape(),
+                        t.shape(), t.loadDtype(), b, null));
+            } else {
+                ModelWeights w = plan.models().get(in.model()).weights();
+                Path file = w.fileOf(in.tensorName());
+                readers.add(new InputReader(segments.get(i), file, files.channel(file), w.fileOffset(in.tensorName()),
+                        in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, lowRank));
             }
-            readers.add(in.gather() != null ? new GatherReader(t, i, segments)
-                    : new InputReader(segments.get(i), in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(),
-                    lowRank));
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
     }

@@ -1,36 +1,70 @@
 package dev.jmerge.exec;
 
+import dev.jmerge.error.MergeException;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.tensor.DType;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
 
 /**
  * Reads one input tensor as float32 in the output's shape: straight through when the shapes agree, row by
  * row when the input is a larger matrix cut to its top-left block. Values are first rounded to the config's
  * {@code dtype} when it is narrower than the stored one, as mergekit casts inputs on load.
+ *
+ * <p>Bytes are decoded straight from the input's read-only mapping, and the pages read are dropped from
+ * this process again ({@link Madvise#dontNeed}) every {@link #RELEASE_BYTES} and whenever a pass starts over,
+ * so at most a few MB of each input are resident whatever the tensor size. Where madvise is unavailable the
+ * bytes come with positional reads into the calling thread's buffer instead, which bounds memory the same
+ * way at the cost of a copy (see docs/design.md).
  */
 final class InputReader implements TensorReader {
 
-    private final MemorySegment data;
+    /** Mapped bytes read since the last release after which they are released. */
+    static final long RELEASE_BYTES = 4L << 20;
+    static final long FAULT_AROUND = 64L << 10;
+
+    private final MemorySegment mapped;   // null: read with pread
+    private final boolean releasable;     // mapped pages are dropped as the reader moves on
+    private long touchedLo = Long.MAX_VALUE;
+    private long touchedHi = Long.MIN_VALUE;
+    private final long fileSize;
+    private final Path file;
+    private final FileChannel channel;
+    private final long fileOffset;
+    private final long byteSize;
     private final DType stored;
     private final DType roundTo;
     private final long inCols;
     private final long outCols;
     private final boolean direct;
+    private final TileBuffers buf;
     private final LoraPatch.LowRank lora;
 
-    InputReader(MemorySegment data, DType stored, long[] inShape, long[] outShape, DType loadDtype) {
-        this(data, stored, inShape, outShape, loadDtype, null);
-    }
-
-    /** @param lora a low-rank delta added to each value read (then rounded to the stored dtype), or null */
-    InputReader(MemorySegment data, DType stored, long[] inShape, long[] outShape, DType loadDtype,
-                LoraPatch.LowRank lora) {
+    /**
+     * @param mapped the tensor's bytes in the input's mapping (the whole file mapped from offset 0), used when
+     *               pages can be released
+     * @param fileOffset where the tensor starts in {@code file}; -1 for a mapping read as it is (nothing to
+     *                   re-read, no pages released)
+     * @param buf the worker thread's buffers (readers are built on the thread that uses them)
+     * @param lora a low-rank delta added to each value read (then rounded to the stored dtype), or null
+     */
+    InputReader(MemorySegment mapped, Path file, FileChannel channel, long fileOffset, DType stored, long[] inShape,
+                long[] outShape, DType loadDtype, TileBuffers buf, LoraPatch.LowRank lora) {
+        this.releasable = fileOffset >= 0 && Madvise.available();
+        this.mapped = releasable || fileOffset < 0 ? mapped : null;
+        this.buf = buf;
         this.lora = lora;
-        this.data = data;
+        this.fileSize = channel == null ? 0 : size(channel, file);
+        this.file = file;
+        this.channel = channel;
+        this.fileOffset = fileOffset;
         this.stored = stored;
+        this.byteSize = numel(inShape) * stored.byteSize();
         this.roundTo = narrowerFloat(loadDtype, stored) ? loadDtype : null;
         this.inCols = inShape.length >= 2 ? inShape[inShape.length - 1] : 1;
         this.outCols = outShape.length >= 2 ? outShape[outShape.length - 1] : 1;
@@ -42,6 +76,14 @@ final class InputReader implements TensorReader {
                 && (load == DType.BF16 || load == DType.F16);
     }
 
+    private static long size(FileChannel channel, Path file) {
+        try {
+            return channel.size();
+        } catch (IOException e) {
+            throw new MergeException(file + ": cannot read its size (" + e + ")", e);
+        }
+    }
+
     private static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) n *= d;
@@ -50,8 +92,10 @@ final class InputReader implements TensorReader {
 
     @Override
     public void read(Kernels k, long offset, float[] dst, int dstOff, int len) {
+        int es = stored.byteSize();
         if (direct) {
-            k.toFloat(data, offset * stored.byteSize(), stored, dst, dstOff, len);
+            MemorySegment bytes = fetch(buf, offset * es, (long) len * es);
+            k.toFloat(bytes, 0, stored, dst, dstOff, len);
             if (lora != null) lora.addTo(k, offset, dst, dstOff, len);
         } else {
             int done = 0;
@@ -59,7 +103,8 @@ final class InputReader implements TensorReader {
                 long e = offset + done;
                 long row = e / outCols, col = e % outCols;
                 int n = (int) Math.min(len - done, outCols - col);
-                k.toFloat(data, (row * inCols + col) * stored.byteSize(), stored, dst, dstOff + done, n);
+                MemorySegment bytes = fetch(buf, (row * inCols + col) * es, (long) n * es);
+                k.toFloat(bytes, 0, stored, dst, dstOff + done, n);
                 if (lora != null) lora.addTo(k, row * inCols + col, dst, dstOff + done, n);
                 done += n;
             }
@@ -75,5 +120,60 @@ final class InputReader implements TensorReader {
         } else if (to == DType.F16) {
             for (int i = off; i < off + len; i++) dst[i] = Float.float16ToFloat(Float.floatToFloat16(dst[i]));
         }
+    }
+
+    /** Drops the mapped pages read since the last release. */
+    private void release() {
+        if (!releasable) return;
+        if (touchedHi > touchedLo) Madvise.dontNeed(mapped, touchedLo, touchedHi - touchedLo);
+        touchedLo = Long.MAX_VALUE;
+        touchedHi = Long.MIN_VALUE;
+    }
+
+    /**
+     * Drops whatever this reader may have mapped; called when its tensor is done. A fault maps the pages
+     * around the one touched too (fault-around, 64 KB by default), so the range released is widened by
+     * {@link #FAULT_AROUND} on both sides, within the file's mapping: otherwise those pages, belonging to
+     * neighbouring tensors already released, would stay resident, a few KB per tensor.
+     */
+    @Override
+    public void finish() {
+        if (!releasable || touchedHi <= touchedLo) return;
+        long fileStart = mapped.address() - fileOffset; // the whole file is mapped from offset 0
+        long from = Math.max(fileStart, mapped.address() + touchedLo - FAULT_AROUND);
+        long to = Math.min(fileStart + fileSize, mapped.address() + touchedHi + FAULT_AROUND);
+        Madvise.dontNeedAddresses(from, to);
+        touchedLo = Long.MAX_VALUE;
+        touchedHi = Long.MIN_VALUE;
+    }
+
+    /**
+     * The {@code n} bytes of the tensor starting at {@code byteOff}: a slice of the mapping, or a copy in the
+     * thread's read buffer. The slice starts at 0 of the returned segment either way.
+     */
+    private MemorySegment fetch(TileBuffers buf, long byteOff, long n) {
+        if (byteOff < 0 || byteOff + n > byteSize) {
+            throw new IllegalArgumentException("read past the tensor: " + byteOff + "+" + n + " > " + byteSize);
+        }
+        if (mapped != null) {
+            // a read behind the window means a new pass: what was read is not needed again soon
+            if (byteOff < touchedLo || touchedHi - touchedLo >= RELEASE_BYTES) release();
+            touchedLo = Math.min(touchedLo, byteOff);
+            touchedHi = Math.max(touchedHi, byteOff + n);
+            return mapped.asSlice(byteOff, n);
+        }
+        ByteBuffer bb = buf.readBuffer(Math.toIntExact(n));
+        long pos = fileOffset + byteOff;
+        try {
+            while (bb.hasRemaining()) {
+                int r = channel.read(bb, pos);
+                if (r < 0) throw new MergeException(file + ": ends before byte " + (pos + bb.remaining())
+                        + "; the file was truncated or changed during the merge");
+                pos += r;
+            }
+        } catch (IOException e) {
+            throw new MergeException(file + ": read failed at byte " + pos + " (" + e + ")", e);
+        }
+        return MemorySegment.ofBuffer(bb.flip());
     }
 }

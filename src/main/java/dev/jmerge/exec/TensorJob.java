@@ -5,10 +5,11 @@ import dev.jmerge.methods.MergeInput;
 import dev.jmerge.methods.Params;
 import dev.jmerge.plan.PlannedTensor;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** One output tensor being merged: the {@link MergeInput} its method sees, backed by mapped inputs. */
+/** One output tensor being merged: the {@link MergeInput} its method sees, backed by the input files. */
 final class TensorJob implements MergeInput {
 
     private final PlannedTensor tensor;
@@ -30,11 +31,20 @@ final class TensorJob implements MergeInput {
         this.warnings = warnings;
     }
 
-    void run(MemorySegment out) {
+    /** Merges the tensor into {@code shard}, encoding each written range once into the thread's write buffer. */
+    void run(ShardOutput shard) {
         var type = tensor.outDtype();
-        NonFiniteCount counted = new NonFiniteCount((offset, src, srcOff, len) ->
-                kernels.fromFloat(src, srcOff, out, offset * type.byteSize(), type, len), type);
-        tensor.method().merge(this, counted);
+        int es = type.byteSize();
+        NonFiniteCount counted = new NonFiniteCount((offset, src, srcOff, len) -> {
+            ByteBuffer bb = buffers.writeBuffer(Math.multiplyExact(len, es));
+            kernels.fromFloat(src, srcOff, MemorySegment.ofBuffer(bb), 0, type, len);
+            shard.write(tensor.name(), offset * es, bb);
+        }, type);
+        try {
+            tensor.method().merge(this, counted);
+        } finally {
+            for (TensorReader r : readers) r.finish();
+        }
         counted.report(this::warn);
     }
 

@@ -135,15 +135,17 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
                 if (consensus) {
                     double s = 0;
                     for (int m = 0; m < k; m++) s += d[m][i];
-                    boolean positive = s >= 0; // a zero sum elects +
+                    int positive = s >= 0 ? -1 : 0; // a zero sum elects +
                     num = 0;
                     den = 0;
+                    // Signs are random, so the election is done with masks, not branches: a dropped delta
+                    // adds +0, which leaves the sums exactly as skipping it would (they start at +0 and so
+                    // never hold -0).
                     for (int m = 0; m < k; m++) {
                         float x = d[m][i];
-                        if (positive ? x > 0 : x < 0) {
-                            num += x;
-                            den += w[m];
-                        }
+                        long keep = ((x > 0 ? -1 : 0) & positive) | ((x < 0 ? -1 : 0) & ~positive);
+                        num += Double.longBitsToDouble(Double.doubleToRawLongBits(x) & keep);
+                        den += Double.longBitsToDouble(Double.doubleToRawLongBits(w[m]) & keep);
                     }
                     if (den == 0) den = 1;
                 } else {

@@ -51,6 +51,80 @@ public final class SyntheticModels {
         }
     }
 
+    /**
+     * Writes variants {@code 0..dirs.size()-1} (base first) in one pass, the same bytes {@link #write} gives
+     * each: the base and shared noise are drawn once for all variants and tensors are spread over
+     * {@code threads}, which makes generating a benchmark set several times faster.
+     */
+    public static void writeAll(List<Path> dirs, ModelShape shape, long seed, double scale, long maxShardBytes,
+                                int threads) {
+        List<TensorSpec> specs = tensors(shape);
+        ShardLayout layout = ShardLayout.of(specs, maxShardBytes);
+        Kernels k = KernelsProvider.get();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
+        try {
+            for (Path dir : dirs) Files.createDirectories(dir);
+            for (ShardLayout.Shard shard : layout.shards()) {
+                List<SafetensorsWriter> writers = new ArrayList<>();
+                try {
+                    for (Path dir : dirs) writers.add(SafetensorsWriter.create(dir, shard));
+                    List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
+                    for (TensorSpec t : shard.tensors()) {
+                        jobs.add(pool.submit(() -> {
+                            MemorySegment[] segs = new MemorySegment[writers.size()];
+                            for (int v = 0; v < segs.length; v++) segs[v] = writers.get(v).tensorSegment(t.name());
+                            fillAll(t, seed, scale, k, segs);
+                        }));
+                    }
+                    for (var j : jobs) j.get();
+                    for (SafetensorsWriter w : writers) w.finish();
+                } finally {
+                    for (SafetensorsWriter w : writers) w.close();
+                }
+            }
+            for (Path dir : dirs) {
+                if (layout.needsIndex()) IndexWriter.write(dir, layout);
+                Files.writeString(dir.resolve("config.json"), configJson(shape));
+            }
+        } catch (IOException e) {
+            throw new MergeException(dirs.getFirst().getParent() + ": cannot write synthetic models (" + e.getMessage() + ")");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new MergeException("synthetic models: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MergeException("interrupted while writing synthetic models");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void fillAll(TensorSpec t, long seed, double scale, Kernels k, MemorySegment[] segs) {
+        boolean norm = t.shape().length == 1;
+        long[] shape = t.shape();
+        double spread = norm ? 0.05 : 1.0 / Math.sqrt(shape[shape.length - 1]);
+        long nameKey = Noise.key(seed, t.name());
+        long sharedKey = Noise.key(seed ^ 0x5DEECE66DL, t.name());
+        long[] ownKeys = new long[segs.length];
+        for (int v = 1; v < segs.length; v++) ownKeys[v] = Noise.key(seed + 7919L * v, t.name());
+        float[][] bufs = new float[segs.length][CHUNK];
+        long n = t.numel();
+        for (long off = 0; off < n; off += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - off);
+            for (int i = 0; i < len; i++) {
+                long idx = off + i;
+                double v0 = (norm ? 1.0 : 0.0) + spread * Noise.gaussian(nameKey, idx);
+                bufs[0][i] = (float) v0;
+                if (segs.length > 1) {
+                    double shared = Noise.gaussian(sharedKey, idx);
+                    for (int v = 1; v < segs.length; v++) {
+                        bufs[v][i] = (float) (v0 + scale * spread * (shared + Noise.gaussian(ownKeys[v], idx)) / Math.sqrt(2));
+                    }
+                }
+            }
+            for (int v = 0; v < segs.length; v++) k.fromFloat(bufs[v], 0, segs[v], off * t.dtype().byteSize(), t.dtype(), len);
+        }
+    }
+
     /** The tensors of a llama model of this shape, in the order Hugging Face lists them. */
     public static List<TensorSpec> tensors(ModelShape s) {
         List<TensorSpec> l = new ArrayList<>();

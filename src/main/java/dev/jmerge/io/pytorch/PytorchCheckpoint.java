@@ -126,6 +126,10 @@ public final class PytorchCheckpoint implements WeightFile {
     @Override
     public Map<String, TensorInfo> tensors() { return tensors; }
 
+    /** Offsets of a checkpoint's tensors are already absolute positions in the zip file. */
+    @Override
+    public long fileOffset(TensorInfo info) { return info.begin(); }
+
     @Override
     public MemorySegment segment(TensorInfo info) {
         if (tensors.get(info.name()) != info) throw new IllegalArgumentException(info.name() + " is not a tensor of " + file);

@@ -139,6 +139,12 @@ public final class ModelWeights implements AutoCloseable {
         return file.segment(file.tensors().get(name));
     }
 
+    /** Absolute position of the tensor's first byte in {@link #fileOf} (for positional reads). */
+    public long fileOffset(String name) {
+        WeightFile file = shard(shardOfOrThrow(name));
+        return file.fileOffset(file.tensors().get(name));
+    }
+
     /** Bytes of tensor data over all tensors; opens every shard. */
     public long totalBytes() {
         long total = 0;

@@ -67,6 +67,9 @@ public final class SafetensorsFile implements WeightFile {
      * read with the {@code *_UNALIGNED} value layouts.
      */
     @Override
+    public long fileOffset(TensorInfo info) { return dataOffset() + info.begin(); }
+
+    @Override
     public MemorySegment segment(TensorInfo info) {
         if (header.tensors().get(info.name()) != info) {
             throw new IllegalArgumentException(info.name() + " is not a tensor of " + header.file());

@@ -18,6 +18,9 @@ public interface WeightFile extends AutoCloseable {
     /** The tensor's contiguous little-endian bytes, valid until {@link #close()}. */
     MemorySegment segment(TensorInfo info);
 
+    /** Absolute position of the tensor's first byte in the file (for positional reads). */
+    long fileOffset(TensorInfo info);
+
     @Override
     void close();
 }

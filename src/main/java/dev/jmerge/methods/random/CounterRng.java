@@ -27,9 +27,24 @@ public final class CounterRng {
 
     /** Uniform in [0, 1) on the 2^-53 grid, for element {@code index} of stream {@code key}. */
     public static double uniform(long key, long index) {
+        return bits53(key, index) * TWO_POW_MINUS_53;
+    }
+
+    /** The integer behind {@link #uniform}: {@code uniform(key, index) == bits53(key, index) · 2^-53}, in [0, 2^53). */
+    public static long bits53(long key, long index) {
         long z = mix(key + index * GOLDEN);
         z = mix(z ^ Long.rotateLeft(key, 29));
-        return (z >>> 11) * TWO_POW_MINUS_53;
+        return z >>> 11;
+    }
+
+    /**
+     * The integer threshold equivalent to comparing with {@code p}: for every draw,
+     * {@code uniform(key, i) < p} exactly when {@code bits53(key, i) < below(p)} (scaling by 2^53 is exact).
+     */
+    public static long below(double p) {
+        if (!(p > 0)) return 0;
+        if (p >= 1) return 1L << 53;
+        return (long) Math.ceil(p * 0x1.0p53);
     }
 
     /** SplitMix64's output function (Stafford's mix13 constants): a bijection with full avalanche. */

@@ -23,7 +23,16 @@ final class DellaMask implements TileMask {
     private final int slab;
     private final int groupLength;
     private final int stride;
-    private final long[] order;
+    private final long[] belowByRank;
+    private final int[] keys;
+    private int[] order;
+    private int[] spare;
+    private static final int DIGIT_BITS = 11;
+    private static final int DIGITS = 1 << DIGIT_BITS;
+    private static final int DIGIT_MASK = DIGITS - 1;
+    /** Three histograms of {@link #DIGITS} + 1 counts (one spare slot each for the exclusive prefix sum). */
+    private static final int SLOTS = DIGITS + 1;
+    private final int[] count = new int[3 * SLOTS];
 
     DellaMask(long[] shape, long key, double density, double epsilon) {
         this.key = key;
@@ -41,7 +50,15 @@ final class DellaMask implements TileMask {
             groupLength = Math.toIntExact(shape[1]);
             stride = groupLength == 0 ? 1 : slab / groupLength;
         }
-        order = new long[groupLength];
+        belowByRank = new long[groupLength];
+        for (int r = 0; r < groupLength; r++) {
+            // the keep probability of rank r, computed as before, then as the integer threshold of its draw
+            double p = groupLength == 1 ? density : low + span * ((double) r / (groupLength - 1));
+            belowByRank[r] = CounterRng.below(p);
+        }
+        keys = new int[groupLength];
+        order = new int[groupLength];
+        spare = new int[groupLength];
     }
 
     /** Whether some group has a single element (rank spread undefined). */
@@ -63,14 +80,46 @@ final class DellaMask implements TileMask {
     private void maskGroup(long offset, float[] delta, int first) {
         int n = groupLength;
         for (int t = 0; t < n; t++) {
-            order[t] = ((long) Cut.magnitudeBits(delta[first + t * stride]) << 32) | t;
+            keys[t] = Cut.magnitudeBits(delta[first + t * stride]);
+            order[t] = t;
         }
-        Arrays.sort(order); // magnitude bits first, position second: a stable ascending ranking
+        rank(n);
         for (int r = 0; r < n; r++) {
-            int t = (int) order[r];
+            int t = order[r];
             int at = first + t * stride;
-            double p = n == 1 ? density : low + span * ((double) r / (n - 1));
-            if (!(CounterRng.uniform(key, offset + at) < p)) delta[at] = 0f;
+            // uniform < p as an integer compare turned into a mask (see CounterRng.below): no branch on a
+            // coin toss; dropped values become +0
+            int keep = (int) ((CounterRng.bits53(key, offset + at) - belowByRank[r]) >> 63);
+            delta[at] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[at]) & keep);
+        }
+    }
+
+    /**
+     * Sorts {@code order[0..n)} (positions, initially ascending) by magnitude bits, stably: the ranking of a
+     * stable sort on (magnitude, position). An LSD radix sort on three 11-bit digits (magnitudes have 31
+     * bits), all three histograms counted in one sweep, digits all keys share skipped; several times faster
+     * than a comparison sort on rows of a few thousand elements.
+     */
+    private void rank(int n) {
+        if (n == 0) return;
+        Arrays.fill(count, 0);
+        for (int t = 0; t < n; t++) {
+            int k = keys[t];
+            count[(k & DIGIT_MASK) + 1]++;
+            count[SLOTS + ((k >>> DIGIT_BITS) & DIGIT_MASK) + 1]++;
+            count[2 * SLOTS + (k >>> 2 * DIGIT_BITS) + 1]++;
+        }
+        for (int pass = 0; pass < 3; pass++) {
+            int base = pass * SLOTS, shift = pass * DIGIT_BITS;
+            if (count[base + ((keys[0] >>> shift) & DIGIT_MASK) + 1] == n) continue; // one digit value: no-op
+            for (int d = 0; d < DIGITS - 1; d++) count[base + d + 1] += count[base + d];
+            int[] src = order, dst = spare;
+            for (int i = 0; i < n; i++) {
+                int t = src[i];
+                dst[count[base + ((keys[t] >>> shift) & DIGIT_MASK)]++] = t;
+            }
+            order = dst;
+            spare = src;
         }
     }
 }

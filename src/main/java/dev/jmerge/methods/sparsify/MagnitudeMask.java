@@ -23,9 +23,19 @@ final class MagnitudeMask implements MaskBuilder {
     @Override
     public TileMask mask() {
         Cut c = cut;
+        int cb = c.bits();
+        // Whether an element is kept is a coin toss to the branch predictor; a bit mask keeps the common
+        // case (magnitude differs from the cut) branch-free. Kept values keep their exact bits, dropped
+        // ones become +0 as before; only magnitudes equal to the cut need the index rule.
         return (offset, delta, len) -> {
             for (int i = 0; i < len; i++) {
-                if (!c.admits(Cut.magnitudeBits(delta[i]), offset + i)) delta[i] = 0f;
+                int raw = Float.floatToRawIntBits(delta[i]);
+                int b = raw & 0x7FFF_FFFF;
+                if (b == cb) {
+                    if (!c.admits(b, offset + i)) delta[i] = 0f;
+                } else {
+                    delta[i] = Float.intBitsToFloat(raw & ((cb - b) >> 31)); // b > cb: all ones, else zero
+                }
             }
         };
     }

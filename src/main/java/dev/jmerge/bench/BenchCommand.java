@@ -1,0 +1,182 @@
+package dev.jmerge.bench;
+
+import dev.jmerge.synth.ModelShape;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jmerge bench}: generates the benchmark models once, then for each method measures a merge and its
+ * I/O floor in child JVMs started with this JVM's flags, and prints the table (also written as JSON).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Benchmark merges against the I/O floor (read every input byte, write the output, fsync).",
+                "Each merge and each floor runs in its own JVM; peak RSS is that process's VmHWM."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "bench-data",
+            description = "where models are generated (once per shape) and outputs written (default: ${DEFAULT-VALUE})")
+    Path data;
+
+    @Option(names = "--layers", paramLabel = "N", defaultValue = "8", description = "layers per model (default: ${DEFAULT-VALUE})")
+    int layers;
+
+    @Option(names = "--scale", paramLabel = "F", defaultValue = "1",
+            description = "shrink or grow hidden/intermediate/vocab by this factor, e.g. 0.25 for a quick run (default: 1)")
+    double scale;
+
+    @Option(names = "--methods", split = ",", paramLabel = "M,...", description = "methods to run (default: all seven)")
+    List<String> methods = new ArrayList<>(BenchConfigs.METHODS);
+
+    @Option(names = {"-j", "--num-threads"}, paramLabel = "INT", description = "merge threads (default: cores)")
+    Integer threads;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "passed to the merges' --memory")
+    String memory;
+
+    @Option(names = "--cache", paramLabel = "MODE", defaultValue = "auto",
+            description = "page cache before each run: cold (drop it, needs root), warm (inputs cached), auto: cold if possible")
+    String cache;
+
+    @Option(names = "--no-scaling", description = "skip the 2x-layers linear run that checks RSS stays flat")
+    boolean noScaling;
+
+    @Option(names = "--results", paramLabel = "FILE", defaultValue = "bench-results.json",
+            description = "JSON results file (default: ${DEFAULT-VALUE})")
+    Path results;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        int cores = Runtime.getRuntime().availableProcessors();
+        int j = threads != null ? threads : cores;
+        ModelShape shape = scaled(ModelShape.bench().withLayers(layers), scale);
+        Files.createDirectories(data);
+        Path scratch = data.resolve("scratch");
+        Files.createDirectories(scratch);
+        PageCache pc = PageCache.choose(cache, msg -> log(out, msg));
+        String loadBefore = PageCache.loadAverage();
+        Path models = BenchModels.ensure(data, shape, cores, msg -> log(out, msg));
+        List<BenchTable.Row> rows = new ArrayList<>();
+        for (String m : methods) {
+            rows.add(measure(m, models, scratch, j, pc, out));
+        }
+        BenchTable.Row scaled = null;
+        if (!noScaling) {
+            Path big = BenchModels.ensure(data, shape.withLayers(layers * 2), cores, msg -> log(out, msg));
+            scaled = measure("linear", big, scratch, j, pc, out).relabel("linear (2x layers)");
+        }
+        String loadAfter = PageCache.loadAverage();
+        BenchTable table = new BenchTable(shape, j, cores, pc.description(), loadBefore, loadAfter, rows, scaled);
+        out.println();
+        out.print(table.render());
+        Files.writeString(results, table.json());
+        out.println("results: " + results.toAbsolutePath());
+        out.flush();
+        deleteTree(scratch);
+        return 0;
+    }
+
+    private BenchTable.Row measure(String method, Path models, Path scratch, int j, PageCache pc, PrintWriter out)
+            throws IOException {
+        Path config = scratch.resolve(method + ".yml");
+        Files.writeString(config, BenchConfigs.yaml(method, models));
+        Path mergeOut = scratch.resolve("out-" + method);
+        List<String> inputs = new ArrayList<>();
+        for (String name : BenchConfigs.inputs(method)) {
+            try (Stream<Path> s = Files.list(models.resolve(name))) {
+                s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
+                        .forEach(p -> inputs.add(p.toAbsolutePath().toString()));
+            }
+        }
+        List<String> args = new ArrayList<>(List.of(config.toString(), mergeOut.toString(), "--quiet", "--overwrite",
+                "-j", String.valueOf(j), "--random-seed", "1", "--no-copy-tokenizer"));
+        if (memory != null) args.addAll(List.of("--memory", memory));
+
+        List<String> dry = new ArrayList<>(args);
+        dry.set(1, "--dry-run");
+        ChildRun.Result plan = ChildRun.run(scratch, "dev.jmerge.cli.Main", dry);
+        long estimate = estimate(plan.output());
+
+        log(out, method + ": merge...");
+        pc.prepare(inputs);
+        ChildRun.Result merge = ChildRun.run(scratch, "dev.jmerge.cli.Main", args);
+        if (merge.exit() != 0) throw new IllegalStateException(method + " merge failed:\n" + merge.output());
+        long outBytes = outputBytes(mergeOut);
+        deleteTree(mergeOut);
+
+        log(out, method + ": I/O floor...");
+        Path floorOut = scratch.resolve("floor.bin");
+        List<String> floorArgs = new ArrayList<>(List.of(floorOut.toString(), String.valueOf(outBytes)));
+        floorArgs.addAll(inputs);
+        pc.prepare(inputs);
+        ChildRun.Result floor = ChildRun.run(scratch, IoFloor.class.getName(), floorArgs);
+        if (floor.exit() != 0) throw new IllegalStateException("I/O floor failed:\n" + floor.output());
+        Files.deleteIfExists(floorOut);
+        long inBytes = 0;
+        for (String p : inputs) inBytes += Files.size(Path.of(p));
+        BenchTable.Row row = new BenchTable.Row(method, inBytes, outBytes, merge, floor, estimate);
+        log(out, String.format(Locale.ROOT, "%s: %.2f s (floor %.2f s, x%.2f), cpu %.1f s, peak RSS %d MiB", method,
+                merge.wallSeconds(), floor.wallSeconds(), row.ratio(), merge.cpuSeconds(), merge.peakRssBytes() >> 20));
+        return row;
+    }
+
+    /** The "peak memory estimate" of a --dry-run report, in bytes; -1 when absent. */
+    static long estimate(String dryRun) {
+        var m = java.util.regex.Pattern.compile("peak memory estimate: ([0-9.]+) (B|KiB|MiB|GiB)").matcher(dryRun);
+        if (!m.find()) return -1;
+        int shift = switch (m.group(2)) {
+            case "KiB" -> 10;
+            case "MiB" -> 20;
+            case "GiB" -> 30;
+            default -> 0;
+        };
+        return (long) (Double.parseDouble(m.group(1)) * (1L << shift));
+    }
+
+    static ModelShape scaled(ModelShape s, double f) {
+        if (f == 1) return s;
+        int heads = Math.max(1, (int) Math.round(s.heads() * f));
+        int headDim = s.headDim();
+        return new ModelShape(heads * headDim, round64(s.intermediate() * f), s.layers(), heads,
+                Math.max(1, (int) Math.round(s.kvHeads() * f)), round64(s.vocab() * f), s.tied(), s.dtype());
+    }
+
+    private static int round64(double v) { return Math.max(64, (int) Math.round(v / 64) * 64); }
+
+    private static long outputBytes(Path dir) throws IOException {
+        long n = 0;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList()) n += Files.size(p);
+        }
+        return n;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void log(PrintWriter out, String msg) {
+        out.println("bench: " + msg);
+        out.flush();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.jmerge.bench;
+
+import dev.jmerge.synth.ModelShape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The benchmark's results: the printed table (key column: wall / floor) and the JSON written beside it. */
+record BenchTable(ModelShape shape, int threads, int cores, String cache, String loadBefore, String loadAfter,
+                  List<Row> rows, Row scaled) {
+
+    /** The targets of issue 4: merge wall time over I/O floor. */
+    static final Map<String, Double> TARGETS = Map.of("linear", 1.5, "task_arithmetic", 1.5, "model_stock", 1.5,
+            "slerp", 2.0, "ties", 2.5, "dare_ties", 2.5, "della", 2.5);
+    static final long RSS_TARGET = 600L << 20;
+
+    /** @param estimate the --dry-run peak memory estimate for this merge */
+    record Row(String label, long inBytes, long outBytes, ChildRun.Result merge, ChildRun.Result floor, long estimate) {
+        double ratio() { return merge.wallSeconds() / floor.wallSeconds(); }
+
+        Row relabel(String l) { return new Row(l, inBytes, outBytes, merge, floor, estimate); }
+
+        Double target() { return TARGETS.get(label); }
+    }
+
+    String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "models: hidden %d, intermediate %d, %d layers, vocab %d, %s; -j %d on %d cores%n",
+                shape.hidden(), shape.intermediate(), shape.layers(), shape.vocab(), shape.dtype().torchName(), threads, cores));
+        sb.append("page cache: ").append(cache).append('\n');
+        sb.append("load average before/after: ").append(loadBefore).append(" / ").append(loadAfter).append('\n');
+        sb.append(String.format(Locale.ROOT, "%-20s %8s %8s %8s %8s %10s %8s %9s %9s %7s%n", "method", "read GB", "wall s",
+                "floor s", "wall/fl", "target", "CPU s", "peak RSS", "estimate", "RSS ok"));
+        List<Row> all = new ArrayList<>(rows);
+        if (scaled != null) all.add(scaled);
+        for (Row r : all) {
+            Double t = r.target();
+            String target = t == null ? "-" : String.format(Locale.ROOT, "<=%.1f %s", t, r.ratio() <= t ? "ok" : "MISS");
+            sb.append(String.format(Locale.ROOT, "%-20s %8.2f %8.2f %8.2f %8.2f %10s %8.1f %5d MiB %5d MiB %7s%n",
+                    r.label(), r.inBytes() / 1e9, r.merge().wallSeconds(), r.floor().wallSeconds(), r.ratio(), target,
+                    r.merge().cpuSeconds(), r.merge().peakRssBytes() >> 20, r.estimate() >> 20,
+                    r.merge().peakRssBytes() <= RSS_TARGET ? "ok" : "MISS"));
+        }
+        sb.append(String.format(Locale.ROOT, "floor: read the inputs, write %.2f GB, fsync; RSS target <= %d MiB%n",
+                all.isEmpty() ? 0 : all.getFirst().outBytes() / 1e9, RSS_TARGET >> 20));
+        return sb.toString();
+    }
+
+    String json() {
+        StringBuilder sb = new StringBuilder("{\n");
+        sb.append(String.format(Locale.ROOT, "  \"shape\": {\"hidden\": %d, \"intermediate\": %d, \"layers\": %d, \"vocab\": %d, \"dtype\": \"%s\"},%n",
+                shape.hidden(), shape.intermediate(), shape.layers(), shape.vocab(), shape.dtype().torchName()));
+        sb.append(String.format(Locale.ROOT, "  \"threads\": %d, \"cores\": %d, \"cache\": \"%s\", \"load_before\": \"%s\", \"load_after\": \"%s\",%n",
+                threads, cores, cache, loadBefore, loadAfter));
+        sb.append("  \"runs\": [\n");
+        List<Row> all = new ArrayList<>(rows);
+        if (scaled != null) all.add(scaled);
+        for (int i = 0; i < all.size(); i++) {
+            Row r = all.get(i);
+            sb.append(String.format(Locale.ROOT, "    {\"method\": \"%s\", \"read_bytes\": %d, \"written_bytes\": %d, "
+                            + "\"wall_s\": %.3f, \"cpu_s\": %.3f, \"peak_rss_bytes\": %d, \"floor_wall_s\": %.3f, "
+                            + "\"floor_cpu_s\": %.3f, \"floor_peak_rss_bytes\": %d, \"estimate_bytes\": %d, \"wall_over_floor\": %.3f%s}%s%n",
+                    r.label(), r.inBytes(), r.outBytes(), r.merge().wallSeconds(), r.merge().cpuSeconds(),
+                    r.merge().peakRssBytes(), r.floor().wallSeconds(), r.floor().cpuSeconds(), r.floor().peakRssBytes(),
+                    r.estimate(), r.ratio(), r.target() == null ? "" : String.format(Locale.ROOT, ", \"target\": %.1f", r.target()),
+                    i + 1 < all.size() ? "," : ""));
+        }
+        sb.append("  ]\n}\n");
+        return sb.toString();
+    }
+}
