@@ -32,8 +32,11 @@ public record MemoryEstimate(long budget, int requestedThreads, int workers, lon
         // methods ask for at most two tiles per input plus a few of their own (TaskVectorTiles, Combination),
         // the worker adds one read and one write buffer of at most a float tile each
         // plus, per input, the mapped pages not yet released (InputReader) and the pages a fault maps around
+        long working = plan.tensors().stream()
+                .mapToLong(t -> t.method().workingBytes(t.numel(), t.inputs().size())).max().orElse(0);
         long perWorker = (long) (2 * maxInputs + 6) * tile * Float.BYTES
-                + maxInputs * (InputReader.RELEASE_BYTES + tile * Float.BYTES + 2 * InputReader.FAULT_AROUND);
+                + maxInputs * (InputReader.RELEASE_BYTES + tile * Float.BYTES + 2 * InputReader.FAULT_AROUND)
+                + working;
         int asked = Math.max(1, threads);
         long room = budget - BASELINE_BYTES;
         int fit = (int) Math.max(1, Math.min(asked, room / Math.max(1, perWorker)));

@@ -34,6 +34,12 @@ public interface MergeMethod {
      */
     default String checkInputs(int models, boolean hasBase) { return null; }
 
+    /**
+     * Memory one merge of a tensor holds beyond its tiles (e.g. remembered masks), so the executor's estimate
+     * and budget account for it.
+     */
+    default long workingBytes(long numel, int inputs) { return 0; }
+
     /** Whether the method draws random numbers (then the run seed matters and is printed). */
     default boolean isStochastic() { return false; }
 

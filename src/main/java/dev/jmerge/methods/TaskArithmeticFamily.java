@@ -79,6 +79,13 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
         return hasBase ? null : name + " needs a base_model";
     }
 
+    /** DELLA with rescale remembers one bit per element per model between its two passes. */
+    @Override
+    public long workingBytes(long numel, int inputs) {
+        return sparsification == Sparsification.DELLA_MAGPRUNE
+                ? (long) inputs * dev.jmerge.methods.sparsify.DellaMask.memoBytes(numel) : 0;
+    }
+
     @Override
     public final boolean isStochastic() {
         return sparsification == Sparsification.RANDOM || sparsification == Sparsification.DELLA_MAGPRUNE;

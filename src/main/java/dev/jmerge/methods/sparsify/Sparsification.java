@@ -62,7 +62,8 @@ public enum Sparsification {
                     throw new ConfigException(where + ": della needs 0 < density − epsilon and density + epsilon < 1,"
                             + " got density " + density + " and epsilon " + eps);
                 }
-                DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps);
+                DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps,
+                        rescale);
                 if (m.hasSingletonGroups() && n > 0) {
                     warnings.warn("della-singleton", "della ranks rows of length 1 in tensor '" + in.tensorName()
                             + "': they keep with probability density (mergekit fails there with a 0/0 rank)");
