@@ -8,17 +8,16 @@ import java.util.concurrent.atomic.AtomicLong;
 /** A one-line progress display on the terminal: tensors, bytes, rate and ETA, redrawn at most 5 times a second. */
 final class TerminalProgress implements Progress {
 
-    private final PrintWriter err;
+    private final StatusLine line;
     private final String label;
     private final AtomicInteger tensorsDone = new AtomicInteger();
     private final AtomicLong bytesDone = new AtomicLong();
-    private volatile long lastDraw;
     private int tensors;
     private long bytes;
     private long start;
 
     TerminalProgress(PrintWriter err, String label) {
-        this.err = err;
+        this.line = new StatusLine(err);
         this.label = label;
     }
 
@@ -46,28 +45,21 @@ final class TerminalProgress implements Progress {
     @Override
     public void finish() {
         draw(true);
-        synchronized (this) {
-            err.println();
-            err.flush();
-        }
+        line.end();
     }
 
     private void draw(boolean force) {
-        long now = System.nanoTime();
-        if (!force && now - lastDraw < 200_000_000L) return;
-        synchronized (this) {
-            lastDraw = now;
+        line.draw(force, () -> {
             long done = bytesDone.get();
-            double secs = (now - start) / 1e9;
+            double secs = (System.nanoTime() - start) / 1e9;
             double rate = secs > 0 ? done / secs : 0;
             String eta = rate > 0 && done < bytes ? formatTime((bytes - done) / rate) : "--";
             int width = 24;
             int filled = bytes == 0 ? width : (int) (width * done / bytes);
-            err.printf("\r%s [%s%s] %d/%d tensors  %s/%s  %s/s  ETA %s   ", label, "#".repeat(filled),
+            return String.format("%s [%s%s] %d/%d tensors  %s/%s  %s/s  ETA %s", label, "#".repeat(filled),
                     ".".repeat(width - filled), tensorsDone.get(), tensors, Bytes.human(done), Bytes.human(bytes),
                     Bytes.human((long) rate), eta);
-            err.flush();
-        }
+        });
     }
 
     private static String formatTime(double s) {
