@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "jmerge", mixinStandardHelpOptions = true, version = "jmerge 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Merge language models as a mergekit YAML config describes, streamed in bounded memory.",
-                "Same configs and flags as mergekit-yaml; the output folder appears only when complete."},
+                "Same configs and flags as mergekit-yaml; the output folder appears only when complete.",
+                "Benchmark against the I/O floor: jmerge bench (see jmerge bench --help)."},
         footerHeading = "%nMerge methods (parameters with mergekit's defaults):%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:merged", "1:the merge failed (input files, disk)", "2:usage or configuration error"})
