@@ -31,12 +31,14 @@ public final class DellaMask implements TileMask {
     private final int[] keys;
     private int[] order;
     private int[] spare;
-    private static final int DIGIT_BITS = 11;
+    private static final int DIGIT_BITS = 8;
     private static final int DIGITS = 1 << DIGIT_BITS;
     private static final int DIGIT_MASK = DIGITS - 1;
-    /** Three histograms of {@link #DIGITS} + 1 counts (one spare slot each for the exclusive prefix sum). */
+    /** Magnitudes have 31 bits. */
+    private static final int PASSES = (31 + DIGIT_BITS - 1) / DIGIT_BITS;
+    /** One histogram of {@link #DIGITS} + 1 counts per pass (a spare slot for the exclusive prefix sum). */
     private static final int SLOTS = DIGITS + 1;
-    private final int[] count = new int[3 * SLOTS];
+    private final int[] count = new int[PASSES * SLOTS];
     /** Largest tensor whose keep bits are remembered: 2^27 elements, a 16 MB bit set per model. */
     static final long MEMO_LIMIT = 1L << 27;
 
@@ -128,20 +130,18 @@ public final class DellaMask implements TileMask {
 
     /**
      * Sorts {@code order[0..n)} (positions, initially ascending) by magnitude bits, stably: the ranking of a
-     * stable sort on (magnitude, position). An LSD radix sort on three 11-bit digits (magnitudes have 31
-     * bits), all three histograms counted in one sweep, digits all keys share skipped; several times faster
-     * than a comparison sort on rows of a few thousand elements.
+     * stable sort on (magnitude, position). An LSD radix sort on 8-bit digits, all histograms counted in one
+     * sweep, digits all keys share skipped. Small digits keep the per-row histogram work (clearing and prefix
+     * sums) small next to the rows of a few thousand elements.
      */
     private void rank(int n) {
         if (n == 0) return;
         Arrays.fill(count, 0);
         for (int t = 0; t < n; t++) {
             int k = keys[t];
-            count[(k & DIGIT_MASK) + 1]++;
-            count[SLOTS + ((k >>> DIGIT_BITS) & DIGIT_MASK) + 1]++;
-            count[2 * SLOTS + (k >>> 2 * DIGIT_BITS) + 1]++;
+            for (int pass = 0; pass < PASSES; pass++) count[pass * SLOTS + ((k >>> pass * DIGIT_BITS) & DIGIT_MASK) + 1]++;
         }
-        for (int pass = 0; pass < 3; pass++) {
+        for (int pass = 0; pass < PASSES; pass++) {
             int base = pass * SLOTS, shift = pass * DIGIT_BITS;
             if (count[base + ((keys[0] >>> shift) & DIGIT_MASK) + 1] == n) continue; // one digit value: no-op
             for (int d = 0; d < DIGITS - 1; d++) count[base + d + 1] += count[base + d];
