@@ -48,6 +48,16 @@ class ModularRegistryTest {
     }
 
     @Test
+    void mistral3VisionTowerCountsLayersInItsVisionConfig() {
+        ArchitectureSpec vision = REGISTRY.findModular("Mistral3ForConditionalGeneration").orElseThrow()
+                .module("vision_tower", "test").prefixed();
+        assertThat(vision.numLayers(JsonMapper.shared().readTree("{\"vision_config\": {\"num_hidden_layers\": 24}}")))
+                .isEqualTo(24);
+        assertThat(vision.layerWeights(23, 24)).extracting(WeightSpec::name)
+                .contains("vision_tower.transformer.layers.23.attention.q_proj.weight");
+    }
+
+    @Test
     void unknownModuleIsAConfigErrorListingTheModules() {
         ModularArchitectureSpec q = REGISTRY.findModular("Qwen2_5_VLForConditionalGeneration").orElseThrow();
         assertThatThrownBy(() -> q.module("audio", "merge.yml:3:3")).isInstanceOf(ConfigException.class)
