@@ -200,6 +200,7 @@ public final class MergeRun {
                 Files.writeString(dir.resolve("mergekit_config.yml"), plan.config().yamlText());
             }
             writeTokenizer(plan, dir);
+            TokenizerFiles.copyTagalong(plan.donor().folder(), dir, plan.tagalongFiles());
         } catch (IOException e) {
             throw new MergeException(dir + ": cannot write output files (" + e.getMessage() + ")");
         }

@@ -28,8 +28,15 @@ public final class ArchitectureRegistry {
     private final List<ArchitectureSpec> specs;
     private final Map<String, List<ArchitectureSpec>> byClass;
 
+    private final List<ModularArchitectureSpec> modular;
+
     private ArchitectureRegistry(Collection<ArchitectureSpec> specs) {
+        this(specs, List.of());
+    }
+
+    private ArchitectureRegistry(Collection<ArchitectureSpec> specs, Collection<ModularArchitectureSpec> modular) {
         this.specs = List.copyOf(specs);
+        this.modular = List.copyOf(modular);
         Map<String, List<ArchitectureSpec>> index = new LinkedHashMap<>();
         for (ArchitectureSpec s : this.specs) {
             for (String cls : s.architectures()) index.computeIfAbsent(cls, k -> new ArrayList<>()).add(s);
@@ -46,6 +53,22 @@ public final class ArchitectureRegistry {
     /** A registry over the given definitions (tests, or user-supplied definitions). */
     public static ArchitectureRegistry of(Collection<ArchitectureSpec> specs) {
         return new ArchitectureRegistry(specs);
+    }
+
+    /** A registry over the given single- and multi-module definitions. */
+    public static ArchitectureRegistry of(Collection<ArchitectureSpec> specs,
+                                          Collection<ModularArchitectureSpec> modular) {
+        return new ArchitectureRegistry(specs, modular);
+    }
+
+    /** The multi-module definitions, kept apart so every single-module lookup behaves as before. */
+    public List<ModularArchitectureSpec> allModular() {
+        return modular;
+    }
+
+    /** The multi-module definition listing {@code architectureClass}, if any. */
+    public Optional<ModularArchitectureSpec> findModular(String architectureClass) {
+        return modular.stream().filter(m -> m.architectures().contains(architectureClass)).findFirst();
     }
 
     public List<ArchitectureSpec> all() {
@@ -69,7 +92,7 @@ public final class ArchitectureRegistry {
     }
 
     private static final class BuiltIn {
-        static final ArchitectureRegistry INSTANCE = new ArchitectureRegistry(loadBundled());
+        static final ArchitectureRegistry INSTANCE = new ArchitectureRegistry(loadBundled(), loadModular());
     }
 
     static List<String> bundledIds() {
@@ -88,6 +111,36 @@ public final class ArchitectureRegistry {
             String file = id + ".json";
             try (InputStream in = resource(file)) {
                 ArchitectureSpec spec = SpecReader.read(file, json.readTree(in));
+                if (!spec.id().equals(id)) {
+                    throw new IllegalStateException(file + ": id '" + spec.id() + "' differs from the file name");
+                }
+                out.add(spec);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (JacksonException | IllegalArgumentException e) {
+                throw new IllegalStateException(
+                        "bundled architecture definition " + file + " is broken: " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    static List<String> modularIds() {
+        try (InputStream in = resource("modular/modular.list");
+             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            return r.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<ModularArchitectureSpec> loadModular() {
+        JsonMapper json = JsonMapper.shared();
+        List<ModularArchitectureSpec> out = new ArrayList<>();
+        for (String id : modularIds()) {
+            String file = "modular/" + id + ".json";
+            try (InputStream in = resource(file)) {
+                ModularArchitectureSpec spec = SpecReader.readModular(file, json.readTree(in));
                 if (!spec.id().equals(id)) {
                     throw new IllegalStateException(file + ": id '" + spec.id() + "' differs from the file name");
                 }

@@ -44,6 +44,31 @@ public final class ArchitectureResolver {
         return first;
     }
 
+    /**
+     * The multi-module definition every model's class belongs to, or empty when none of them has one (the
+     * single-module path of {@link #resolve} then applies). Mixed modular and single-module models are refused
+     * unless {@code allowCrimes}, as are two different modular definitions.
+     */
+    public Optional<ModularArchitectureSpec> resolveModular(List<ModelInput> models, boolean allowCrimes) {
+        if (models.isEmpty()) throw new ConfigException("the merge references no models");
+        List<Optional<ModularArchitectureSpec>> found = new ArrayList<>();
+        for (ModelInput m : models) found.add(registry.findModular(architectureClass(m)));
+        Optional<ModularArchitectureSpec> first = found.getFirst();
+        if (found.stream().allMatch(Optional::isEmpty)) return Optional.empty();
+        for (int i = 1; i < models.size(); i++) {
+            if (!found.get(i).equals(first) && !allowCrimes) {
+                throw new ConfigException("models '" + models.getFirst().label() + "' (" + architectureClass(models.getFirst())
+                        + ") and '" + models.get(i).label() + "' (" + architectureClass(models.get(i))
+                        + ") have different architectures; pass --allow-crimes to merge them anyway");
+            }
+        }
+        if (first.isEmpty()) {
+            throw new ConfigException("model '" + models.getFirst().label() + "' (" + architectureClass(models.getFirst())
+                    + ") is not a multi-module architecture but other models are; list the multi-module model first");
+        }
+        return first;
+    }
+
     /** The single class name the model's config.json lists under {@code architectures}. */
     static String architectureClass(ModelInput m) {
         JsonNode list = m.config().get("architectures");

@@ -24,6 +24,10 @@ final class SpecReader {
 
     private static final Set<String> SPEC_KEYS =
             Set.of("id", "modelType", "architectures", "numLayersKey", "vocabSizeKey", "pre", "layer", "post");
+    private static final Set<String> MODULAR_KEYS =
+            Set.of("id", "modelType", "architectures", "vocabSizeKey", "tagalongFiles", "modules");
+    private static final Set<String> MODULE_KEYS =
+            Set.of("name", "weightPrefix", "numLayersKey", "fixedNumLayers", "pre", "layer", "post");
     private static final Set<String> WEIGHT_KEYS = Set.of("name", "embed", "optional", "aliases", "tiedTo", "dtype");
 
     private SpecReader() {}
@@ -46,6 +50,57 @@ final class SpecReader {
         String vocabKey = root.has("vocabSizeKey") ? text(source, root, "vocabSizeKey") : "vocab_size";
         return new ArchitectureSpec(text(source, root, "id"), text(source, root, "modelType"), architectures,
                 pre, layer, post, text(source, root, "numLayersKey"), vocabKey, null, false);
+    }
+
+    /**
+     * A multi-module definition: the top-level keys above minus the weights, plus {@code tagalongFiles} and
+     * {@code modules}, a list of {@code {"name", "weightPrefix", "numLayersKey" | "fixedNumLayers",
+     * "pre", "layer", "post"}} (a projector without repeated layers has {@code "fixedNumLayers": 0}).
+     */
+    static ModularArchitectureSpec readModular(String source, JsonNode root) {
+        if (!root.isObject()) throw bad(source, "top level is not an object");
+        checkKeys(source, root, MODULAR_KEYS, "definition");
+        String id = text(source, root, "id");
+        String modelType = text(source, root, "modelType");
+        List<String> architectures = strings(source, root, "architectures", true);
+        if (architectures.isEmpty()) throw bad(source, "'architectures' is empty");
+        String vocabKey = root.has("vocabSizeKey") ? text(source, root, "vocabSizeKey") : "vocab_size";
+        JsonNode array = root.get("modules");
+        if (array == null || !array.isArray() || array.isEmpty()) throw bad(source, "'modules' must be a non-empty array");
+        List<ModuleSpec> modules = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (JsonNode m : array.values()) {
+            if (!m.isObject()) throw bad(source, "a module must be an object, found " + m);
+            checkKeys(source, m, MODULE_KEYS, "module " + m.path("name"));
+            String name = text(source, m, "name");
+            String where = source + " module '" + name + "'";
+            JsonNode p = m.get("weightPrefix");
+            if (p != null && !p.isString()) throw bad(where, "'weightPrefix' must be a string");
+            String prefix = p == null ? "" : p.stringValue();
+            List<WeightSpec> pre = weights(where, m, "pre", false);
+            List<WeightSpec> layer = weights(where, m, "layer", true);
+            List<WeightSpec> post = weights(where, m, "post", false);
+            for (List<WeightSpec> section : List.of(pre, layer, post)) {
+                for (WeightSpec w : section) {
+                    if (!seen.add(prefix + w.name())) throw bad(where, "weight '" + prefix + w.name() + "' is listed twice");
+                }
+            }
+            String layersKey = m.has("numLayersKey") ? text(where, m, "numLayersKey") : null;
+            Integer fixed = null;
+            if (m.has("fixedNumLayers")) {
+                JsonNode f = m.get("fixedNumLayers");
+                if (!f.isIntegralNumber() || f.intValue() < 0) throw bad(where, "'fixedNumLayers' must be an integer ≥ 0");
+                fixed = f.intValue();
+            }
+            if ((layersKey == null) == (fixed == null)) {
+                throw bad(where, "needs exactly one of 'numLayersKey' and 'fixedNumLayers'");
+            }
+            ArchitectureSpec body = new ArchitectureSpec(id + "." + name, modelType, List.of(), pre, layer, post,
+                    layersKey, vocabKey, fixed, false);
+            modules.add(new ModuleSpec(name, prefix, body));
+        }
+        return new ModularArchitectureSpec(id, modelType, architectures, modules,
+                strings(source, root, "tagalongFiles", false), vocabKey);
     }
 
     private static List<WeightSpec> weights(String source, JsonNode root, String section, boolean layer) {

@@ -6,6 +6,8 @@
  * (described in {@link dev.jmerge.arch.SpecReader}), restating the facts of mergekit's single-module
  * definitions. {@link dev.jmerge.arch.ArchitectureResolver} picks one for a merge, falling back to
  * {@link dev.jmerge.arch.ArchitectureInference} from tensor names; {@link dev.jmerge.arch.TensorCheck} lets the
- * planner report a missing tensor before any data is read.
+ * planner report a missing tensor before any data is read. Multi-module (vision-language) definitions live
+ * under {@code modular/} and are read as {@link dev.jmerge.arch.ModularArchitectureSpec}: named
+ * {@link dev.jmerge.arch.ModuleSpec}s, each a single-module body plus a tensor-name prefix.
  */
 package dev.jmerge.arch;

@@ -7,7 +7,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The output config.json (compat §3.4): the donor's config with the dtype, for slice configs the layer
- * count, and under a merged vocabulary the vocabulary size rewritten. Written as transformers v5 writes it: {@code dtype} (not {@code torch_dtype}), keys sorted.
+ * count (of each module planned from slices), and under a merged vocabulary the vocabulary size rewritten. Written as transformers v5 writes it: {@code dtype} (not {@code torch_dtype}), keys sorted.
  */
 public final class ConfigJson {
 
@@ -19,8 +19,7 @@ public final class ConfigJson {
         JsonNode old = config.remove("torch_dtype");
         if (dtype != null) config.put("dtype", dtype.torchName());
         else if (old != null && !config.has("dtype")) config.set("dtype", old);
-        String key = plan.arch().numLayersKey();
-        if (plan.outputLayers() >= 0 && key != null) setDotted(config, key, plan.outputLayers());
+        plan.layerCounts().forEach((key, layers) -> setDotted(config, key, layers));
         if (plan.tokenizer().vocabulary() != null) {
             setDotted(config, plan.arch().vocabSizeKey(), plan.tokenizer().vocabulary().paddedRows());
         }

@@ -35,4 +35,23 @@ public final class TokenizerFiles {
         }
         return copied;
     }
+
+    /**
+     * A multi-module architecture's extra donor files (image preprocessor settings), each copied when the donor
+     * has it and the output does not already hold it.
+     */
+    public static List<String> copyTagalong(Path donor, Path out, List<String> names) {
+        List<String> copied = new ArrayList<>();
+        for (String name : names) {
+            Path src = donor.resolve(name);
+            if (!Files.isRegularFile(src) || Files.exists(out.resolve(name))) continue;
+            try {
+                Files.copy(src, out.resolve(name));
+                copied.add(name);
+            } catch (IOException e) {
+                throw new MergeException(src + ": cannot copy to the output (" + e.getMessage() + ")");
+            }
+        }
+        return copied;
+    }
 }

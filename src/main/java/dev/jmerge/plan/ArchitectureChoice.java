@@ -13,6 +13,16 @@ final class ArchitectureChoice {
 
     private ArchitectureChoice() {}
 
+    /** The multi-module definition the models share, or empty for single-module models. */
+    static java.util.Optional<dev.jmerge.arch.ModularArchitectureSpec> resolveModular(List<LoadedModel> models,
+                                                                                        boolean allowCrimes) {
+        return RESOLVER.resolveModular(inputs(models), allowCrimes);
+    }
+
+    private static List<ModelInput> inputs(List<LoadedModel> models) {
+        return models.stream().map(m -> new ModelInput(m.label(), m.config(), m.weights().names())).toList();
+    }
+
     static ArchitectureSpec resolve(List<LoadedModel> models, boolean allowCrimes) {
         List<ModelInput> inputs = models.stream()
                 .map(m -> new ModelInput(m.label(), m.config(), m.weights().names()))

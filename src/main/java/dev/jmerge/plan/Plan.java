@@ -6,6 +6,7 @@ import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.tokenizer.TokenizerPlan;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A merge, fully decided before any tensor data is read: every output tensor with its inputs, method and
@@ -15,10 +16,27 @@ import java.util.List;
  * @param outputLayers layer count to write to config.json, or -1 to keep the donor's (models: configs)
  * @param warnings things the user should know that do not stop the merge
  * @param tokenizer the merged vocabulary and chat template, when the config asks for them
+ * @param layerCounts dotted config.json key → layer count to write there (one per module planned from slices)
+ * @param tagalongFiles donor files copied unchanged when present (multi-module architectures' extras)
  */
 public record Plan(MergeConfig config, MergeMethod method, List<LoadedModel> models, ArchitectureSpec arch,
                    List<PlannedTensor> tensors, ShardLayout shards, LoadedModel donor, int outputLayers,
-                   List<String> warnings, TokenizerPlan tokenizer) {
+                   List<String> warnings, TokenizerPlan tokenizer, Map<String, Integer> layerCounts,
+                   List<String> tagalongFiles) {
+
+    public Plan {
+        layerCounts = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(layerCounts));
+        tagalongFiles = List.copyOf(tagalongFiles);
+    }
+
+    /** A single-module plan: the layer count, when known, goes to the architecture's own key. */
+    public Plan(MergeConfig config, MergeMethod method, List<LoadedModel> models, ArchitectureSpec arch,
+                List<PlannedTensor> tensors, ShardLayout shards, LoadedModel donor, int outputLayers,
+                List<String> warnings, TokenizerPlan tokenizer) {
+        this(config, method, models, arch, tensors, shards, donor, outputLayers, warnings, tokenizer,
+                outputLayers >= 0 && arch.numLayersKey() != null ? Map.of(arch.numLayersKey(), outputLayers) : Map.of(),
+                List.of());
+    }
 
     public long bytesWritten() { return shards.totalBytes(); }
 

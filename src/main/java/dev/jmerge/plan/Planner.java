@@ -1,6 +1,8 @@
 package dev.jmerge.plan;
 
 import dev.jmerge.arch.ArchitectureSpec;
+import dev.jmerge.arch.ModularArchitectureSpec;
+import dev.jmerge.arch.ModuleSpec;
 import dev.jmerge.config.InputModel;
 import dev.jmerge.config.MergeConfig;
 import dev.jmerge.config.ModelReference;
@@ -48,29 +50,31 @@ public final class Planner {
                 config.mergeMethodPos() + ": merge_method '" + config.mergeMethod() + "' is not a known method;"
                         + " known methods: " + MethodRegistry.names()));
 
-        Parameters moduleParams = Parameters.NONE;
-        List<InputModel> models = config.models();
-        List<OutputSlice> slices = config.slices();
-        if (config.modules() != null) {
-            if (config.modules().size() != 1) {
-                throw new ConfigException(config.fileName() + ": 'modules' with " + config.modules().size()
-                        + " modules needs a multi-module architecture, which jmerge does not support yet;"
-                        + " single-module models take 'models' or 'slices'");
-            }
-            ModuleConfig module = config.modules().values().iterator().next();
-            models = module.models();
-            slices = module.slices();
-            moduleParams = module.parameters();
-        }
-
-        Map<ModelReference, SourcePos> refs = referencedModels(config, models, slices);
+        Map<ModelReference, SourcePos> refs = referencedModels(config);
         ModelSet set = ModelSet.load(refs, locator);
         try {
             List<LoadedModel> loaded = set.all();
+            var modular = ArchitectureChoice.resolveModular(loaded, options.allowCrimes());
+            if (modular.isPresent()) return planModular(config, method, options, set, modular.get());
+
+            Parameters moduleParams = Parameters.NONE;
+            List<InputModel> models = config.models();
+            List<OutputSlice> slices = config.slices();
+            if (config.modules() != null) {
+                if (config.modules().size() != 1) {
+                    throw new ConfigException(config.fileName() + ": 'modules' with " + config.modules().size()
+                            + " modules needs a multi-module architecture, and the models' architecture has a single"
+                            + " module; single-module models take 'models' or 'slices'");
+                }
+                ModuleConfig module = config.modules().values().iterator().next();
+                models = module.models();
+                slices = module.slices();
+                moduleParams = module.parameters();
+            }
             ArchitectureSpec arch = ArchitectureChoice.resolve(loaded, options.allowCrimes());
             List<Slice> planned = models != null
                     ? List.of(sliceOfModels(config, models, set, arch))
-                    : slicesOf(config, slices, set, arch);
+                    : slicesOf(config, slices, set, arch, null);
             checkBase(config, method, planned);
             LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();
             List<String> warnings = new ArrayList<>();
@@ -89,11 +93,80 @@ public final class Planner {
         }
     }
 
+    /** What one module of a multi-module merge is planned from. */
+    private record ModuleWork(ModuleSpec module, List<InputModel> models, List<OutputSlice> slices,
+                              Parameters params) {}
+
+    /**
+     * Each module planned on its own with its prefixed names, outputs concatenated in module order (compat §1.5).
+     * {@code modules:} plans the modules it names; {@code models:} / {@code slices:} apply to every module of
+     * the architecture, as mergekit does.
+     */
+    private Plan planModular(MergeConfig config, MergeMethod method, Options options, ModelSet set,
+                             ModularArchitectureSpec arch) {
+        if (config.tokenizer() != null) {
+            throw new ConfigException(config.tokenizer().pos() + ": merging vocabularies ('tokenizer') is not"
+                    + " supported for the multi-module architecture " + arch.id() + "; leave it out to copy the donor's"
+                    + " tokenizer");
+        }
+        List<ModuleWork> work = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        if (config.modules() != null) {
+            for (ModuleConfig m : config.modules().values()) {
+                work.add(new ModuleWork(arch.module(m.name(), String.valueOf(m.pos())), m.models(), m.slices(),
+                        m.parameters()));
+            }
+            List<String> left = arch.moduleNames().stream().filter(n -> !config.modules().containsKey(n)).toList();
+            if (!left.isEmpty()) {
+                warnings.add("modules " + left + " of architecture " + arch.id() + " are not listed under"
+                        + " 'modules', so the output has none of their tensors");
+            }
+        } else {
+            for (ModuleSpec m : arch.modules()) work.add(new ModuleWork(m, config.models(), config.slices(), Parameters.NONE));
+        }
+        List<LoadedModel> loaded = set.all();
+        LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();
+        List<PlannedTensor> tensors = new ArrayList<>();
+        Map<String, Integer> layerCounts = new LinkedHashMap<>();
+        for (ModuleWork w : work) {
+            ArchitectureSpec spec = w.module().prefixed();
+            List<Slice> planned = w.models() != null
+                    ? List.of(sliceOfModels(config, w.models(), set, spec))
+                    : slicesOf(config, w.slices(), set, spec, w.module().name());
+            checkBase(config, method, planned);
+            tensors.addAll(new TensorEnumerator(config, method, spec, w.params(), warnings).enumerate(planned));
+            if (w.slices() != null) {
+                if (spec.numLayersKey() != null) {
+                    layerCounts.put(spec.numLayersKey(), planned.stream().mapToInt(Slice::length).sum());
+                } else {
+                    warnings.add("module '" + w.module().name() + "' has a fixed layer count, so config.json"
+                            + " records no layer count for it");
+                }
+            }
+        }
+        ArchitectureSpec summary = new ArchitectureSpec(arch.id(), arch.modelType(), arch.architectures(),
+                List.of(), List.of(), List.of(), null, arch.vocabSizeKey(), 0, false);
+        TokenizerPlan tokenizer = TokenizerPlanning.plan(config, loaded, donor, summary, locator, warnings);
+        var shards = ShardLayout.of(tensors.stream().map(PlannedTensor::spec).toList(), options.maxShardBytes());
+        int outputLayers = layerCounts.isEmpty() ? -1 : layerCounts.values().iterator().next();
+        return new Plan(config, method, loaded, summary, tensors, shards, donor, outputLayers, List.copyOf(warnings),
+                tokenizer, layerCounts, arch.tagalongFiles());
+    }
+
     /** Base first (it is the donor), then every model in the order the config mentions it. */
-    private static Map<ModelReference, SourcePos> referencedModels(MergeConfig config, List<InputModel> models,
-                                                                   List<OutputSlice> slices) {
+    private static Map<ModelReference, SourcePos> referencedModels(MergeConfig config) {
         Map<ModelReference, SourcePos> refs = new LinkedHashMap<>();
         if (config.baseModel() != null) refs.put(config.baseModel(), config.baseModelPos());
+        if (config.modules() == null) {
+            addReferences(refs, config.models(), config.slices());
+        } else {
+            for (ModuleConfig m : config.modules().values()) addReferences(refs, m.models(), m.slices());
+        }
+        return refs;
+    }
+
+    private static void addReferences(Map<ModelReference, SourcePos> refs, List<InputModel> models,
+                                      List<OutputSlice> slices) {
         if (models != null) {
             for (InputModel m : models) refs.putIfAbsent(m.model(), m.pos());
         } else {
@@ -102,7 +175,6 @@ public final class Planner {
                 for (SliceSource src : s.sources()) refs.putIfAbsent(src.model(), src.pos());
             }
         }
-        return refs;
     }
 
     /** mergekit turns {@code models:} into one slice over every model's layers, the base appended if unlisted. */
@@ -128,8 +200,9 @@ public final class Planner {
         return new Slice(sources, base, Parameters.NONE, config.mergeMethodPos());
     }
 
+    /** @param module the module being planned, named in range errors; null for single-module architectures */
     private static List<Slice> slicesOf(MergeConfig config, List<OutputSlice> slices, ModelSet set,
-                                        ArchitectureSpec arch) {
+                                        ArchitectureSpec arch, String module) {
         List<Slice> out = new ArrayList<>();
         for (OutputSlice s : slices) {
             List<Source> sources = new ArrayList<>();
@@ -141,8 +214,10 @@ public final class Planner {
                     start = src.layerRange().start();
                     end = src.layerRange().end();
                     if (end > layers) {
+                        String where = module == null ? "model '" + lm.label() + "'"
+                                : "module '" + module + "' of model '" + lm.label() + "'";
                         throw new ConfigException(src.layerRange().pos() + ": layer_range [" + start + ", " + end
-                                + "] goes beyond model '" + lm.label() + "', which has " + layers
+                                + "] goes beyond " + where + ", which has " + layers
                                 + " layers (the range is half-open: at most [" + start + ", " + layers + "])");
                     }
                 }
