@@ -99,8 +99,8 @@ public final class Planner {
 
     /**
      * Each module planned on its own with its prefixed names, outputs concatenated in module order (compat §1.5).
-     * {@code modules:} plans the modules it names; {@code models:} / {@code slices:} apply to every module of
-     * the architecture, as mergekit does.
+     * {@code modules:} plans the modules it names; {@code models:} applies to every module of the architecture,
+     * and {@code slices:} is refused (compat §1.4: slices need a single-module architecture).
      */
     private Plan planModular(MergeConfig config, MergeMethod method, Options options, ModelSet set,
                              ModularArchitectureSpec arch) {
@@ -121,8 +121,13 @@ public final class Planner {
                 warnings.add("modules " + left + " of architecture " + arch.id() + " are not listed under"
                         + " 'modules', so the output has none of their tensors");
             }
+        } else if (config.slices() != null) {
+            // Layer ranges belong to one module's layers: mergekit requires 'modules' here too.
+            throw new ConfigException(config.slices().getFirst().pos() + ": 'slices' needs a single-module"
+                    + " architecture, but " + arch.id() + " has the modules " + arch.moduleNames()
+                    + "; put the slices under 'modules: {<module>: {slices: ...}}'");
         } else {
-            for (ModuleSpec m : arch.modules()) work.add(new ModuleWork(m, config.models(), config.slices(), Parameters.NONE));
+            for (ModuleSpec m : arch.modules()) work.add(new ModuleWork(m, config.models(), null, Parameters.NONE));
         }
         List<LoadedModel> loaded = set.all();
         LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();

@@ -122,6 +122,17 @@ class ModularMergeTest {
     }
 
     @Test
+    void topLevelSlicesAreRefusedOnAMultiModuleArchitecture() {
+        Cli r = merge("""
+                merge_method: passthrough
+                slices:
+                  - sources: [{model: %1$s, layer_range: [0, 1]}]
+                """);
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.errors()).contains("'slices' needs a single-module architecture", "vision_tower", "modules:");
+    }
+
+    @Test
     void unknownModuleListsTheArchitecturesModules() {
         Cli r = merge("""
                 merge_method: linear
