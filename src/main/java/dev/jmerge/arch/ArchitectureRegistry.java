@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -95,54 +96,43 @@ public final class ArchitectureRegistry {
         static final ArchitectureRegistry INSTANCE = new ArchitectureRegistry(loadBundled(), loadModular());
     }
 
-    static List<String> bundledIds() {
-        try (InputStream in = resource("architectures.list");
+    static List<String> bundledIds() { return listed("architectures.list"); }
+
+    static List<String> modularIds() { return listed("modular/modular.list"); }
+
+    /** The ids a list resource names (a jar's folders cannot be listed portably), comments and blanks skipped. */
+    private static List<String> listed(String listFile) {
+        try (InputStream in = resource(listFile);
              BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             return r.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** What one definition file reads as, and the id it declares. */
+    private interface Reader<T> {
+        T read(String file, JsonNode json);
     }
 
     private static List<ArchitectureSpec> loadBundled() {
-        JsonMapper json = JsonMapper.shared();
-        List<ArchitectureSpec> out = new ArrayList<>();
-        for (String id : bundledIds()) {
-            String file = id + ".json";
-            try (InputStream in = resource(file)) {
-                ArchitectureSpec spec = SpecReader.read(file, json.readTree(in));
-                if (!spec.id().equals(id)) {
-                    throw new IllegalStateException(file + ": id '" + spec.id() + "' differs from the file name");
-                }
-                out.add(spec);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (JacksonException | IllegalArgumentException e) {
-                throw new IllegalStateException(
-                        "bundled architecture definition " + file + " is broken: " + e.getMessage(), e);
-            }
-        }
-        return out;
-    }
-
-    static List<String> modularIds() {
-        try (InputStream in = resource("modular/modular.list");
-             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            return r.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return load(bundledIds(), "", SpecReader::read, ArchitectureSpec::id);
     }
 
     private static List<ModularArchitectureSpec> loadModular() {
+        return load(modularIds(), "modular/", SpecReader::readModular, ModularArchitectureSpec::id);
+    }
+
+    private static <T> List<T> load(List<String> ids, String folder, Reader<T> reader,
+                                    java.util.function.Function<T, String> idOf) {
         JsonMapper json = JsonMapper.shared();
-        List<ModularArchitectureSpec> out = new ArrayList<>();
-        for (String id : modularIds()) {
-            String file = "modular/" + id + ".json";
+        List<T> out = new ArrayList<>();
+        for (String id : ids) {
+            String file = folder + id + ".json";
             try (InputStream in = resource(file)) {
-                ModularArchitectureSpec spec = SpecReader.readModular(file, json.readTree(in));
-                if (!spec.id().equals(id)) {
-                    throw new IllegalStateException(file + ": id '" + spec.id() + "' differs from the file name");
+                T spec = reader.read(file, json.readTree(in));
+                if (!idOf.apply(spec).equals(id)) {
+                    throw new IllegalStateException(file + ": id '" + idOf.apply(spec) + "' differs from the file name");
                 }
                 out.add(spec);
             } catch (IOException e) {
