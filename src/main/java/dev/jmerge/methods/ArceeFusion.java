@@ -34,13 +34,9 @@ public final class ArceeFusion implements MergeMethod {
 
     @Override
     public void merge(MergeInput in, TensorOutput out) {
-        if (in.count() == 1) {
-            Inputs.copy(in, 0, out);
-            return;
-        }
-        if (in.count() != 2) throw Inputs.wrongCount(in, name(), "exactly two inputs");
-        int base = Inputs.requireBase(in, name());
-        int other = 1 - base;
+        int other = Inputs.otherThanBase(in, name(), out);
+        if (other < 0) return;
+        int base = 1 - other;
         int cols = Inputs.lastAxis(in);
         long numel = in.numel();
         if (numel == 0) return;

@@ -58,6 +58,19 @@ final class Inputs {
     }
 
     /** Formats a per-model count for checkInputs messages. */
+    /**
+     * For methods that pair the base with one other model: the other input's index, or -1 when the tensor
+     * has a single input, which is then copied to the output (the method has nothing left to do).
+     */
+    static int otherThanBase(MergeInput in, String method, TensorOutput out) {
+        if (in.count() == 1) {
+            copy(in, 0, out);
+            return -1;
+        }
+        if (in.count() != 2) throw wrongCount(in, method, "the base and exactly one other model");
+        return 1 - requireBase(in, method);
+    }
+
     /** checkInputs for methods that pair the base with exactly one other model (slerp, nearswap, arcee_fusion). */
     static String baseAndOneOther(String method, int models, boolean hasBase) {
         if (hasBase && models == 1) return null;

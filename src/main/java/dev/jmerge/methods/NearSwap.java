@@ -29,13 +29,9 @@ public final class NearSwap implements MergeMethod {
 
     @Override
     public void merge(MergeInput in, TensorOutput out) {
-        int base = Inputs.requireBase(in, name());
-        if (in.count() == 1) {
-            Inputs.copy(in, base, out);
-            return;
-        }
-        if (in.count() != 2) throw Inputs.wrongCount(in, name(), "the base and exactly one other model");
-        int other = 1 - base;
+        int other = Inputs.otherThanBase(in, name(), out);
+        if (other < 0) return;
+        int base = 1 - other;
         float t = (float) in.global().get("t");
         float[][] tiles = in.tiles(2);
         float[] a = tiles[0], b = tiles[1];

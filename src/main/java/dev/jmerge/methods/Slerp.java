@@ -33,13 +33,9 @@ public final class Slerp implements MergeMethod {
 
     @Override
     public void merge(MergeInput in, TensorOutput out) {
-        if (in.count() == 1) {
-            Inputs.copy(in, 0, out);
-            return;
-        }
-        if (in.count() != 2) throw Inputs.wrongCount(in, name(), "exactly two inputs");
-        int base = Inputs.requireBase(in, name());
-        int other = 1 - base;
+        int other = Inputs.otherThanBase(in, name(), out);
+        if (other < 0) return;
+        int base = 1 - other;
         double t = in.global().get("t");
         double[][] g = Combination.gram(in, new int[] {base, other}, -1);
         double n0 = Math.sqrt(g[0][0]), n1 = Math.sqrt(g[1][1]);
