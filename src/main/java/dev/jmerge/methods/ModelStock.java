@@ -72,7 +72,7 @@ public final class ModelStock implements MergeMethod {
     }
 
     private static void warnQuirk(MergeInput in, double c) {
-        in.warn("model_stock: tensor '" + in.tensorName() + "' has mean task-vector cosine -1/(N-1) = " + c
+        in.warn("model_stock: mean task-vector cosine is -1/(N-1) = " + c
                 + "; t = N·c/(1+(N-1)·c) divides by zero and gives inf/NaN as in mergekit");
     }
 

@@ -65,8 +65,8 @@ public enum Sparsification {
                 DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps,
                         rescale);
                 if (m.hasSingletonGroups() && n > 0) {
-                    warnings.warn("della-singleton", "della ranks rows of length 1 in tensor '" + in.tensorName()
-                            + "': they keep with probability density (mergekit fails there with a 0/0 rank)");
+                    warnings.warn("della-singleton", "della ranks rows of length 1"
+                            + ": they keep with probability density (mergekit fails there with a 0/0 rank)");
                 }
                 yield MaskBuilder.ready(m);
             }
@@ -86,8 +86,8 @@ public enum Sparsification {
         }
         TileMask none = (offset, delta, len) -> Arrays.fill(delta, 0, len, 0f);
         if (top == 0) {
-            warnings.warn("breadcrumbs-top0", "breadcrumbs removes no outliers in tensor '" + in.tensorName()
-                    + "' (floor(gamma·numel) = 0), and like mergekit (slice [bot:-0]) it then keeps nothing:"
+            warnings.warn("breadcrumbs-top0", "breadcrumbs removes no outliers"
+                    + " (floor(gamma·numel) = 0), and like mergekit (slice [bot:-0]) it then keeps nothing:"
                     + " this tensor's task vector is dropped");
             return MaskBuilder.ready(none);
         }
