@@ -91,7 +91,7 @@ class HubCliTest {
         assertThat(r.err()).filteredOn(l -> l.startsWith("hub: ")).singleElement().asString()
                 .startsWith("hub: org/a@main: the Hub did not answer (")
                 .endsWith("; using the cached snapshot " + commit.substring(0, 12));
-        assertThat(r.millis()).as("one attempt, no retries").isLessThan(1500);
+        assertThat(r.millis()).as("one attempt, no retries with backoff (those took 15 s)").isLessThan(6000);
 
         // A commit never moves: its complete snapshot is used without asking the Hub at all.
         Run pinned = run("org/a@" + commit);
@@ -106,6 +106,6 @@ class HubCliTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).filteredOn(l -> l.startsWith("error: ")).singleElement().asString()
                 .contains("after 2 attempts", "the Hub cannot be reached", "HF_HUB_OFFLINE");
-        assertThat(r.millis()).as("two attempts a second apart, not five with backoff").isLessThan(4000);
+        assertThat(r.millis()).as("two attempts a second apart, not five with backoff (15 s)").isLessThan(8000);
     }
 }
