@@ -146,6 +146,7 @@ public final class MergeRun {
             try (OutputFolder folder = OutputFolder.prepare(out, overwrite, fingerprint,
                     stochastic(plan) ? execOptions.seed() : null, guards.resume(), note)) {
                 a.folder = folder;
+                if (a.stopped) folder.interrupt();
                 try {
                     writeAll(plan, folder, progress, a);
                 } catch (JmergeException e) {
@@ -177,6 +178,7 @@ public final class MergeRun {
         final int shards;
         volatile OutputFolder folder;
         volatile Executor executor;
+        volatile boolean stopped;
 
         Active(Path out, int shards) {
             this.out = out;
@@ -193,9 +195,12 @@ public final class MergeRun {
     public Interruption interrupt() {
         Active a = active;
         if (a == null) return null;
+        a.stopped = true; // the run's thread checks this after publishing a folder or an executor
+        OutputFolder f = a.folder;
+        if (f != null) f.interrupt(); // before the workers stop: what their failure makes the run do removes nothing
         Executor e = a.executor;
         if (e != null) e.cancel();
-        OutputFolder f = a.folder;
+        f = a.folder;
         if (f == null) return new Interruption(a.out, 0, a.shards, false);
         int kept = f.keepForResume();
         return new Interruption(a.out, Math.max(0, kept), a.shards, kept < 0);
@@ -245,6 +250,7 @@ public final class MergeRun {
 
         Executor executor = new Executor(execOptions);
         a.executor = executor;
+        if (a.stopped) executor.cancel();
         Progress perShard = new ShardProgress(progress);
         Set<String> warnings = new LinkedHashSet<>();
         progress.start(plan.tensors().size(), plan.bytesWritten());

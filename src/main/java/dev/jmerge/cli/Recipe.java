@@ -27,8 +27,8 @@ record Recipe(List<Step> steps) {
      */
     record Step(MergeConfig config, Path out, boolean intermediate) {
 
-        /** How messages name the step: its document name, else the output folder. */
-        String label() { return config.name() != null ? "'" + config.name() + "'" : String.valueOf(out); }
+        /** How messages name the step: its document name, else "the final merge". */
+        String label() { return config.name() != null ? "'" + config.name() + "'" : "the final merge"; }
     }
 
     /**

@@ -106,7 +106,9 @@ final class RecipeRunner {
                 Recipe.Step step = steps.get(i);
                 Plan plan = run.plan(step.config());
                 try {
-                    if (steps.size() > 1) ctx.out().println("== " + step.label() + " -> " + step.out());
+                    if (steps.size() > 1) {
+                        ctx.out().println("== " + step.label() + " -> " + (step.out() == null ? "(no output path)" : step.out()));
+                    }
                     if (step.intermediate() && options.lazy && Recipe.looksMerged(step.out())
                             && MadeFrom.whyNot(step.out(), plan, run, options.randomSeed != null).isEmpty()) {
                         ctx.out().println("would reuse " + step.out() + " (made from the same document and inputs)");

@@ -244,6 +244,14 @@ public final class OutputFolder implements AutoCloseable {
     }
 
     /**
+     * First step of stopping for a signal, before the workers are stopped: from now on {@link #commit()},
+     * {@link #abort()} and {@link #shardFinished} do nothing, so a failure the stop causes removes nothing.
+     */
+    public synchronized void interrupt() {
+        if (!committed) interrupted = true;
+    }
+
+    /**
      * For an interrupted run (a signal): keeps the finished shards and the journal so that {@code --resume} can
      * continue, removes every file the journal does not list (shards cut short), and makes {@link #commit()} and
      * {@link #abort()} do nothing from now on. With no finished shard, everything is removed. The lock is
@@ -253,7 +261,7 @@ public final class OutputFolder implements AutoCloseable {
      */
     public synchronized int keepForResume() {
         if (committed) return -1;
-        interrupted = true;
+        interrupt();
         Set<String> finished = new HashSet<>();
         for (Journal.Shard s : journal.shards()) finished.add(s.fileName());
         try {

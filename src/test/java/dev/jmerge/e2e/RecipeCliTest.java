@@ -124,7 +124,7 @@ class RecipeCliTest {
         Cli r = run(file(recipe(null, 0.6)), out, "--dry-run");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("== 'blend-a' -> " + tmp.resolve("out-intermediates/blend-a"),
-                "== 'blend-b' -> ", "== " + out + " -> " + out, "merge_method: slerp");
+                "== 'blend-b' -> ", "== the final merge -> " + out, "merge_method: slerp");
         String last = r.out().substring(r.out().indexOf("merge_method: slerp"));
         // the final plan reads the intermediates' planned tensors: every name, shape and dtype of the models
         assertThat(last).contains("model.embed_tokens.weight [" + SHAPE.vocab() + ", " + SHAPE.hidden() + "] float32 <- [0](base) [1]",
@@ -139,7 +139,8 @@ class RecipeCliTest {
     void theShippedMultiExamplePlansWithoutOutPath() {
         Cli r = Cli.run(Map.of(), "examples/multi.yml", "--dry-run");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("== 'ft-blend' -> ", "merge_method: slerp", "output: (none)");
+        assertThat(r.out()).contains("== 'ft-blend' -> intermediates/ft-blend", "== the final merge -> (no output path)",
+                "merge_method: slerp", "output: (none)");
         assertThat(Path.of("intermediates")).doesNotExist();
     }
 
