@@ -163,8 +163,20 @@ final class TorchOrder {
      * The i-th swap always pairs the i-th left stop with the i-th right stop, and slots the scans have not
      * reached are untouched, so the stops are found a block at a time (no branch per element) while the next
      * blocks cannot overlap; the last stretch runs the scans one slot at a time, exactly as written.
+     *
+     * <p>Tie slots are negative. Compared as signed ints they act as keys below every key, with the sign bit
+     * flipped on both sides as keys above every key; since all tie slots of a group share one key, one of the
+     * two views gives each scan the right answer for them unless two groups fall on different sides of
+     * {@code p}, which only then costs a decode per slot.
      */
     private long partition(long left, long right, int p) {
+        int lo = Math.min(tieKeyA, tieKeyB < 0 ? tieKeyA : tieKeyB);
+        int hi = Math.max(tieKeyA, tieKeyB);
+        // left stops: key <= p; right stops: key >= p
+        int flipL = hi <= p ? 0 : lo > p ? Integer.MIN_VALUE : -1;
+        int flipR = lo >= p ? Integer.MIN_VALUE : hi < p ? 0 : -1;
+        if (flipL == -1 || flipR == -1) return partitionDecoding(left, right, p);
+        int pl = p ^ flipL, pr = p ^ flipR;
         int[] offL = stopsLeft, offR = stopsRight;
         int nl = 0, il = 0, nr = 0, ir = 0;
         long baseL = left, baseR = right; // start of the current left block; end of the current right block
@@ -176,7 +188,7 @@ final class TorchOrder {
                 il = 0;
                 for (int i = 0; i < BLOCK; i++) {
                     offL[nl] = i;
-                    nl += key(nextL + i) > p ? 0 : 1;
+                    nl += (slot(nextL + i) ^ flipL) > pl ? 0 : 1;
                 }
                 baseL = nextL;
                 nextL += BLOCK;
@@ -187,7 +199,7 @@ final class TorchOrder {
                 ir = 0;
                 for (int i = 1; i <= BLOCK; i++) {
                     offR[nr] = i;
-                    nr += p > key(nextR - i) ? 0 : 1;
+                    nr += pr > (slot(nextR - i) ^ flipR) ? 0 : 1;
                 }
                 baseR = nextR;
                 nextR -= BLOCK;
@@ -199,6 +211,18 @@ final class TorchOrder {
         }
         long l = il < nl ? baseL + offL[il] : nextL;
         long r = ir < nr ? baseR - offR[ir] + 1 : nextR;
+        while (true) {
+            while ((slot(l) ^ flipL) > pl) l++;
+            r--;
+            while (pr > (slot(r) ^ flipR)) r--;
+            if (l >= r) return l;
+            swap(l, r);
+            l++;
+        }
+    }
+
+    /** The same partition one slot at a time, decoding tie slots: for two tie groups on both sides of {@code p}. */
+    private long partitionDecoding(long l, long r, int p) {
         while (true) {
             while (key(l) > p) l++;
             r--;
