@@ -126,6 +126,7 @@ public final class Executor {
             pool.shutdownNow();
             stopHelpers(readaheadThread, flushThread);
             for (ShardOutput shard : shards) shard.close();
+            scratch.close();
         }
     }
 

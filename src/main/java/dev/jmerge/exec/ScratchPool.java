@@ -4,56 +4,104 @@ import dev.jmerge.error.MergeException;
 import dev.jmerge.methods.MergeInput;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.Semaphore;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The native scratch memory workers borrow ({@link MergeInput#scratch}), counted in MiB against the pool the
- * memory estimate set aside: a worker whose request does not fit waits until others give theirs back. Each
- * lease is its own allocation, freed (and so returned to the system) when closed.
+ * The native scratch memory workers borrow ({@link MergeInput#scratch}), held within the pool the memory
+ * estimate set aside: a worker whose request does not fit waits until others give theirs back. Blocks given
+ * back are kept and lent again (fresh memory costs a page fault and zeroing per page, as much as using it),
+ * and freed when a request needs the room or the run ends.
  */
-final class ScratchPool {
+final class ScratchPool implements AutoCloseable {
 
-    private final Semaphore free;
-    private final int capacity;
-
-    ScratchPool(long bytes) {
-        capacity = (int) Math.min(Integer.MAX_VALUE, mib(bytes));
-        free = new Semaphore(capacity, true);
+    private record Block(Arena arena, MemorySegment segment) {
+        long size() { return segment.byteSize(); }
     }
 
-    private static long mib(long bytes) { return (bytes + (1L << 20) - 1) >>> 20; }
+    private final long capacity;
+    private long held;
+    private final List<Block> idle = new ArrayList<>();
+    private boolean closed;
 
-    /** A lease of {@code bytes}; a request larger than the whole pool takes the whole pool. */
+    ScratchPool(long capacity) { this.capacity = capacity; }
+
+    /** A lease of at least {@code bytes}; a request larger than the whole pool waits until it has the pool alone. */
     MergeInput.Scratch lend(long bytes, String tensor) {
-        int units = (int) Math.min(capacity, mib(bytes));
-        try {
-            free.acquire(units);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MergeException("merge interrupted", e);
+        long size = Math.max(1, bytes);
+        Block block = reuseOrReserve(size);
+        if (block == null) {
+            Arena arena = Arena.ofShared();
+            try {
+                block = new Block(arena, arena.allocate(size, Long.BYTES));
+            } catch (OutOfMemoryError e) {
+                arena.close();
+                synchronized (this) {
+                    held -= size;
+                    notifyAll();
+                }
+                throw new MergeException("tensor '" + tensor + "': cannot allocate " + (size >> 20) + " MiB of scratch"
+                        + " memory (" + e.getMessage() + ")", e);
+            }
         }
-        Arena arena = Arena.ofConfined();
-        MemorySegment segment;
-        try {
-            segment = arena.allocate(Math.max(1, bytes), Long.BYTES);
-        } catch (OutOfMemoryError e) {
-            arena.close();
-            free.release(units);
-            throw new MergeException("tensor '" + tensor + "': cannot allocate " + (mib(bytes)) + " MiB of scratch"
-                    + " memory (" + e.getMessage() + ")", e);
-        }
+        Block lent = block;
         return new MergeInput.Scratch() {
             private boolean closed;
 
-            @Override public MemorySegment segment() { return segment; }
+            @Override public MemorySegment segment() { return lent.segment().asSlice(0, size); }
 
             @Override
             public void close() {
                 if (closed) return;
                 closed = true;
-                arena.close();
-                free.release(units);
+                giveBack(lent);
             }
         };
+    }
+
+    /** The smallest idle block that fits, or null once room for a new one of {@code size} is reserved. */
+    private synchronized Block reuseOrReserve(long size) {
+        long room = Math.max(capacity, size);
+        while (true) {
+            Block best = null;
+            for (Block b : idle) if (b.size() >= size && (best == null || b.size() < best.size())) best = b;
+            if (best != null) {
+                idle.remove(best);
+                return best;
+            }
+            if (held + size <= room) {
+                held += size;
+                return null;
+            }
+            if (!idle.isEmpty()) {
+                Block b = idle.removeLast();
+                held -= b.size();
+                b.arena().close();
+                continue;
+            }
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MergeException("merge interrupted", e);
+            }
+        }
+    }
+
+    private synchronized void giveBack(Block b) {
+        if (closed) {
+            b.arena().close();
+            return;
+        }
+        idle.add(b);
+        notifyAll();
+    }
+
+    /** Frees the idle blocks now and any lease still out when it is given back. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        for (Block b : idle) b.arena().close();
+        idle.clear();
     }
 }

@@ -47,6 +47,17 @@ final class TorchOrder {
 
     int slot(long i) { return a.getAtIndex(SLOT, i); }
 
+    /** Sets the bit of every tie ordinal found in {@code [from, to)}. */
+    void tiesIn(long from, long to, long[] bits) {
+        for (long p = from; p < to; p++) {
+            int s = a.getAtIndex(SLOT, p);
+            if (s < 0) {
+                int ord = s & ORDINAL;
+                bits[ord >>> 6] |= 1L << ord;
+            }
+        }
+    }
+
     private int key(long i) { return keyOf(a.getAtIndex(SLOT, i)); }
 
     private int keyOf(int s) {

@@ -12,19 +12,19 @@ import java.util.function.LongUnaryOperator;
  * {@code sort} ascending for breadcrumbs, {@code topk} for SCE), including which of several equal
  * magnitudes torch puts on each side of a cut (tie-order.md).
  *
- * <p>Passes: two streamed radix passes find the magnitude at each cut and whether equal magnitudes straddle
- * it. When none does, values alone decide and nothing is held. Otherwise a third pass writes the tensor's
- * keys into the merge call's {@link TieScratch} (waiting while another selection of the same call holds it),
- * {@link TorchOrder} replays torch's moves inside the ranges holding a cut, and the verdict on each straddling
- * element is kept as one bit per such element, counted in index order. The masks then apply tile by tile,
- * on the tiles the selection saw.
+ * <p>One pass writes the tensor's magnitude keys into the merge call's {@link TieScratch} (4 bytes an element;
+ * the selection waits while another of the same call holds it) and histograms them; in memory, a second
+ * histogram finds the key at each cut ({@link RadixSelect}). When equal keys straddle a cut, they become
+ * tie slots numbered in index order and {@link TorchOrder} replays torch's moves inside the ranges that hold a
+ * cut; the verdict on each such element is kept as one bit. The masks then apply tile by tile, on the tiles
+ * the selection saw.
  */
 public final class TorchSelection implements MaskBuilder {
 
     /** Which torch routine orders the elements. */
     public enum Call { SORT, TOPK }
 
-    private enum Stage { RADIX, WAITING, LOAD, DONE }
+    private enum Stage { WAITING, LOAD, DONE }
 
     private static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT;
 
@@ -36,8 +36,9 @@ public final class TorchSelection implements MaskBuilder {
     private final LongUnaryOperator keptOfNonzero;
     private long keepFrom;
     private long keepTo;
+    private Stage stage = Stage.WAITING;
     private RadixSelect radix;
-    private Stage stage = Stage.RADIX;
+    private MemorySegment slots;
 
     // the verdict: keys in [loKey, hiKey) are kept, except the tie keys, decided one by one
     private int loKey;
@@ -47,12 +48,10 @@ public final class TorchSelection implements MaskBuilder {
     private int countA;
     private int countB;
     private long[] tieKept;
-    private MemorySegment slots;
-    private int nextA;
-    private int nextB;
     private long[] tileStart = new long[16];
-    private int[] tileA = new int[16];
-    private int[] tileB = new int[16];
+    private int[] tileLength = new int[16];
+    private int[] tileA;
+    private int[] tileB;
     private int tiles;
     private int depthLimit = -1;
 
@@ -66,8 +65,7 @@ public final class TorchSelection implements MaskBuilder {
         this.keptOfNonzero = keptOfNonzero;
         this.zeroTiesMatter = zeroTiesMatter;
         this.scratch = scratch;
-        this.radix = new RadixSelect(n);
-        if (keptOfNonzero == null) rank();
+        if (keptOfNonzero == null && !hasCut()) stage = Stage.DONE;
     }
 
     /**
@@ -97,30 +95,21 @@ public final class TorchSelection implements MaskBuilder {
     /** Whether the selection keeps no element (known once no pass is wanted). */
     public boolean keepsNothing() { return keepFrom >= keepTo; }
 
-    /** Ascending ranks of the cuts, then the radix passes that find their values. */
-    private void rank() {
-        if (keepFrom >= keepTo || (keepFrom <= 0 && keepTo >= n)) {
-            stage = Stage.DONE;
-            return;
-        }
-        radix.select(cutRanks());
-    }
+    /** Whether the kept range ends inside the order somewhere, so values must be looked at. */
+    private boolean hasCut() { return keepFrom < keepTo && (keepFrom > 0 || keepTo < n); }
 
     /** Kept ascending ranks are {@code [lowRank, highRank)}; a cut exists where that range ends inside [0, n). */
-    private long[] cutRanks() {
-        long lowRank = descending ? n - keepTo : keepFrom;
-        long highRank = descending ? n - keepFrom : keepTo;
-        if (lowRank > 0 && highRank < n) return new long[] {lowRank, highRank};
-        return new long[] {lowRank > 0 ? lowRank : highRank};
-    }
+    private long lowRank() { return descending ? n - keepTo : keepFrom; }
+
+    private long highRank() { return descending ? n - keepFrom : keepTo; }
 
     @Override
     public boolean wantsPass() {
         return switch (stage) {
-            case RADIX -> radix.wantsPass();
             case WAITING -> {
                 if (!scratch.claim(this)) yield false;
                 slots = scratch.slots();
+                radix = new RadixSelect(n);
                 stage = Stage.LOAD;
                 yield true;
             }
@@ -132,40 +121,48 @@ public final class TorchSelection implements MaskBuilder {
     @Override
     public boolean waiting() { return stage == Stage.WAITING; }
 
+    /** Writes the tile's keys (flipped for an ascending sort, so larger always sorts first) and histograms them. */
     @Override
     public void observe(long offset, float[] values, int len) {
-        switch (stage) {
-            case RADIX -> radix.observe(offset, values, 0, len);
-            case LOAD -> load(offset, values, len);
-            default -> throw new IllegalStateException("no pass wanted in stage " + stage);
+        if (stage != Stage.LOAD) throw new IllegalStateException("no pass wanted in stage " + stage);
+        if (tiles == tileStart.length) {
+            tileStart = Arrays.copyOf(tileStart, tiles * 2);
+            tileLength = Arrays.copyOf(tileLength, tiles * 2);
+        }
+        tileStart[tiles] = offset;
+        tileLength[tiles] = len;
+        tiles++;
+        MemorySegment s = slots;
+        RadixSelect r = radix;
+        boolean desc = descending;
+        for (int i = 0; i < len; i++) {
+            int k = MagnitudeKey.of(values[i]);
+            r.high(k);
+            s.setAtIndex(SLOT, offset + i, desc ? k : MagnitudeKey.MAX - k);
         }
     }
 
     @Override
     public void endPass() {
-        switch (stage) {
-            case RADIX -> {
-                radix.endPass();
-                if (keepTo < 0) { // topk: k depends on the number of non-zero elements
-                    keepTo = keptOfNonzero.applyAsLong(n - radix.zeros());
-                    rank();
-                }
-                if (stage == Stage.RADIX && !radix.wantsPass()) decide();
-            }
-            case LOAD -> {
-                simulate();
-                scratch.release(this);
-                slots = null;
-                stage = Stage.DONE;
-            }
-            default -> throw new IllegalStateException("no pass wanted in stage " + stage);
+        if (stage != Stage.LOAD) throw new IllegalStateException("no pass wanted in stage " + stage);
+        try {
+            if (keptOfNonzero != null) keepTo = keptOfNonzero.applyAsLong(n - radix.zeros());
+            if (hasCut()) select();
+        } finally {
+            radix = null;
+            slots = null;
+            scratch.release(this);
+            stage = Stage.DONE;
         }
     }
 
-    /** Thresholds from the cut values; a cut whose equal elements straddle it makes their key a tie group. */
-    private void decide() {
-        long lowRank = descending ? n - keepTo : keepFrom;
-        long highRank = descending ? n - keepFrom : keepTo;
+    /** The keys at the cuts from the loaded slots, then, if equal keys straddle one, torch's moves. */
+    private void select() {
+        long lowRank = lowRank(), highRank = highRank();
+        radix.select(lowRank > 0 && highRank < n ? new long[] {lowRank, highRank}
+                : new long[] {lowRank > 0 ? lowRank : highRank});
+        lowSweep();
+        radix.resolve();
         long[] counts = new long[2];
         int q = 0;
         if (lowRank > 0) {
@@ -188,43 +185,51 @@ public final class TorchSelection implements MaskBuilder {
                 }
             }
         }
-        radix = null;
-        if (tieA < 0) {
-            stage = Stage.DONE;
-            return;
-        }
+        if (tieA < 0) return;
         if (counts[0] + counts[1] >= Integer.MAX_VALUE) {
             throw new MergeException("a magnitude selection over " + n + " elements has " + (counts[0] + counts[1])
                     + " equal magnitudes at its cuts; at most 2^31 - 2 are supported");
         }
         countA = (int) counts[0];
         countB = (int) counts[1];
-        stage = Stage.WAITING;
+        flagTies();
+        simulate();
     }
 
     private boolean matters(int q) {
         return radix.straddles(q) && (zeroTiesMatter || radix.key(q) != 0);
     }
 
-    private void load(long offset, float[] values, int len) {
-        if (tiles == tileStart.length) {
-            tileStart = Arrays.copyOf(tileStart, tiles * 2);
-            tileA = Arrays.copyOf(tileA, tiles * 2);
-            tileB = Arrays.copyOf(tileB, tiles * 2);
-        }
-        tileStart[tiles] = offset;
-        tileA[tiles] = nextA;
-        tileB[tiles] = nextB;
-        tiles++;
+    private void lowSweep() {
         MemorySegment s = slots;
-        int a = tieA, b = tieB;
-        for (int i = 0; i < len; i++) {
-            int k = MagnitudeKey.of(values[i]);
-            int slot;
-            if (k == a) slot = TorchOrder.tieSlot(nextA++);
-            else if (k == b) slot = TorchOrder.tieSlot(countA + nextB++);
-            else slot = descending ? k : MagnitudeKey.MAX - k;
-            s.setAtIndex(SLOT, offset + i, slot);
+        RadixSelect r = radix;
+        if (descending) {
+            for (long p = 0; p < n; p++) r.low(s.getAtIndex(SLOT, p));
+        } else {
+            for (long p = 0; p < n; p++) r.low(MagnitudeKey.MAX - s.getAtIndex(SLOT, p));
+        }
+    }
+
+    /** Replaces the slots of tie keys by their ordinals (index order per group) and notes each tile's first ordinals. */
+    private void flagTies() {
+        MemorySegment s = slots;
+        int a = sortKey(tieA), b = sortKey(tieB);
+        int nextA = 0, nextB = countA;
+        tileA = new int[tiles];
+        tileB = new int[tiles];
+        for (int t = 0; t < tiles; t++) {
+            tileA[t] = nextA;
+            tileB[t] = nextB - countA;
+            long end = tileStart[t] + tileLength[t];
+            for (long p = tileStart[t]; p < end; p++) {
+                int v = s.getAtIndex(SLOT, p);
+                if (v == a) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextA++));
+                else if (v == b) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextB++));
+            }
+        }
+        if (nextA != countA || nextB != countA + countB) {
+            throw new IllegalStateException("tie counts changed: " + nextA + "/" + countA + ", " + (nextB - countA)
+                    + "/" + countB + " (the selection's pass must see every element once)");
         }
     }
 
@@ -234,10 +239,6 @@ public final class TorchSelection implements MaskBuilder {
     }
 
     private void simulate() {
-        if (nextA != countA || nextB != countB) {
-            throw new IllegalStateException("tie counts changed between passes: " + nextA + "/" + countA + ", "
-                    + nextB + "/" + countB);
-        }
         TorchOrder order = new TorchOrder(slots, sortKey(tieA), countA, sortKey(tieB));
         if (call == Call.TOPK) {
             if (depthLimit < 0) order.topk(n, keepTo);
@@ -249,10 +250,7 @@ public final class TorchSelection implements MaskBuilder {
             else order.sortPrefixes(n, cuts, depthLimit);
         }
         tieKept = new long[(int) (((long) countA + countB + 63) >>> 6)];
-        for (long p = Math.max(0, keepFrom); p < keepTo; p++) {
-            int ord = TorchOrder.ordinal(order.slot(p));
-            if (ord >= 0) tieKept[ord >>> 6] |= 1L << ord;
-        }
+        order.tiesIn(Math.max(0, keepFrom), keepTo, tieKept);
     }
 
     @Override
