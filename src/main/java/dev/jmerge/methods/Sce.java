@@ -13,9 +13,8 @@ import java.util.List;
  * them, see {@link TorchSelection}). The masked task vectors are sign-elected (sum rule, unweighted) and mixed
  * with weights proportional to their mean square, normalised over the models that agree at each element.
  *
- * <p>Passes: the selection's (two radix passes, and a third into the tie scratch when equal variances
- * straddle the cut), mean squares, output. Variances are rounded to float32 for ranking, which is the
- * precision mergekit ranks at.
+ * <p>Passes: the selection's (variances into the tie scratch), mean squares, output. Variances are rounded to
+ * float32 for ranking, which is the precision mergekit ranks at.
  */
 public final class Sce implements MergeMethod {
 
