@@ -42,9 +42,6 @@ final class TorchOrder {
     /** A slot standing for the element of the given tie ordinal. */
     static int tieSlot(int ordinal) { return ordinal | 0x8000_0000; }
 
-    /** The ordinal of a tie slot, or -1 for a slot that holds a key. */
-    static int ordinal(int slot) { return slot < 0 ? slot & ORDINAL : -1; }
-
     int slot(long i) { return a.getAtIndex(SLOT, i); }
 
     /** Sets the bit of every tie ordinal found in {@code [from, to)}. */
