@@ -39,9 +39,11 @@ final class PlanReport {
         sb.append(String.format(Locale.ROOT, "tensors: %d  read: %s  written: %s%n", plan.tensors().size(),
                 Bytes.human(plan.bytesRead()), Bytes.human(plan.bytesWritten())));
         sb.append(String.format(Locale.ROOT, "peak memory estimate: %s (%d of %d threads x %s of tiles and buffers,"
-                        + " plus %s baseline; budget %s)%n", Bytes.human(memory.total()), memory.workers(),
+                        + " plus %s baseline%s; budget %s)%n", Bytes.human(memory.total()), memory.workers(),
                 memory.requestedThreads(), Bytes.human(memory.perWorker()), Bytes.human(memory.baseline()),
+                memory.scratch() == 0 ? "" : ", " + Bytes.human(memory.scratch()) + " scratch for the tie order",
                 Bytes.human(memory.budget())));
+        if (memory.overBudget()) sb.append("warning: ").append(memory.overBudgetWarning()).append('\n');
         plan.warnings().forEach(w -> sb.append("warning: ").append(w).append('\n'));
         return sb.toString();
     }

@@ -86,10 +86,8 @@ public final class Executor {
     public List<String> run(Plan plan, Path folder, Progress progress) {
         Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
         MemoryEstimate memory = estimate(plan);
-        if (memory.overBudget()) {
-            warnings.add("memory budget of " + (memory.budget() >> 20) + " MiB is below the "
-                    + (memory.total() >> 20) + " MiB one worker needs for this plan; running one worker anyway");
-        }
+        if (memory.overBudget()) warnings.add(memory.overBudgetWarning());
+        ScratchPool scratch = new ScratchPool(memory.scratch());
         List<ShardOutput> shards = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(memory.workers(), r -> {
             Thread t = new Thread(r, "jmerge-worker");
@@ -136,7 +134,7 @@ public final class Executor {
                     readahead.started(inBytes);
                     TileBuffers b = buffers.get();
                     b.reset();
-                    job(plan, files, t, b, warnings::add).run(shard);
+                    job(plan, files, t, b, warnings::add, scratch).run(shard);
                     progress.tensorDone(t.outBytes());
                 }));
             }
@@ -149,6 +147,7 @@ public final class Executor {
             pool.shutdownNow();
             stopHelpers(readaheadThread, flushThread);
             for (ShardOutput shard : shards) shard.close();
+            scratch.close();
         }
     }
 
@@ -181,7 +180,8 @@ public final class Executor {
         }
     }
 
-    private TensorJob job(Plan plan, InputFiles files, PlannedTensor t, TileBuffers b, Consumer<String> warn) {
+    private TensorJob job(Plan plan, InputFiles files, PlannedTensor t, TileBuffers b, Consumer<String> warn,
+                          ScratchPool scratch) {
         List<TensorReader> readers = new ArrayList<>();
         List<MemorySegment> segments = new ArrayList<>();
         for (PlannedInput in : t.inputs()) {
@@ -208,7 +208,7 @@ public final class Executor {
                         in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, lowRank));
             }
         }
-        return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
+        return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn, scratch);
     }
 
     private static void await(Future<?> f, List<Future<?>> all) {

@@ -19,9 +19,10 @@ final class TensorJob implements MergeInput {
     private final long seed;
     private final TileBuffers buffers;
     private final Consumer<String> warnings;
+    private final ScratchPool scratch;
 
     TensorJob(PlannedTensor tensor, List<TensorReader> readers, Kernels kernels, int chunk, long seed,
-              TileBuffers buffers, Consumer<String> warnings) {
+              TileBuffers buffers, Consumer<String> warnings, ScratchPool scratch) {
         this.tensor = tensor;
         this.readers = readers;
         this.kernels = kernels;
@@ -29,6 +30,7 @@ final class TensorJob implements MergeInput {
         this.seed = seed;
         this.buffers = buffers;
         this.warnings = warnings;
+        this.scratch = scratch;
     }
 
     /** Merges the tensor into {@code shard}, encoding each written range once into the thread's write buffer. */
@@ -66,4 +68,5 @@ final class TensorJob implements MergeInput {
     @Override public float[][] tiles(int count, int length) { return buffers.get(count, length); }
     @Override public long seed() { return seed; }
     @Override public void warn(String message) { warnings.accept("tensor '" + tensor.name() + "': " + message); }
+    @Override public Scratch scratch(long bytes) { return scratch.lend(bytes, tensor.name()); }
 }

@@ -1,6 +1,8 @@
 package dev.jmerge.methods;
 
 import dev.jmerge.kernels.Kernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Everything a method sees of one output tensor: its inputs, already aligned to the output shape and read
@@ -71,4 +73,26 @@ public interface MergeInput {
 
     /** Reports a warning about this tensor (e.g. a mergekit quirk that changed the numbers). */
     void warn(String message);
+
+    /** Native memory lent for a phase of one merge call; closing it gives the memory back. */
+    interface Scratch extends AutoCloseable {
+        MemorySegment segment();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * At least {@code bytes} of native memory (contents undefined), for working sets too large for tiles (see
+     * {@link MergeMethod#scratchBytes}). The executor lends it from the run's memory budget and may make the
+     * caller wait until other workers give theirs back; close it on the thread that asked for it.
+     */
+    default Scratch scratch(long bytes) {
+        Arena arena = Arena.ofConfined();
+        MemorySegment segment = arena.allocate(Math.max(1, bytes), Long.BYTES);
+        return new Scratch() {
+            @Override public MemorySegment segment() { return segment; }
+            @Override public void close() { arena.close(); }
+        };
+    }
 }

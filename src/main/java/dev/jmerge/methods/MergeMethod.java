@@ -40,6 +40,12 @@ public interface MergeMethod {
      */
     default long workingBytes(long numel, int inputs) { return 0; }
 
+    /**
+     * Native memory one merge of a tensor borrows for a phase ({@link MergeInput#scratch}), given its resolved
+     * parameters; the executor lends it from a pool shared by the workers.
+     */
+    default long scratchBytes(long numel, Params global, List<Params> perModel) { return 0; }
+
     /** Whether the method draws random numbers (then the run seed matters and is printed). */
     default boolean isStochastic() { return false; }
 

@@ -1,19 +1,19 @@
 package dev.jmerge.methods;
 
-import dev.jmerge.methods.sparsify.Cut;
-import dev.jmerge.methods.sparsify.RadixSelect;
 import dev.jmerge.methods.sparsify.TaskVectorTiles;
+import dev.jmerge.methods.sparsify.TieScratch;
+import dev.jmerge.methods.sparsify.TileMask;
+import dev.jmerge.methods.sparsify.TorchSelection;
 import java.util.List;
 
 /**
  * {@code sce} (compat §2.12): Select by variance, Calculate weights, Erase by sign. When
  * {@code select_topk < 1}, one mask shared by all models keeps the {@code floor(nonzero·select_topk)}
- * elements whose variance across the task vectors is largest (ties: earlier elements first). The masked
- * task vectors are sign-elected (sum rule, unweighted) and mixed with weights proportional to their mean
- * square, normalised over the models that agree at each element.
+ * elements whose variance across the task vectors is largest (equal variances as torch's {@code topk} picks
+ * them, see {@link TorchSelection}). The masked task vectors are sign-elected (sum rule, unweighted) and mixed
+ * with weights proportional to their mean square, normalised over the models that agree at each element.
  *
- * <p>Passes: variance histograms (selection), the tie pass when needed, mean squares, output. Variances are
- * population variances over models in float64 (Welford, so equal deltas give exactly 0), rounded to
+ * <p>Passes: the selection's (variances into the tie scratch), mean squares, output. Variances are rounded to
  * float32 for ranking, which is the precision mergekit ranks at.
  */
 public final class Sce implements MergeMethod {
@@ -39,6 +39,16 @@ public final class Sce implements MergeMethod {
         return hasBase ? null : "sce needs a base_model";
     }
 
+    /** One verdict bit per element at most, for the selection's ties. */
+    @Override
+    public long workingBytes(long numel, int inputs) { return TorchSelection.verdictBytes(numel); }
+
+    /** The selection borrows 4 bytes per element while torch's tie order is replayed. */
+    @Override
+    public long scratchBytes(long numel, Params global, List<Params> perModel) {
+        return global.get("select_topk", 1.0) < 1 ? TieScratch.bytes(numel) : 0;
+    }
+
     @Override
     public void merge(MergeInput in, TensorOutput out) {
         int[] models = TaskVectors.nonBaseInputs(in, "sce");
@@ -53,20 +63,20 @@ public final class Sce implements MergeMethod {
         TaskVectorTiles tv = new TaskVectorTiles(in, models, false);
         float[] variance = tv.scratch();
 
-        Cut keep = null;
+        TileMask keep = null;
         if (topk < 1) {
-            RadixSelect select = new RadixSelect(n, true);
-            selectionPass(tv, select, variance);
-            long kept = (long) ((n - select.zeros()) * topk);
-            if (kept == 0) {
-                TaskVectors.copyBase(in, out);
-                return;
+            // torch.topk(|var|, int(count_nonzero(var)·select_topk)); the kept variances are non-zero
+            try (TieScratch ties = new TieScratch(in)) {
+                TorchSelection select = TorchSelection.topk(n, nonzero -> (long) (nonzero * topk), ties);
+                while (select.wantsPass()) selectionPass(tv, select, variance);
+                if (select.keepsNothing()) {
+                    TaskVectors.copyBase(in, out);
+                    return;
+                }
+                keep = select.mask();
             }
-            select.select(n - kept);
-            while (select.wantsPass()) selectionPass(tv, select, variance);
-            keep = select.cut(0);
         }
-        final Cut cut = keep;
+        final TileMask cut = keep;
 
         double[] meanSquare = new double[k];
         tv.forEachTile((offset, len) -> {
@@ -117,11 +127,11 @@ public final class Sce implements MergeMethod {
         });
     }
 
-    private static void selectionPass(TaskVectorTiles tv, RadixSelect select, float[] variance) {
+    private static void selectionPass(TaskVectorTiles tv, TorchSelection select, float[] variance) {
         tv.forEachTile((offset, len) -> {
             readAll(tv, offset, len);
             varianceTile(tv, len, variance);
-            select.observe(offset, variance, 0, len);
+            select.observe(offset, variance, len);
         });
         select.endPass();
     }
@@ -131,25 +141,30 @@ public final class Sce implements MergeMethod {
         for (int m = 0; m < tv.slots(); m++) tv.readDelta(m, offset, len);
     }
 
-    /** Population variance over models per element, Welford in float64, rounded to float32. */
+    /**
+     * Population variance over models per element: mean, then mean squared deviation, in float64, rounded once
+     * to float32 (what torch's float32 variance gave on every element of the goldens).
+     */
     private static void varianceTile(TaskVectorTiles tv, int len, float[] dst) {
         int k = tv.slots();
         for (int i = 0; i < len; i++) {
-            double mean = 0;
-            double m2 = 0;
+            double sum = 0;
+            for (int m = 0; m < k; m++) sum += tv.delta(m)[i];
+            double mean = sum / k;
+            double sq = 0;
             for (int m = 0; m < k; m++) {
-                double x = tv.delta(m)[i];
-                double before = x - mean;
-                mean += before / (m + 1);
-                m2 += before * (x - mean);
+                double d = tv.delta(m)[i] - mean;
+                sq += d * d;
             }
-            dst[i] = (float) (m2 / k);
+            dst[i] = (float) (sq / k);
         }
     }
 
-    private static void maskTiles(TaskVectorTiles tv, long offset, int len, float[] variance, Cut cut) {
+    /** Drops every model's delta where the selection drops the variance (kept variances are never zero). */
+    private static void maskTiles(TaskVectorTiles tv, long offset, int len, float[] variance, TileMask cut) {
+        cut.apply(offset, variance, len);
         for (int i = 0; i < len; i++) {
-            if (cut.admits(Cut.magnitudeBits(variance[i]), offset + i)) continue;
+            if (variance[i] != 0) continue;
             for (int m = 0; m < tv.slots(); m++) tv.delta(m)[i] = 0f;
         }
     }

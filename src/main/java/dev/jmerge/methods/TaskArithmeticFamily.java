@@ -4,7 +4,9 @@ import dev.jmerge.methods.sparsify.MaskBuilder;
 import dev.jmerge.methods.sparsify.OnceWarner;
 import dev.jmerge.methods.sparsify.Sparsification;
 import dev.jmerge.methods.sparsify.TaskVectorTiles;
+import dev.jmerge.methods.sparsify.TieScratch;
 import dev.jmerge.methods.sparsify.TileMask;
+import dev.jmerge.methods.sparsify.TorchSelection;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,11 +81,28 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
         return hasBase ? null : name + " needs a base_model";
     }
 
-    /** DELLA with rescale remembers one bit per element per model between its two passes. */
+    /**
+     * DELLA with rescale remembers one bit per element per model between its two passes; the magnitude
+     * selections keep at most one verdict bit per element and model.
+     */
     @Override
     public long workingBytes(long numel, int inputs) {
-        return sparsification == Sparsification.DELLA_MAGPRUNE
-                ? (long) inputs * dev.jmerge.methods.sparsify.DellaMask.memoBytes(numel) : 0;
+        if (sparsification == Sparsification.DELLA_MAGPRUNE) {
+            return (long) inputs * dev.jmerge.methods.sparsify.DellaMask.memoBytes(numel);
+        }
+        return sortsMagnitudes() ? inputs * TorchSelection.verdictBytes(numel) : 0;
+    }
+
+    /** The magnitude selections borrow 4 bytes per element while torch's tie order is replayed. */
+    @Override
+    public long scratchBytes(long numel, Params global, List<Params> perModel) {
+        if (!sortsMagnitudes()) return 0;
+        for (Params p : perModel) if (p.get("density", 1.0) < 1) return TieScratch.bytes(numel);
+        return 0;
+    }
+
+    private boolean sortsMagnitudes() {
+        return sparsification == Sparsification.MAGNITUDE || sparsification == Sparsification.MAGNITUDE_OUTLIERS;
     }
 
     @Override
@@ -116,11 +135,16 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
 
         TaskVectorTiles tv = new TaskVectorTiles(in, models, sparsification != null && sparsification.rowWise());
         MaskBuilder[] builders = new MaskBuilder[k];
-        if (sparsification != null) {
-            OnceWarner warner = new OnceWarner(in::warn);
-            for (int m = 0; m < k; m++) builders[m] = sparsification.builder(in, models[m], rescale, tv.scratch(), warner);
+        TileMask[] masks;
+        try (TieScratch ties = new TieScratch(in)) {
+            if (sparsification != null) {
+                OnceWarner warner = new OnceWarner(in::warn);
+                for (int m = 0; m < k; m++) {
+                    builders[m] = sparsification.builder(in, models[m], rescale, tv.scratch(), ties, warner);
+                }
+            }
+            masks = tv.build(builders);
         }
-        TileMask[] masks = tv.build(builders);
 
         float[] b = tv.baseTile();
         float[] o = tv.out();

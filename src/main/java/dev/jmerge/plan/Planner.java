@@ -41,6 +41,13 @@ public final class Planner {
     /** One output slice with its sources located and ranges checked. */
     record Slice(List<Source> sources, LoadedModel base, Parameters params, SourcePos pos) {
         int length() { return sources.getFirst().length(); }
+
+        /** Positions in {@link #sources()} of each distinct model, in order of first listing (compat §1.3). */
+        List<List<Integer>> listings() {
+            Map<LoadedModel, List<Integer>> at = new LinkedHashMap<>();
+            for (int j = 0; j < sources.size(); j++) at.computeIfAbsent(sources.get(j).model(), m -> new ArrayList<>()).add(j);
+            return List.copyOf(at.values());
+        }
     }
 
     record Source(LoadedModel model, int start, int end, Parameters params, SourcePos pos) {
@@ -80,6 +87,7 @@ public final class Planner {
             checkBase(config, method, planned);
             LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();
             List<String> warnings = new ArrayList<>();
+            warnRepeated(planned, warnings);
             TokenizerPlan tokenizer = TokenizerPlanning.plan(config, loaded, donor, arch, locator, warnings);
             var tensors = new TensorEnumerator(config, method, arch, moduleParams, warnings).enumerate(planned);
             if (tokenizer.vocabulary() != null) {
@@ -141,6 +149,7 @@ public final class Planner {
                     ? List.of(sliceOfModels(config, w.models(), set, spec))
                     : slicesOf(config, w.slices(), set, spec, w.module().name());
             checkBase(config, method, planned);
+            warnRepeated(planned, warnings);
             tensors.addAll(new TensorEnumerator(config, method, spec, w.params(), warnings).enumerate(planned));
             if (w.slices() != null) {
                 if (spec.numLayersKey() != null) {
@@ -244,6 +253,22 @@ public final class Planner {
         return out;
     }
 
+    /** One warning per model a slice lists more than once (compat §1.3: mergekit merges it once per tensor). */
+    private static void warnRepeated(List<Slice> slices, List<String> warnings) {
+        for (Slice s : slices) {
+            for (List<Integer> at : s.listings()) {
+                if (at.size() < 2) continue;
+                Source first = s.sources().get(at.getFirst());
+                StringBuilder where = new StringBuilder();
+                for (int j : at) where.append(where.isEmpty() ? "" : ", ").append(s.sources().get(j).pos());
+                String w = "model '" + first.model().label() + "' is listed " + at.size() + " times (" + where
+                        + "); like mergekit, jmerge merges it once: in its first place, with the parameters of its"
+                        + " first listing, reading the tensors of its last";
+                if (!warnings.contains(w)) warnings.add(w);
+            }
+        }
+    }
+
     private static void checkBase(MergeConfig config, MergeMethod method, List<Slice> slices) {
         for (Slice s : slices) {
             boolean hasBase = s.base() != null && s.sources().stream().anyMatch(src -> src.model() == s.base());
@@ -259,7 +284,7 @@ public final class Planner {
                 }
             }
             boolean baseCounts = hasBase && method.baseModel() != BaseModelRule.IGNORED;
-            int others = s.sources().size() - (baseCounts ? 1 : 0);
+            int others = s.listings().size() - (baseCounts ? 1 : 0);
             String problem = method.checkInputs(others, baseCounts);
             if (problem != null) {
                 throw new ConfigException(s.pos() + ": merge_method '" + method.name() + "': " + problem);

@@ -76,8 +76,12 @@ final class TensorEnumerator {
                      double t) {
         List<PlannedInput> inputs = new ArrayList<>();
         List<Planner.Source> used = new ArrayList<>();
+        List<List<Planner.Source>> listings = new ArrayList<>();
         boolean anyDirect = false;
-        for (int j = 0; j < slice.sources().size(); j++) {
+        for (List<Integer> at : slice.listings()) {
+            // mergekit keys a tensor's inputs by model: one input per model, at its first position, reading the
+            // tensor of its last listing (which differs only when slices give that listing other layers)
+            int j = at.getLast();
             Planner.Source src = slice.sources().get(j);
             WeightSpec in = inSpecs.get(j);
             String direct = firstPresent(src.model(), in.name(), in.aliases());
@@ -92,7 +96,8 @@ final class TensorEnumerator {
             LoraPatch patch = src.model().patch(name);
             TensorInfo info = patch instanceof LoraPatch.Replace r ? r.info() : src.model().weights().info(name);
             inputs.add(new PlannedInput(src.model().index(), name, info, null, patch));
-            used.add(src);
+            used.add(slice.sources().get(at.getFirst()));
+            listings.add(at.stream().map(slice.sources()::get).toList());
         }
         // An optional weight no model has under its own name stays absent (e.g. a tied lm_head).
         if (inputs.isEmpty() || !anyDirect) return;
@@ -115,7 +120,7 @@ final class TensorEnumerator {
         Params global = resolveGlobal(outSpec.name(), slice, t);
         List<Params> perModel = new ArrayList<>();
         for (int i = 0; i < used.size(); i++) {
-            perModel.add(resolveModel(outSpec.name(), inputs.get(i).tensorName(), slice, used.get(i), t,
+            perModel.add(resolveModel(outSpec.name(), inputs.get(i).tensorName(), slice, listings.get(i), t,
                     i == baseIndex));
         }
         DType outDtype = outSpec.forceDtype() != null ? outSpec.forceDtype()
@@ -186,12 +191,21 @@ final class TensorEnumerator {
         return new Params(values);
     }
 
-    private Params resolveModel(String outName, String inName, Planner.Slice slice, Planner.Source src, double t,
-                                boolean isBase) {
+    /**
+     * @param listings the model's entries in the slice, in order: as in mergekit's lookup, each parameter comes
+     *     from the first entry that sets it (to a value that applies to this tensor)
+     */
+    private Params resolveModel(String outName, String inName, Planner.Slice slice, List<Planner.Source> listings,
+                                double t, boolean isBase) {
+        Planner.Source src = listings.getFirst();
         Map<String, Double> values = new LinkedHashMap<>();
         for (ParamSpec p : method.modelParameters()) {
-            OptionalDouble v = src.params().get(p.name()) == null ? OptionalDouble.empty()
-                    : src.params().get(p.name()).value().evaluate(inName, t);
+            OptionalDouble v = OptionalDouble.empty();
+            for (Planner.Source l : listings) {
+                Parameters.Setting set = l.params().get(p.name());
+                if (set != null) v = set.value().evaluate(inName, t);
+                if (v.isPresent()) break;
+            }
             if (v.isEmpty()) v = firstDefined(p.name(), t, outName, slice.params());
             if (v.isPresent()) values.put(p.name(), v.getAsDouble());
             else if (p.defaultValue() != null) values.put(p.name(), p.defaultValue());

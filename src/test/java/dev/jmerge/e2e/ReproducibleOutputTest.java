@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -80,7 +81,7 @@ class ReproducibleOutputTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"linear", "ties", "dare_ties", "della"})
+    @ValueSource(strings = {"linear", "ties", "breadcrumbs", "dare_ties", "della"})
     void bytesDoNotDependOnThreadsOrMemory(String method) throws IOException {
         Map<String, byte[]> one = merge(method, "j1", "-j", "1", "--memory", "1G");
         Map<String, byte[]> two = merge(method, "j2", "-j", "2", "--memory", "1G");
@@ -125,5 +126,17 @@ class ReproducibleOutputTest {
         // of input mapping windows: about 16 MiB per worker, so 100M holds one worker (with a warning) and 1G four
         String expected = budget.equals("1G") ? "4 of 4 threads" : "1 of 4 threads";
         assertThat(out.toString()).contains("peak memory estimate:").contains(expected);
+    }
+
+    @Test
+    void dryRunCountsTheTieOrderScratchForMagnitudeSelectionsOnly() throws IOException {
+        for (String method : List.of("ties", "linear")) {
+            Path cfg = tmp.resolve(method + "-scratch.yml");
+            Files.writeString(cfg, config(method));
+            Cli r = Cli.run(cfg.toString(), "--dry-run", "-j", "2", "--memory", "1G");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            if (method.equals("ties")) assertThat(r.out()).contains("scratch for the tie order");
+            else assertThat(r.out()).doesNotContain("scratch");
+        }
     }
 }

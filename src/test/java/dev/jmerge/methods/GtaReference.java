@@ -1,13 +1,16 @@
 package dev.jmerge.methods;
 
 import dev.jmerge.methods.random.CounterRng;
+import dev.jmerge.methods.sparsify.LibstdcxxSort;
 import java.util.Arrays;
 import java.util.Comparator;
 
 /**
  * Plain whole-array float64 references of compat §2.11/§2.12 for tests: sorting allowed, nothing streamed.
- * Tie orders are those of stable sorts (what the implementation promises); the random sparsifiers use the
- * same counter generator so their masks can be compared element by element.
+ * Magnitude selections take torch's order of equal magnitudes from the full libstdc++ sort
+ * ({@link LibstdcxxSort}); DELLA ranks equal magnitudes in index order (a stable sort), as the implementation
+ * promises. The random sparsifiers use the same counter generator so their masks can be compared element by
+ * element.
  */
 final class GtaReference {
 
@@ -17,6 +20,13 @@ final class GtaReference {
         float[] d = new float[x.length];
         for (int i = 0; i < d.length; i++) d[i] = x[i] - b[i];
         return d;
+    }
+
+    /** torch.argsort(|d|, descending): the positions in torch's order. */
+    private static int[] torchOrder(float[] d, boolean descending) {
+        float[] mag = new float[d.length];
+        for (int i = 0; i < d.length; i++) mag[i] = Math.abs(d[i]);
+        return LibstdcxxSort.argsort(mag, descending);
     }
 
     private static Integer[] byMagnitude(float[] d, boolean descending) {
@@ -31,7 +41,7 @@ final class GtaReference {
         if (density >= 1) return d.clone();
         int k = (int) (density * d.length);
         float[] out = new float[d.length];
-        Integer[] idx = byMagnitude(d, true);
+        int[] idx = torchOrder(d, true);
         for (int r = 0; r < k; r++) out[idx[r]] = d[idx[r]];
         return out;
     }
@@ -45,7 +55,7 @@ final class GtaReference {
         if (bot < 0) { top += bot; bot = 0; }
         float[] out = new float[n];
         if (top == 0) return out; // mergekit's [bot:-0] slice
-        Integer[] idx = byMagnitude(d, false);
+        int[] idx = torchOrder(d, false);
         for (int r = bot; r < n - top; r++) out[idx[r]] = d[idx[r]];
         return out;
     }
@@ -153,9 +163,8 @@ final class GtaReference {
                 if (var[i] != 0) nonzero++;
             }
             int kept = (int) (nonzero * topk);
-            Integer[] order = byMagnitude(var, true);
             boolean[] keep = new boolean[n];
-            for (int r = 0; r < kept; r++) keep[order[r]] = true;
+            for (int i : LibstdcxxSort.topk(var, kept, true, true)) keep[i] = true;
             for (int m = 0; m < k; m++) for (int i = 0; i < n; i++) if (!keep[i]) d[m][i] = 0;
         }
         double[] ms = new double[k];

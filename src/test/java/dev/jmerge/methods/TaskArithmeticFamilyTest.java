@@ -212,33 +212,31 @@ class TaskArithmeticFamilyTest {
     }
 
     @Test
-    void tiesKeepsExactlyKOfManyEqualMagnitudesFirstInIndexOrder() {
+    void tiesKeepsExactlyTheKEqualMagnitudesTorchsArgsortPutsFirst() {
         int n = 4099;
         float[] b = new float[n];
         float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (i % 3 == 0 ? -1f : 1f) * (i % 5 == 0 ? 2 : 1); // magnitudes 1 and 2 only
+        float[] mag = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (i % 3 == 0 ? -1f : 1f) * (i % 5 == 0 ? 2 : 1); // magnitudes 1 and 2 only
+            mag[i] = Math.abs(x[i]);
+        }
         double density = 0.37;
         int k = (int) (density * n);
         float[] got = new ArrayInput("eqmag", new long[] {n}, new float[][] {b, x}, 0, Params.empty(),
                 Params.empty(), Params.of("weight", 1.0, "density", density)).chunk(64).run(new Ties());
-        int twos = 0;
-        for (float v : x) if (Math.abs(v) == 2) twos++;
-        int kept = 0;
-        int onesKept = 0;
-        int lastOne = -1;
+        boolean[] torch = new boolean[n];
+        int[] order = dev.jmerge.methods.sparsify.LibstdcxxSort.argsort(mag, true);
+        for (int r = 0; r < k; r++) torch[order[r]] = true;
+        int kept = 0, notFirstOnes = 0, onesSeen = 0;
         for (int i = 0; i < n; i++) {
-            if (got[i] != 0) {
-                kept++;
-                assertThat(got[i]).isEqualTo(x[i]);
-                if (Math.abs(x[i]) == 1) { onesKept++; lastOne = i; }
-            }
+            assertThat(got[i]).as("element %d", i).isEqualTo(torch[i] ? x[i] : 0f);
+            if (got[i] != 0) kept++;
+            if (mag[i] == 1 && onesSeen++ < k - n / 5 - 1 && got[i] == 0) notFirstOnes++;
         }
         assertThat(kept).isEqualTo(k);
-        assertThat(onesKept).isEqualTo(k - twos);
-        // the kept 1s are the first ones in index order
-        int seen = 0;
-        for (int i = 0; i <= lastOne; i++) if (Math.abs(x[i]) == 1) { seen++; assertThat(got[i]).isNotZero(); }
-        assertThat(seen).isEqualTo(onesKept);
+        // torch does not keep the first equal magnitudes in index order: the rule is not a simple one
+        assertThat(notFirstOnes).isPositive();
     }
 
     @Test

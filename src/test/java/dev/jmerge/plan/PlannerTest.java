@@ -134,4 +134,55 @@ class PlannerTest {
         Plan p = plan(yaml.replace("model: ODD", "model: {model: {path: M/odd}, override_architecture: LlamaForCausalLM}"));
         assertThat(p.arch().id()).isEqualTo("llama");
     }
+
+    @Test
+    void aModelListedTwiceIsOneInputInItsFirstPlaceTakingEachParameterFromItsFirstListingThatSetsIt() {
+        Plan p = plan("""
+                merge_method: ties
+                base_model: M/m0
+                models:
+                  - model: M/m1
+                    parameters: {weight: 0.2}
+                  - model: M/m2
+                    parameters: {weight: 0.3, density: 0.5}
+                  - model: M/m1
+                    parameters: {weight: 0.5, density: [{filter: mlp, value: 0.4}]}
+                  - model: M/m1
+                    parameters: {density: 0.9}
+                """);
+        PlannedTensor mlp = p.tensor("model.layers.1.mlp.up_proj.weight");
+        assertThat(mlp.inputs()).extracting(in -> p.models().get(in.model()).label())
+                .containsExactly("M/m1".replace("M/", models + "/"), "M/m2".replace("M/", models + "/"),
+                        "M/m0".replace("M/", models + "/"));
+        assertThat(mlp.perModel().get(0).get("weight")).isEqualTo(0.2);
+        assertThat(mlp.perModel().get(0).get("density")).isEqualTo(0.4);
+        // the filter of the second listing does not match attention tensors: the next listing that sets it wins
+        assertThat(p.tensor("model.layers.1.self_attn.q_proj.weight").perModel().get(0).get("density")).isEqualTo(0.9);
+        assertThat(p.warnings()).singleElement().asString().contains("model '" + models + "/m1' is listed 3 times")
+                .contains("test.yml line 4", "line 8", "line 10").contains("merges it once");
+    }
+
+    @Test
+    void aSliceListingAModelTwiceReadsTheLayersOfItsLastListingInItsFirstPlace() {
+        Plan p = plan("""
+                merge_method: linear
+                slices:
+                  - sources:
+                      - model: M/m1
+                        layer_range: [0, 1]
+                        parameters: {weight: 0.25}
+                      - model: M/m2
+                        layer_range: [1, 2]
+                        parameters: {weight: 0.75}
+                      - model: M/m1
+                        layer_range: [2, 3]
+                        parameters: {weight: 0.5}
+                """);
+        PlannedTensor t = p.tensor("model.layers.0.mlp.down_proj.weight");
+        assertThat(t.inputs()).extracting(PlannedInput::tensorName)
+                .containsExactly("model.layers.2.mlp.down_proj.weight", "model.layers.1.mlp.down_proj.weight");
+        assertThat(p.models().get(t.inputs().get(0).model()).label()).endsWith("m1");
+        assertThat(t.perModel()).extracting(m -> m.get("weight")).containsExactly(0.25, 0.75);
+        assertThat(p.warnings()).singleElement().asString().contains("is listed 2 times");
+    }
 }

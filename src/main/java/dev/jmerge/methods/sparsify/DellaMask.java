@@ -110,7 +110,7 @@ public final class DellaMask implements TileMask {
     private void maskGroup(long offset, float[] delta, int first) {
         int n = groupLength;
         for (int t = 0; t < n; t++) {
-            keys[t] = Cut.magnitudeBits(delta[first + t * stride]);
+            keys[t] = MagnitudeKey.of(delta[first + t * stride]);
             order[t] = t;
         }
         rank(n);

@@ -21,7 +21,13 @@ final class L1Rescale implements MaskBuilder {
         this.scratch = scratch;
     }
 
-    @Override public boolean wantsPass() { return inner.wantsPass() || !done; }
+    @Override
+    public boolean wantsPass() {
+        if (inner.wantsPass()) return true;
+        return !inner.waiting() && !done;
+    }
+
+    @Override public boolean waiting() { return inner.waiting(); }
 
     @Override
     public void observe(long offset, float[] delta, int len) {

@@ -3,11 +3,18 @@ package dev.jmerge.methods.sparsify;
 /**
  * Builds one model's {@link TileMask} from passes over its task vector. The driver asks
  * {@link #wantsPass()}; if so it feeds every tile of {@code δ} in index order to {@link #observe} and then
- * calls {@link #endPass()}; once no pass is wanted, {@link #mask()} is ready.
+ * calls {@link #endPass()}; once no pass is wanted and the builder is not {@link #waiting()}, {@link #mask()}
+ * is ready.
  */
 public interface MaskBuilder {
 
     boolean wantsPass();
+
+    /**
+     * Whether the builder needs another pass but must wait for memory another builder of the same merge call
+     * holds ({@link TieScratch}); that builder gives it back at the end of its pass.
+     */
+    default boolean waiting() { return false; }
 
     void observe(long offset, float[] delta, int len);
 

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * untouched, without rescaling, as mergekit does.
  */
 public enum Sparsification {
-    /** TIES trim: the {@code floor(density·n)} largest magnitudes. */
+    /** TIES trim: the {@code floor(density·n)} largest magnitudes, equal ones as torch's argsort orders them. */
     MAGNITUDE,
     /** DARE: Bernoulli(density) per element. */
     RANDOM,
@@ -33,9 +33,11 @@ public enum Sparsification {
      *
      * @param rescale apply the L1 rescale after masking
      * @param scratch a tile-sized buffer the rescale pass may overwrite
+     * @param ties the slot array the magnitude selections of this merge call share
      * @param warnings collects per-tensor warnings about mergekit quirks that changed the numbers
      */
-    public MaskBuilder builder(MergeInput in, int model, boolean rescale, float[] scratch, OnceWarner warnings) {
+    public MaskBuilder builder(MergeInput in, int model, boolean rescale, float[] scratch, TieScratch ties,
+                               OnceWarner warnings) {
         Params p = in.model(model);
         double density = p.get("density", 1.0);
         if (density >= 1) return null;
@@ -48,13 +50,14 @@ public enum Sparsification {
                     throw new MergeException(where + ": density " + density + " keeps no element of " + n
                             + " (floor(density·numel) must be at least 1 for magnitude sparsification)");
                 }
-                yield new MagnitudeMask(n, k);
+                // argsort(|δ|, descending)[:k]; which of equal zeros are kept changes no output
+                yield TorchSelection.sort(n, true, 0, k, false, ties);
             }
             case RANDOM -> {
                 if (density < 0) throw new ConfigException(where + ": density must be in [0, 1], got " + density);
                 yield MaskBuilder.ready(new RandomMask(CounterRng.key(in.seed(), in.tensorName(), model), density));
             }
-            case MAGNITUDE_OUTLIERS -> outliers(in, n, density, p.get("gamma", DEFAULT_GAMMA), where, warnings);
+            case MAGNITUDE_OUTLIERS -> outliers(n, density, p.get("gamma", DEFAULT_GAMMA), where, ties, warnings);
             case DELLA_MAGPRUNE -> {
                 if (density <= 0) yield MaskBuilder.ready((offset, delta, len) -> Arrays.fill(delta, 0, len, 0f));
                 double eps = p.get("epsilon", DEFAULT_EPSILON);
@@ -74,7 +77,7 @@ public enum Sparsification {
         return rescale ? new L1Rescale(b, scratch) : b;
     }
 
-    private static MaskBuilder outliers(MergeInput in, long n, double density, double gamma, String where,
+    private static MaskBuilder outliers(long n, double density, double gamma, String where, TieScratch ties,
                                         OnceWarner warnings) {
         if (gamma < 0) throw new ConfigException(where + ": gamma must be at least 0, got " + gamma);
         long keep = (long) (density * n);
@@ -93,6 +96,7 @@ public enum Sparsification {
         }
         long upper = n - top;
         if (bot >= upper) return MaskBuilder.ready(none);
-        return new OutlierMask(n, bot, upper);
+        // sort(|δ|).indices[bot:-top]
+        return TorchSelection.sort(n, false, bot, upper, false, ties);
     }
 }

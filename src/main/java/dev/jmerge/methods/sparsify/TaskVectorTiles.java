@@ -75,11 +75,17 @@ public final class TaskVectorTiles {
         boolean[] want = new boolean[k];
         while (true) {
             boolean any = false;
+            boolean waiting = false;
             for (int m = 0; m < k; m++) {
                 want[m] = builders[m] != null && builders[m].wantsPass();
                 any |= want[m];
+                waiting |= builders[m] != null && builders[m].waiting();
             }
-            if (!any) break;
+            if (!any) {
+                // a builder waits only while another holds what it needs, and that one wants this pass
+                if (waiting) throw new IllegalStateException("mask builders wait with none running");
+                break;
+            }
             forEachTile((offset, len) -> {
                 readBase(offset, len);
                 for (int m = 0; m < k; m++) {
