@@ -30,6 +30,7 @@ public final class Main {
     public static int run(java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err,
                           String... args) {
         if (args.length > 0 && args[0].equals("bench")) return bench(java.util.Arrays.copyOfRange(args, 1, args.length));
+        if (args.length > 0 && args[0].equals("eval")) return eval(out, err, java.util.Arrays.copyOfRange(args, 1, args.length));
         MergeCommand command = new MergeCommand();
         command.environment = env;
         CommandLine cl = new CommandLine(command);
@@ -49,6 +50,20 @@ public final class Main {
     private static int bench(String... args) {
         CommandLine cl = new CommandLine(new dev.jmerge.bench.BenchCommand());
         cl.setUsageHelpAutoWidth(true);
+        return cl.execute(args);
+    }
+
+    /** {@code jmerge eval MODEL... (--text FILE | --token-ids FILE)}: perplexity and speed (issue 14). */
+    private static int eval(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new EvalCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setUsageHelpAutoWidth(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("run 'jmerge eval --help' for usage");
+            return 2;
+        });
         return cl.execute(args);
     }
 }
