@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Kernels#matmul}: the scalar twin and the Vector API kernel against a float64 product of the same
  * decoded weights, within the float32 summation bound {@code k·2⁻²⁴·Σ|x·w|} (any order of additions meets it),
- * and against each other. Shapes cross every blocking edge: rows around the 6-row micro-kernel, columns around
- * the two-vector panel, k across the 512-column block.
+ * and against each other. Shapes cross every blocking edge: rows around the 6-row micro-kernel and the 72-row
+ * block, output columns around the two-vector panel and the 256-row weight block, k across 256-column blocks.
  */
 class MatmulTest {
 
@@ -46,6 +46,8 @@ class MatmulTest {
                 }
             }
         }
+        // Past every block edge at once: activation row blocks (72), weight row blocks (256), column blocks (256).
+        for (DType type : new DType[] {DType.BF16, DType.F16, DType.F32}) check(type, 80, 300, 530, rnd);
         assertThat(cases).isGreaterThan(200);
     }
 
