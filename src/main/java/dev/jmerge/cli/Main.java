@@ -2,7 +2,10 @@ package dev.jmerge.cli;
 
 import picocli.CommandLine;
 
-/** Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}; {@code jmerge bench} benchmarks. */
+/**
+ * Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}; {@code jmerge bench}
+ * benchmarks; {@code jmerge eval} measures perplexity.
+ */
 public final class Main {
 
     private Main() {}

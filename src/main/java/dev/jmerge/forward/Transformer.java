@@ -19,7 +19,7 @@ import java.util.List;
 public final class Transformer implements AutoCloseable {
 
     /** Rows of the MLP computed together: bounds its intermediate activations to MLP_ROWS × intermediate. */
-    private static final int MLP_ROWS = 256;
+    private static final int MLP_ROWS = 512;
     /** Logits computed at once, rows × vocabulary columns: 4M floats (16 MB). */
     private static final int LOGIT_FLOATS = 1 << 22;
 
