@@ -91,20 +91,7 @@ public final class SynthTokenizers {
         bl.put("add_prefix_space", false);
         bl.put("trim_offsets", true);
         bl.put("use_regex", false);
-        ObjectNode post = root.putObject("post_processor");
-        post.put("type", "TemplateProcessing");
-        ArrayNode single = post.putArray("single");
-        single.addObject().putObject("SpecialToken").put("id", "<|begin_of_text|>").put("type_id", 0);
-        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        ArrayNode pair = post.putArray("pair");
-        pair.addObject().putObject("SpecialToken").put("id", "<|begin_of_text|>").put("type_id", 0);
-        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        pair.addObject().putObject("SpecialToken").put("id", "<|begin_of_text|>").put("type_id", 1);
-        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-        ObjectNode st = post.putObject("special_tokens").putObject("<|begin_of_text|>");
-        st.put("id", "<|begin_of_text|>");
-        st.putArray("ids").add(vocab.size());
-        st.putArray("tokens").add("<|begin_of_text|>");
+        root.set("post_processor", template("<|begin_of_text|>", vocab.size(), true));
         ObjectNode dec = root.putObject("decoder");
         dec.put("type", "ByteLevel");
         dec.put("add_prefix_space", true);
@@ -138,20 +125,7 @@ public final class SynthTokenizers {
         rep.putObject("pattern").put("String", " ");
         rep.put("content", SPACE);
         root.putNull("pre_tokenizer");
-        ObjectNode post = root.putObject("post_processor");
-        post.put("type", "TemplateProcessing");
-        ArrayNode single = post.putArray("single");
-        single.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
-        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        ArrayNode pair = post.putArray("pair");
-        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 0);
-        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        pair.addObject().putObject("SpecialToken").put("id", "<s>").put("type_id", 1);
-        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-        ObjectNode st = post.putObject("special_tokens").putObject("<s>");
-        st.put("id", "<s>");
-        st.putArray("ids").add(1);
-        st.putArray("tokens").add("<s>");
+        root.set("post_processor", template("<s>", 1, true));
         root.set("decoder", metaspaceDecoder());
         root.set("model", bpeModel(vocab, learned, "<unk>", true));
         write(dir, root, llamaConfig());
@@ -173,28 +147,9 @@ public final class SynthTokenizers {
         addToken(added, "<s>", 1, true);
         addToken(added, "</s>", 2, true);
         root.putNull("normalizer");
-        ObjectNode pre = root.putObject("pre_tokenizer");
-        pre.put("type", "Metaspace");
-        pre.put("replacement", SPACE);
-        pre.put("prepend_scheme", "always");
-        pre.put("split", true);
-        ObjectNode post = root.putObject("post_processor");
-        post.put("type", "TemplateProcessing");
-        ArrayNode single = post.putArray("single");
-        single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        single.addObject().putObject("SpecialToken").put("id", "</s>").put("type_id", 0);
-        ArrayNode pair = post.putArray("pair");
-        pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
-        pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
-        ObjectNode st = post.putObject("special_tokens").putObject("</s>");
-        st.put("id", "</s>");
-        st.putArray("ids").add(2);
-        st.putArray("tokens").add("</s>");
-        ObjectNode dec = root.putObject("decoder");
-        dec.put("type", "Metaspace");
-        dec.put("replacement", SPACE);
-        dec.put("prepend_scheme", "always");
-        dec.put("split", true);
+        root.set("pre_tokenizer", metaspace());
+        root.set("post_processor", template("</s>", 2, false));
+        root.set("decoder", metaspace());
         ObjectNode model = root.putObject("model");
         model.put("type", "Unigram");
         model.put("unk_id", 0);
@@ -292,6 +247,38 @@ public final class SynthTokenizers {
         ArrayNode m = model.putArray("merges");
         merges.forEach(m::add);
         return model;
+    }
+
+    /** A post-processor adding {@code token} before (or after) each sequence. */
+    private static ObjectNode template(String token, int id, boolean before) {
+        ObjectNode post = F.objectNode();
+        post.put("type", "TemplateProcessing");
+        ArrayNode single = post.putArray("single");
+        ArrayNode pair = post.putArray("pair");
+        for (int t = 0; t < 2; t++) {
+            ObjectNode special = F.objectNode(), seq = F.objectNode();
+            special.putObject("SpecialToken").put("id", token).put("type_id", t);
+            seq.putObject("Sequence").put("id", t == 0 ? "A" : "B").put("type_id", t);
+            for (ArrayNode a : t == 0 ? List.of(single, pair) : List.of(pair)) {
+                a.add(before ? special : seq);
+                a.add(before ? seq : special);
+            }
+        }
+        ObjectNode st = post.putObject("special_tokens").putObject(token);
+        st.put("id", token);
+        st.putArray("ids").add(id);
+        st.putArray("tokens").add(token);
+        return post;
+    }
+
+    /** T5-style Metaspace: pre-tokenizer and decoder alike. */
+    private static ObjectNode metaspace() {
+        ObjectNode m = F.objectNode();
+        m.put("type", "Metaspace");
+        m.put("replacement", SPACE);
+        m.put("prepend_scheme", "always");
+        m.put("split", true);
+        return m;
     }
 
     private static ObjectNode metaspaceDecoder() {

@@ -3,16 +3,13 @@ package dev.jmerge.bench;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -37,17 +34,8 @@ public class FmaPeakBench {
     private float a = 0.999f;
     private float b = 1e-3f;
 
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Flops {
-        public long flops;
-
-        @Setup(Level.Iteration)
-        public void reset() { flops = 0; }
-    }
-
     @Benchmark
-    public float fma(Flops counter) {
+    public float fma(FlopCounter counter) {
         FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
         FloatVector c0 = vb, c1 = vb.add(1), c2 = vb.add(2), c3 = vb.add(3), c4 = vb.add(4);
         FloatVector c5 = vb.add(5), c6 = vb.add(6), c7 = vb.add(7), c8 = vb.add(8), c9 = vb.add(9);

@@ -7,11 +7,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -48,24 +46,9 @@ public class MatmulBench {
     private float[] y;
     private MemorySegment w;
 
-    /** Floating-point operations done, reported by JMH as a rate. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Flops {
-        public long flops;
-
-        @Setup(Level.Iteration)
-        public void reset() { flops = 0; }
-    }
-
     @Setup
     public void setup() throws ReflectiveOperationException {
-        k = switch (impl) {
-            case "scalar" -> new ScalarKernels();
-            case "panama" -> (Kernels) Class.forName("dev.jmerge.kernels.panama.PanamaKernels")
-                    .getDeclaredConstructor().newInstance();
-            default -> throw new IllegalArgumentException("impl must be scalar or panama, got " + impl);
-        };
+        k = BenchKernels.named(impl);
         SplittableRandom r = new SplittableRandom(1);
         x = new float[rows * K];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
@@ -77,7 +60,7 @@ public class MatmulBench {
     }
 
     @Benchmark
-    public float[] matmul(Flops counter) {
+    public float[] matmul(FlopCounter counter) {
         k.matmul(x, rows, K, w, 0, DType.BF16, N, y, 0, N);
         counter.flops += 2L * rows * K * N;
         return y;
