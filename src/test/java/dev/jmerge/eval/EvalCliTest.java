@@ -24,6 +24,12 @@ class EvalCliTest {
     @TempDir
     Path tmp;
 
+    @org.junit.jupiter.api.BeforeAll
+    static void nativeTokenizersUnpackIntoTarget() {
+        // --text loads the tokenizers library; keep its unpacked copy out of the home folder.
+        System.setProperty("ENGINE_CACHE_DIR", Path.of("target/djl-cache").toAbsolutePath().toString());
+    }
+
     record Run(int code, String out, String err) {
         String lastLine() {
             String[] lines = out.strip().split("\n");
