@@ -59,42 +59,96 @@ public final class MergeRun {
     private final Extras extras;
     private final Guards guards;
     private final Consumer<String> warn;
+    private final Consumer<String> note;
+    private volatile Active active;
 
     public MergeRun(Planner planner, Planner.Options planOptions, Executor.Options execOptions, Extras extras,
                     Consumer<String> warn) {
-        this(planner, planOptions, execOptions, extras, Guards.NONE, warn);
+        this(planner, planOptions, execOptions, extras, Guards.NONE, warn, warn);
     }
 
+    /**
+     * @param warn receives what a user should act on (a tensor's NaNs, a vocabulary cut, a quirk kept for parity)
+     * @param note receives routine facts (leftovers of earlier runs removed, shards kept by --resume)
+     */
     public MergeRun(Planner planner, Planner.Options planOptions, Executor.Options execOptions, Extras extras,
-                    Guards guards, Consumer<String> warn) {
+                    Guards guards, Consumer<String> warn, Consumer<String> note) {
         this.planner = planner;
         this.planOptions = planOptions;
         this.execOptions = execOptions;
         this.extras = extras;
         this.guards = guards;
         this.warn = warn;
+        this.note = note;
     }
 
     /** The executor runs use: its {@code estimate} is what --dry-run reports. */
     public Executor executor() { return new Executor(execOptions); }
 
+    Executor.Options execOptions() { return execOptions; }
+
+    /** The seed random methods draw from. */
+    public long seed() { return execOptions.seed(); }
+
+    public Extras extras() { return extras; }
+
+    /** Every check, no tensor data read; the plan's warnings are reported by {@link #run(Plan, Path, boolean, Progress)}. */
     public Plan plan(MergeConfig config) {
-        Plan plan = planner.plan(config, planOptions);
-        plan.warnings().forEach(warn);
-        VocabCheck.warnings(plan).forEach(warn);
-        return plan;
+        return planner.plan(config, planOptions);
+    }
+
+    /** What the plan warns about: the planner's findings and config.json/embedding disagreements. */
+    public static List<String> warnings(Plan plan) {
+        List<String> all = new ArrayList<>(plan.warnings());
+        all.addAll(VocabCheck.warnings(plan));
+        return all;
     }
 
     /** Plans and runs {@code config} into {@code out}; an existing non-empty {@code out} needs {@code overwrite}. */
     public Plan run(MergeConfig config, Path out, boolean overwrite, Progress progress) {
         Plan plan = plan(config);
+        run(plan, out, overwrite, progress);
+        return plan;
+    }
+
+    /**
+     * Makes later plans see {@code plan}'s output at {@code out} without writing it (--dry-run of a recipe):
+     * close the returned stand-in when done.
+     */
+    public PlannedOutput standIn(Plan plan, Path out) {
+        PlannedOutput p = PlannedOutput.stage(this, plan);
+        planner.locator().standIn(out, p.located());
+        return p;
+    }
+
+    /** Whether any tensor's method draws random numbers (then the seed decides the output). */
+    public static boolean stochastic(Plan plan) {
+        return plan.tensors().stream().anyMatch(t -> t.method().isStochastic());
+    }
+
+    /**
+     * Refuses an output folder that is, contains or (with {@code overwrite}) lies inside an input model's folder:
+     * writing there would replace or change the inputs.
+     */
+    public static void checkOutput(Plan plan, Path out, boolean overwrite) {
+        OutputGuard.check(plan, out, overwrite);
+    }
+
+    /** Runs a plan made by {@link #plan} into {@code out}, then closes its models. */
+    public void run(Plan plan, Path out, boolean overwrite, Progress progress) {
+        Active a = new Active(out, plan.shards().shards().size());
+        active = a;
         try {
+            warnings(plan).forEach(warn);
+            checkOutput(plan, out, overwrite);
             fetchInputs(plan);
             String fingerprint = PlanFingerprint.of(plan, execOptions);
-            try (OutputFolder folder = OutputFolder.prepare(out, overwrite, fingerprint, guards.resume(),
-                    msg -> warn.accept(msg))) {
+            try (OutputFolder folder = OutputFolder.prepare(out, overwrite, fingerprint,
+                    stochastic(plan) ? execOptions.seed() : null, guards.resume(), note)) {
+                a.folder = folder;
+                if (a.stopped) folder.interrupt();
                 try {
-                    writeAll(plan, folder, progress);
+                    writeAll(plan, folder, progress, a);
                 } catch (JmergeException e) {
                     throw DiskFull.explain(e, folder.target());
                 } catch (InternalError e) {
@@ -105,10 +159,51 @@ public final class MergeRun {
                 PausePoint.reach("before-commit");
                 folder.commit();
             }
-            return plan;
         } finally {
+            active = null;
             for (LoadedModel m : plan.models()) m.close();
         }
+    }
+
+    /** What {@link #interrupt()} found and did. */
+    public record Interruption(Path out, int shardsKept, int shards, boolean published) {
+
+        /** Whether nothing of this run is left on disk. */
+        public boolean nothingKept() { return !published && shardsKept == 0; }
+    }
+
+    /** The run in progress, for {@link #interrupt()}. */
+    private static final class Active {
+        final Path out;
+        final int shards;
+        volatile OutputFolder folder;
+        volatile Executor executor;
+        volatile boolean stopped;
+
+        Active(Path out, int shards) {
+            this.out = out;
+            this.shards = shards;
+        }
+    }
+
+    /**
+     * Stops the run in progress from another thread (a shutdown hook): the workers are stopped, shards cut short
+     * are removed, finished ones stay with their journal for {@code --resume}.
+     *
+     * @return what was kept, or null when no run was in progress
+     */
+    public Interruption interrupt() {
+        Active a = active;
+        if (a == null) return null;
+        a.stopped = true; // the run's thread checks this after publishing a folder or an executor
+        OutputFolder f = a.folder;
+        if (f != null) f.interrupt(); // before the workers stop: what their failure makes the run do removes nothing
+        Executor e = a.executor;
+        if (e != null) e.cancel();
+        f = a.folder;
+        if (f == null) return new Interruption(a.out, 0, a.shards, false);
+        int kept = f.keepForResume();
+        return new Interruption(a.out, Math.max(0, kept), a.shards, kept < 0);
     }
 
     /** Hub models were planned from their headers: now download the weight files the plan reads, and no others. */
@@ -141,19 +236,21 @@ public final class MergeRun {
         }
     }
 
-    private void writeAll(Plan plan, OutputFolder folder, Progress progress) {
+    private void writeAll(Plan plan, OutputFolder folder, Progress progress, Active a) {
         List<ShardLayout.Shard> shards = plan.shards().shards();
         Set<String> names = new LinkedHashSet<>();
         for (ShardLayout.Shard s : shards) names.add(s.fileName());
         Map<String, Long> kept = folder.resumed() ? folder.verifiedShards(names) : Map.of();
         if (folder.resumed()) {
-            warn.accept("kept " + kept.size() + " of " + shards.size() + " shards (checksums verified)");
+            note.accept("kept " + kept.size() + " of " + shards.size() + " shards (checksums verified)");
         }
         long keptBytes = 0;
         for (ShardLayout.Shard s : shards) if (kept.containsKey(s.fileName())) keptBytes += s.dataBytes();
         DiskFull.checkSpace(folder, plan.bytesWritten() - keptBytes + SPACE_MARGIN);
 
         Executor executor = new Executor(execOptions);
+        a.executor = executor;
+        if (a.stopped) executor.cancel();
         Progress perShard = new ShardProgress(progress);
         Set<String> warnings = new LinkedHashSet<>();
         progress.start(plan.tensors().size(), plan.bytesWritten());
@@ -187,18 +284,31 @@ public final class MergeRun {
     /** Passes per-tensor progress through; the whole-run start and finish are MergeRun's. */
     private record ShardProgress(Progress whole) implements Progress {
         @Override public void start(int tensors, long bytes) {}
-        @Override public void tensorDone(long bytes) { whole.tensorDone(bytes); }
+        @Override public void tensorDone(long bytes) {
+            whole.tensorDone(bytes);
+            PausePoint.reach("tensor-done");
+        }
         @Override public void finish() {}
     }
 
     private void writeExtras(Plan plan, Path dir, String outputName) {
         try {
             if (plan.shards().needsIndex()) IndexWriter.write(dir, plan.shards());
-            Files.writeString(dir.resolve("config.json"), ConfigJson.render(plan));
             if (extras.writeModelCard()) {
-                Files.writeString(dir.resolve("README.md"), ModelCard.render(plan, outputName));
-                Files.writeString(dir.resolve("mergekit_config.yml"), plan.config().yamlText());
+                Long seed = stochastic(plan) ? execOptions.seed() : null;
+                Files.writeString(dir.resolve("README.md"), ModelCard.render(plan, outputName, seed));
+                Files.writeString(dir.resolve("mergekit_config.yml"), ModelCard.configFile(plan.config().yamlText(), seed));
             }
+        } catch (IOException e) {
+            throw new MergeException(dir + ": cannot write output files (" + e.getMessage() + ")");
+        }
+        writeMetadata(plan, dir);
+    }
+
+    /** What a model folder has besides its weights and card: config.json, tokenizer files, tag-along files. */
+    void writeMetadata(Plan plan, Path dir) {
+        try {
+            Files.writeString(dir.resolve("config.json"), ConfigJson.render(plan));
             writeTokenizer(plan, dir);
             TokenizerFiles.copyTagalong(plan.donor().folder(), dir, plan.tagalongFiles());
         } catch (IOException e) {

@@ -25,11 +25,16 @@ final class PlanFingerprint {
     private PlanFingerprint() {}
 
     static String of(Plan plan, Executor.Options exec) {
+        return of(plan, exec, true);
+    }
+
+    /** @param withSeed false leaves the seed out (it is compared on its own where it may be drawn anew) */
+    static String of(Plan plan, Executor.Options exec, boolean withSeed) {
         StringBuilder b = new StringBuilder("jmerge-plan 1\n");
         b.append(plan.config().yamlText()).append('\n');
         b.append("chunk ").append(exec.chunkSize()).append('\n');
         boolean stochastic = plan.tensors().stream().map(PlannedTensor::method).anyMatch(m -> m.isStochastic());
-        if (stochastic) b.append("seed ").append(exec.seed()).append('\n');
+        if (stochastic && withSeed) b.append("seed ").append(exec.seed()).append('\n');
         for (ShardLayout.Shard s : plan.shards().shards()) {
             b.append("shard ").append(s.fileName()).append('\n');
             for (TensorSpec t : s.tensors()) {

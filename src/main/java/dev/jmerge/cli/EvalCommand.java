@@ -1,7 +1,6 @@
 package dev.jmerge.cli;
 
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.error.JmergeException;
 import dev.jmerge.eval.Perplexity;
 import dev.jmerge.eval.Sequences;
 import dev.jmerge.forward.Transformer;
@@ -22,11 +21,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code jmerge eval MODEL... (--text FILE | --token-ids FILE)}: perplexity and speed of each model, as a table. */
-@Command(name = "jmerge eval", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Perplexity (exp of the mean next-token negative log-likelihood) and forward-pass speed of each "
-                + "model on the same input, on the CPU: is a merge broken? Models are local folders of Llama, Mistral, "
-                + "Qwen2 or Qwen3 causal LMs (safetensors, any float dtype). With one model the last line is "
-                + "'perplexity: <value>'.",
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        customSynopsis = "jmerge eval MODEL... (--text FILE | --token-ids FILE) [--max-tokens N] [--context N] [OPTIONS]",
+        description = {"Perplexity and speed of models: is a merge broken?",
+                "",
+                "Per model, the perplexity (exp of the mean next-token negative log-likelihood) and the forward "
+                + "pass's speed, on the CPU. Models are local folders of Llama, Mistral, Qwen2 or Qwen3 causal LMs "
+                + "(safetensors, any float dtype). With one model the last line is 'perplexity: <value>'.",
                 "",
                 "Sequences longer than --context are cut into windows of --context tokens. The first token of each "
                 + "sequence or window is context only, every later one is predicted, and the perplexity weighs every "
@@ -73,24 +74,12 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "-v", description = "more output (-v: details, -vv: stack traces)")
     boolean[] verbose = new boolean[0];
 
+    private final CliContext ctx;
+
+    EvalCommand(CliContext ctx) { this.ctx = ctx; }
+
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(spec.commandLine().getOut(), err);
-        } catch (JmergeException e) {
-            err.println("error: " + e.getMessage());
-            if (verbose.length >= 2) e.printStackTrace(err);
-            err.flush();
-            return e.exitCode();
-        } catch (RuntimeException | OutOfMemoryError e) {
-            err.println("error: internal failure: " + e);
-            if (verbose.length >= 1) e.printStackTrace(err);
-            else err.println("(run with -v for details)");
-            err.flush();
-            return 1;
-        }
-    }
+    public Integer call() { return run(spec.commandLine().getOut(), spec.commandLine().getErr()); }
 
     private int run(PrintWriter out, PrintWriter err) {
         if (maxTokens < 0) throw new ConfigException("--max-tokens must not be negative, got " + maxTokens);
@@ -114,7 +103,7 @@ public final class EvalCommand implements Callable<Integer> {
                 }
                 long total = windows.stream().mapToLong(s -> s.ids().length).sum();
                 EvalProgress progress = quiet || !TerminalProgress.isTerminal() ? null
-                        : new EvalProgress(err, folder.getFileName().toString(), total);
+                        : new EvalProgress(err, TerminalWidth.supplier(ctx.env()), folder.getFileName().toString(), total);
                 Perplexity.Result r = Perplexity.evaluate(folder, model, windows, source,
                         done -> { if (progress != null) progress.update(done); });
                 if (progress != null) progress.end();
@@ -153,15 +142,15 @@ public final class EvalCommand implements Callable<Integer> {
         private final long total;
         private final long start = System.nanoTime();
 
-        EvalProgress(PrintWriter err, String label, long total) {
-            this.line = new StatusLine(err);
+        EvalProgress(PrintWriter err, java.util.function.IntSupplier width, String label, long total) {
+            this.line = new StatusLine(err, width);
             this.label = label;
             this.total = total;
             update(0);
         }
 
         void update(long done) {
-            line.draw(done == total, () -> {
+            line.draw(done == total, columns -> {
                 double secs = (System.nanoTime() - start) / 1e9;
                 return String.format(Locale.ROOT, "eval %s: %d/%d tokens  %.1f tokens/s", label, done, total,
                         secs > 0 ? done / secs : 0.0);

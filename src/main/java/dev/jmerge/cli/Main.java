@@ -1,72 +1,129 @@
 package dev.jmerge.cli;
 
+import dev.jmerge.bench.BenchCommand;
+import dev.jmerge.error.JmergeException;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import picocli.CommandLine;
 
 /**
- * Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}; {@code jmerge bench}
- * benchmarks; {@code jmerge eval} measures perplexity.
+ * Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}, or
+ * {@code jmerge COMMAND ...} for the commands in {@link #COMMANDS}.
  */
 public final class Main {
+
+    /** A word that selects a command when it is the first argument; {@code create} builds the picocli command. */
+    record Subcommand(String name, Function<CliContext, Object> create) {}
+
+    /**
+     * {@code jmerge NAME ...}: one line per command. The first argument selects it (a config file with such a
+     * name is given as {@code ./NAME}); it gets the shared usage and error handling of {@link #execute}, and
+     * {@code jmerge --help} lists it with the first line of its description.
+     */
+    static final List<Subcommand> COMMANDS = List.of(
+            new Subcommand("multi", MultiCommand::new),
+            new Subcommand("architectures", c -> new ArchitecturesCommand()),
+            new Subcommand("bench", c -> new BenchCommand()),
+            new Subcommand("eval", EvalCommand::new));
 
     private Main() {}
 
     public static void main(String[] args) {
+        StderrRestore.apply();
         System.exit(run(args));
     }
 
     /** Runs the CLI and returns its exit code: 0 ok, 1 merge failure, 2 usage or config error. */
     public static int run(String... args) {
-        return run(System.getenv(), new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+        return run(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
     /** As {@link #run(String...)}, printing to the given writers (tests capture them). */
-    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         return run(System.getenv(), out, err, args);
     }
 
     /** As {@link #run(String...)}, with the environment variables (HF_HOME, HF_TOKEN, ...) given as a map. */
-    public static int run(java.util.Map<String, String> env, String... args) {
-        return run(env, new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    public static int run(Map<String, String> env, String... args) {
+        return run(env, new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
     /** The CLI with its environment and output streams given: what tests drive. */
-    public static int run(java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err,
-                          String... args) {
-        if (args.length > 0 && args[0].equals("bench")) return bench(java.util.Arrays.copyOfRange(args, 1, args.length));
-        if (args.length > 0 && args[0].equals("eval")) return eval(out, err, java.util.Arrays.copyOfRange(args, 1, args.length));
-        MergeCommand command = new MergeCommand();
-        command.environment = env;
+    public static int run(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
+        CliContext ctx = new CliContext(env, out, err);
+        if (args.length > 0) {
+            for (Subcommand c : COMMANDS) {
+                if (c.name().equals(args[0])) {
+                    return execute(c.create().apply(ctx), ctx, Arrays.copyOfRange(args, 1, args.length));
+                }
+            }
+        }
+        return execute(new MergeCommand(ctx), ctx, args);
+    }
+
+    /** The main command's --help ends with the commands, then the merge methods with their parameters. */
+    private static void mainHelp(CommandLine cl) {
+        cl.getCommandSpec().usageMessage().footer("%nCommands (jmerge COMMAND --help for each):%n" + commandsHelp()
+                + "%nMerge methods (parameters with mergekit's defaults):%n" + MergeCommand.footer());
+    }
+
+    /** Runs one picocli command with the shared conventions: usage errors exit 2 in one line, failures are one line. */
+    static int execute(Object command, CliContext ctx, String... args) {
         CommandLine cl = new CommandLine(command);
-        cl.setOut(out);
-        cl.setErr(err);
+        if (command instanceof MergeCommand) mainHelp(cl);
+        cl.setOut(ctx.out());
+        cl.setErr(ctx.err());
         cl.setUsageHelpAutoWidth(true);
-        cl.getCommandSpec().usageMessage().footer(MergeCommand.methodsHelp());
-        cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("run 'jmerge --help' for usage");
-            return 2;
-        });
-        return cl.execute(args);
+        cl.setParameterExceptionHandler((ex, a) -> usageError(ex));
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> failure(ex, line, parsed));
+        int rc = cl.execute(args);
+        ctx.out().flush();
+        ctx.err().flush();
+        return rc;
     }
 
-    /** {@code jmerge bench ...}: a word, not a path, so a config file named "bench" is given as ./bench. */
-    private static int bench(String... args) {
-        CommandLine cl = new CommandLine(new dev.jmerge.bench.BenchCommand());
-        cl.setUsageHelpAutoWidth(true);
-        return cl.execute(args);
+    /** The commands and their one-line descriptions, for the main --help. */
+    static String commandsHelp() {
+        StringBuilder sb = new StringBuilder();
+        CliContext none = new CliContext(Map.of(), new PrintWriter(PrintWriter.nullWriter()),
+                new PrintWriter(PrintWriter.nullWriter()));
+        for (Subcommand c : COMMANDS) {
+            String[] d = new CommandLine(c.create().apply(none)).getCommandSpec().usageMessage().description();
+            String first = d.length > 0 ? d[0] : "";
+            if (first.length() > 62 && first.contains(" (")) first = first.substring(0, first.indexOf(" ("));
+            sb.append(String.format("  %-14s %s%%n", c.name(), first));
+        }
+        return sb.toString();
     }
 
-    /** {@code jmerge eval MODEL... (--text FILE | --token-ids FILE)}: perplexity and speed (issue 14). */
-    private static int eval(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new EvalCommand());
-        cl.setOut(out);
-        cl.setErr(err);
-        cl.setUsageHelpAutoWidth(true);
-        cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("run 'jmerge eval --help' for usage");
-            return 2;
-        });
-        return cl.execute(args);
+    private static int usageError(CommandLine.ParameterException ex) {
+        CommandLine cl = ex.getCommandLine();
+        String[] synopsis = cl.getCommandSpec().usageMessage().customSynopsis();
+        String usage = synopsis.length > 0 ? synopsis[0].replaceFirst("^Usage: *", "").strip() : cl.getCommandName();
+        String help = cl.getCommandSpec().qualifiedName() + " --help";
+        cl.getErr().println("error: " + ex.getMessage() + " (usage: " + usage + "; see " + help + ")");
+        cl.getErr().flush();
+        return 2;
+    }
+
+    private static int failure(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+        if (ex instanceof CommandLine.ParameterException pe) return usageError(pe);
+        PrintWriter err = cl.getErr();
+        if (Interrupts.underway()) return 130; // the shutdown hook says what happened
+        int verbose = parsed.hasMatchedOption("-v") ? parsed.matchedOption("-v").<boolean[]>getValue().length : 0;
+        if (ex instanceof JmergeException e) {
+            err.println("error: " + e.getMessage());
+            if (verbose >= 2) e.printStackTrace(err);
+            err.flush();
+            return e.exitCode();
+        }
+        err.println("error: internal failure: " + ex);
+        if (verbose >= 1) ex.printStackTrace(err);
+        else err.println("(run with -v for details)");
+        err.flush();
+        return 1;
     }
 }

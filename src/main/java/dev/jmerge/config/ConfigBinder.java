@@ -32,6 +32,10 @@ final class ConfigBinder {
 
     MergeConfig bind(Node root, String yamlText) {
         YamlNodes.Fields top = y.mapping(root, "config", "a mapping of merge settings");
+        if (isMoe(top)) {
+            throw new ConfigException(y.pos(root) + ": this is a mergekit-moe config (it has 'experts:'); MoE"
+                    + " configs need 'jmerge moe', which is not available yet");
+        }
         y.warnUnknown(top, TOP_KEYS, "");
 
         Node methodNode = top.get("merge_method");
@@ -65,6 +69,11 @@ final class ConfigBinder {
         return new MergeConfig(method, y.pos(methodNode), inputs.models(), inputs.slices(), inputs.modules(), base,
                 basePos, parameters(top.get("parameters"), "parameters"), dtype, outDtype, tokenizer, chatTemplate,
                 name, yamlText, y.file());
+    }
+
+    /** mergekit-moe's shape (compat §5.3): experts and no merge method. */
+    static boolean isMoe(YamlNodes.Fields top) {
+        return top.has("experts") && !top.has("merge_method");
     }
 
     private String chatTemplate(Node n) {

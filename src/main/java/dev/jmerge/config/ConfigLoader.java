@@ -24,6 +24,16 @@ public final class ConfigLoader {
         return configs(parseWithWarnings(text, fileName));
     }
 
+    /**
+     * Whether the file is a mergekit-moe config ({@code experts:} and no {@code merge_method}, compat §5.3) rather
+     * than a merge config: such files go to the MoE builder ({@code jmerge moe}), not to the merge planner.
+     */
+    public static boolean isMoe(Path file) {
+        YamlDocuments.Document first = YamlDocuments.compose(YamlDocuments.readUtf8(file), file.toString()).getFirst();
+        if (!(first.root() instanceof org.snakeyaml.engine.v2.nodes.MappingNode)) return false;
+        return ConfigBinder.isMoe(new YamlNodes(file.toString()).mapping(first.root(), "config", "a mapping"));
+    }
+
     /** As {@link #load}, keeping the per-document warnings about ignored keys. */
     public static List<LoadedConfig> loadWithWarnings(Path file) {
         return parseWithWarnings(YamlDocuments.readUtf8(file), file.toString());

@@ -49,6 +49,31 @@ public final class MultiMerge {
         return List.copyOf(ordered);
     }
 
+    /**
+     * The document whose merge is the recipe's result: the only one, else the unnamed one, else (every document
+     * named) the one no other document uses. mergekit-multi would leave that last one among the intermediates;
+     * a jmerge user who gave an output path wants it there.
+     *
+     * @throws ConfigException when every document is named and several are used by no other
+     */
+    public static MergeConfig finalDocument(List<MergeConfig> docs) {
+        if (docs.size() == 1) return docs.getFirst();
+        for (MergeConfig d : docs) if (d.name() == null) return d;
+        Set<String> names = new LinkedHashSet<>();
+        for (MergeConfig d : docs) names.add(d.name());
+        Set<String> used = new LinkedHashSet<>();
+        for (MergeConfig d : docs) used.addAll(dependencies(d, names));
+        List<MergeConfig> leaves = docs.stream().filter(d -> !used.contains(d.name())).toList();
+        if (leaves.size() == 1) return leaves.getFirst();
+        List<String> described = new ArrayList<>();
+        for (MergeConfig d : leaves) {
+            described.add("'" + d.name() + "'" + (d.mergeMethodPos() == null ? "" : " (line " + d.mergeMethodPos().line() + ")"));
+        }
+        throw new ConfigException(docs.getFirst().fileName() + ": every document has a 'name' and "
+                + String.join(", ", described) + " are used by no other document, so none of them is clearly the"
+                + " final merge; leave the final one unnamed or merge them in one more document");
+    }
+
     /** Names of other documents that {@code c} uses as a model (base, inputs, slice bases, tokenizer sources). */
     public static Set<String> dependencies(MergeConfig c, Set<String> names) {
         Set<String> used = new LinkedHashSet<>();

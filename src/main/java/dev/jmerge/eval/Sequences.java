@@ -25,6 +25,7 @@ public final class Sequences {
      * used as given (nothing added).
      */
     public static List<Sequence> readTokenIds(Path file) {
+        requireFile(file);
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -58,6 +59,7 @@ public final class Sequences {
 
     /** A {@code --text} file, as UTF-8. */
     public static String readText(Path file) {
+        requireFile(file);
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (CharacterCodingException e) {
@@ -65,6 +67,10 @@ public final class Sequences {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read (" + e.getMessage() + ")");
         }
+    }
+
+    private static void requireFile(Path file) {
+        if (!Files.isRegularFile(file)) throw new ConfigException(file + ": no such file");
     }
 
     /**

@@ -55,8 +55,27 @@ public final class Executor {
     static final long FLUSH_PERIOD_MS = 200;
 
     private final Options options;
+    private volatile ExecutorService activePool;
+    private volatile boolean cancelled;
 
     public Executor(Options options) { this.options = options; }
+
+    /**
+     * Stops a run in progress from another thread (a signal): no tensor starts any more, running ones are
+     * interrupted, and this returns once the workers are gone (or after a few seconds). The interrupted
+     * {@link #run} throws; what it wrote is to be thrown away.
+     */
+    public void cancel() {
+        cancelled = true;
+        ExecutorService pool = activePool;
+        if (pool == null) return;
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(3, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     /** The memory this executor will use for {@code plan}: what --dry-run reports and {@link #run} obeys. */
     public MemoryEstimate estimate(Plan plan) {
@@ -77,6 +96,8 @@ public final class Executor {
             t.setDaemon(true);
             return t;
         });
+        activePool = pool;
+        if (cancelled) pool.shutdownNow();
         ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
         // Two helpers: readahead (stopped by interrupt: it only waits and calls madvise) and the flusher, which
         // must never be interrupted: an interrupt during FileChannel.force closes the channel under the writers.

@@ -23,7 +23,8 @@ import java.util.zip.CRC32C;
  * file through a rename, so a kill leaves either the old or the new journal, never a torn one.
  *
  * <p>Format, one record a line: {@code jmerge-journal 1}, {@code owner PID START_MILLIS}, {@code plan HEX},
- * then {@code shard FILE BYTES CRC32C_HEX} per finished shard.
+ * {@code seed N} when the run drew random numbers (so that {@code --resume} can use the same seed), then
+ * {@code shard FILE BYTES CRC32C_HEX} per finished shard.
  */
 public final class Journal {
 
@@ -35,12 +36,14 @@ public final class Journal {
     private final Path file;
     private final Owner owner;
     private final String plan;
+    private final Long seed;
     private final Map<String, Shard> shards;
 
-    private Journal(Path file, Owner owner, String plan, Map<String, Shard> shards) {
+    private Journal(Path file, Owner owner, String plan, Long seed, Map<String, Shard> shards) {
         this.file = file;
         this.owner = owner;
         this.plan = plan;
+        this.seed = seed;
         this.shards = new LinkedHashMap<>(shards);
     }
 
@@ -62,8 +65,8 @@ public final class Journal {
     }
 
     /** A fresh journal owned by this process, written to disk before anything it describes exists. */
-    static Journal create(Path file, String planFingerprint) {
-        Journal j = new Journal(file, Owner.current(), planFingerprint, Map.of());
+    static Journal create(Path file, String planFingerprint, Long seed) {
+        Journal j = new Journal(file, Owner.current(), planFingerprint, seed, Map.of());
         j.save();
         return j;
     }
@@ -84,13 +87,19 @@ public final class Journal {
             Owner owner = new Owner(Long.parseLong(o[1]), Long.parseLong(o[2]));
             String[] p = lines.get(2).split(" ");
             if (p.length != 2 || !p[0].equals("plan")) return null;
+            int next = 3;
+            Long seed = null;
+            if (lines.size() > 3 && lines.get(3).startsWith("seed ")) {
+                seed = Long.parseLong(lines.get(3).substring(5));
+                next = 4;
+            }
             Map<String, Shard> shards = new LinkedHashMap<>();
-            for (String line : lines.subList(3, lines.size())) {
+            for (String line : lines.subList(next, lines.size())) {
                 String[] s = line.split(" ");
                 if (s.length != 4 || !s[0].equals("shard") || s[1].contains("/")) return null;
                 shards.put(s[1], new Shard(s[1], Long.parseLong(s[2]), Integer.parseUnsignedInt(s[3], 16)));
             }
-            return new Journal(file, owner, p[1], shards);
+            return new Journal(file, owner, p[1], seed, shards);
         } catch (NumberFormatException e) {
             return null;
         }
@@ -100,11 +109,14 @@ public final class Journal {
 
     public String plan() { return plan; }
 
+    /** The seed of the run that wrote it, or null when its methods drew no random numbers. */
+    public Long seed() { return seed; }
+
     public List<Shard> shards() { return List.copyOf(shards.values()); }
 
     /** Takes the journal over for this process (a resumed run). */
     Journal adopt() {
-        Journal j = new Journal(file, Owner.current(), plan, shards);
+        Journal j = new Journal(file, Owner.current(), plan, seed, shards);
         j.save();
         return j;
     }
@@ -158,6 +170,7 @@ public final class Journal {
         lines.add(MAGIC);
         lines.add("owner " + owner.pid() + " " + owner.startMillis());
         lines.add("plan " + plan);
+        if (seed != null) lines.add("seed " + seed);
         for (Shard s : shards.values()) {
             lines.add("shard " + s.fileName() + " " + s.bytes() + " " + Integer.toHexString(s.crc32c()));
         }

@@ -11,7 +11,8 @@ public final class ModelCard {
 
     private ModelCard() {}
 
-    public static String render(Plan plan, String outputName) {
+    /** @param seed the seed the merge's random methods drew from, or null when none did */
+    public static String render(Plan plan, String outputName, Long seed) {
         List<String> hubIds = new ArrayList<>();
         for (LoadedModel m : plan.models()) {
             for (String id : hubIds(m.ref())) if (!hubIds.contains(id)) hubIds.add(id);
@@ -38,9 +39,20 @@ public final class ModelCard {
             if (m == base && !baseIsInput) continue;
             sb.append("* ").append(link(m.ref())).append('\n');
         }
+        if (seed != null) {
+            sb.append("\nRandom seed: ").append(seed).append(" (`--random-seed ").append(seed)
+                    .append("` reproduces this merge exactly).\n");
+        }
         sb.append("\n## Configuration\n\nThe YAML configuration that produced this model:\n\n```yaml\n")
                 .append(plan.config().yamlText().stripTrailing()).append("\n```\n");
         return sb.toString();
+    }
+
+    /** {@code mergekit_config.yml}: the YAML as written, plus the seed as a comment when the merge drew one. */
+    public static String configFile(String yamlText, Long seed) {
+        if (seed == null) return yamlText;
+        String text = yamlText.isEmpty() || yamlText.endsWith("\n") ? yamlText : yamlText + "\n";
+        return text + "# random seed: " + seed + " (jmerge --random-seed " + seed + " reproduces this merge)\n";
     }
 
     private static List<String> hubIds(ModelReference ref) {

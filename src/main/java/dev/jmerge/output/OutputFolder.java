@@ -48,6 +48,8 @@ public final class OutputFolder implements AutoCloseable {
     private Journal journal;
     private final boolean resumed;
     private boolean committed;
+    private boolean interrupted;
+    private boolean unlocked;
 
     private OutputFolder(Path target, Path temp, OutputLock lock, Journal journal, boolean resumed) {
         this.target = target;
@@ -59,7 +61,7 @@ public final class OutputFolder implements AutoCloseable {
 
     /** A fresh temporary folder, no resuming; the plan fingerprint is left empty. */
     public static OutputFolder prepare(Path target, boolean overwrite) {
-        return prepare(target, overwrite, "none", false, s -> {});
+        return prepare(target, overwrite, "none", null, false, s -> {});
     }
 
     /**
@@ -67,15 +69,17 @@ public final class OutputFolder implements AutoCloseable {
      * fresh one, or with {@code resume} the folder of an earlier run whose journal carries the same
      * {@code planFingerprint}.
      *
+     * @param seed  recorded in the journal when the plan draws random numbers (null otherwise), for --resume
      * @param notes receives one line per thing done to earlier runs' leftovers
      */
-    public static OutputFolder prepare(Path target, boolean overwrite, String planFingerprint, boolean resume,
-                                       Consumer<String> notes) {
+    public static OutputFolder prepare(Path target, boolean overwrite, String planFingerprint, Long seed,
+                                       boolean resume, Consumer<String> notes) {
         Path abs = target.toAbsolutePath().normalize();
         if (abs.getParent() == null) throw new ConfigException(abs + ": cannot write a model to the root folder");
         OutputLock lock = OutputLock.acquire(abs);
         try {
-            Leftover adopted = clearLeftovers(abs, planFingerprint, resume, notes);
+            Leftovers left = clearLeftovers(abs, planFingerprint, resume, notes);
+            Leftover adopted = left.adopted();
             checkTarget(abs, overwrite);
             if (adopted != null) {
                 notes.accept("resuming the interrupted merge in " + adopted.folder);
@@ -84,14 +88,17 @@ public final class OutputFolder implements AutoCloseable {
             String id = ProcessHandle.current().pid() + "-"
                     + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
             Path temp = prefix(abs).resolveSibling(prefix(abs).getFileName() + id);
-            Journal journal = Journal.create(sibling(temp, JOURNAL), planFingerprint);
+            Journal journal = Journal.create(sibling(temp, JOURNAL), planFingerprint, seed);
             try {
                 Files.createDirectory(temp);
             } catch (IOException e) {
                 journal.delete();
                 throw e;
             }
-            if (resume) notes.accept("nothing to resume for " + abs + "; starting from the beginning");
+            if (resume) {
+                notes.accept("nothing to resume for " + abs + (left.otherPlan() ? " (the interrupted merge was of"
+                        + " another config, other inputs or another seed)" : "") + "; starting from the beginning");
+            }
             return new OutputFolder(abs, temp, lock, journal, false);
         } catch (IOException e) {
             lock.close();
@@ -126,11 +133,34 @@ public final class OutputFolder implements AutoCloseable {
 
     private record Leftover(Path folder, Journal journal) {}
 
+    /** @param otherPlan an interrupted run was found whose plan differs from this one */
+    private record Leftovers(Leftover adopted, boolean otherPlan) {}
+
+    /**
+     * The seed recorded by an interrupted run into {@code target} (its owner gone), if that run drew random
+     * numbers: {@code --resume} without {@code --random-seed} uses it, so the plan matches and its shards are kept.
+     */
+    public static java.util.Optional<Long> interruptedSeed(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) return java.util.Optional.empty();
+        String start = prefix(abs).getFileName().toString();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(abs.getParent(),
+                p -> p.getFileName().toString().startsWith(start) && p.getFileName().toString().endsWith(JOURNAL))) {
+            for (Path p : s) {
+                Journal j = Journal.read(p);
+                if (j != null && j.seed() != null && !j.owner().alive()) return java.util.Optional.of(j.seed());
+            }
+        } catch (IOException e) {
+            // unreadable: nothing to resume from
+        }
+        return java.util.Optional.empty();
+    }
+
     /**
      * Everything beside {@code target} named for it, grouped by run id; runs whose owner still lives are left
      * alone (under the lock that is only ever a jmerge without one), the rest are removed, restored or adopted.
      */
-    private static Leftover clearLeftovers(Path target, String plan, boolean resume, Consumer<String> notes)
+    private static Leftovers clearLeftovers(Path target, String plan, boolean resume, Consumer<String> notes)
             throws IOException {
         String start = prefix(target).getFileName().toString();
         Map<String, List<Path>> byId = new TreeMap<>();
@@ -146,6 +176,7 @@ public final class OutputFolder implements AutoCloseable {
             }
         }
         Leftover adopted = null;
+        boolean otherPlan = false;
         for (String id : byId.keySet()) {
             Path folder = prefix(target).resolveSibling(start + id);
             Journal journal = Journal.read(sibling(folder, JOURNAL));
@@ -165,6 +196,7 @@ public final class OutputFolder implements AutoCloseable {
                 adopted = new Leftover(folder, journal);
                 continue;
             }
+            otherPlan |= journal != null && !journal.plan().equals(plan) && Files.isDirectory(folder);
             if (Files.exists(folder)) {
                 deleteTree(folder);
                 notes.accept("removed " + folder + ", left by an interrupted jmerge"
@@ -173,7 +205,7 @@ public final class OutputFolder implements AutoCloseable {
             Files.deleteIfExists(sibling(folder, JOURNAL + ".new"));
             Files.deleteIfExists(sibling(folder, JOURNAL));
         }
-        return adopted;
+        return new Leftovers(adopted, otherPlan);
     }
 
     private static boolean isEmpty(Path dir) {
@@ -206,12 +238,53 @@ public final class OutputFolder implements AutoCloseable {
     }
 
     /** Records a finished, flushed shard file of {@link #temp()} with its checksum. */
-    public void shardFinished(String fileName) {
+    public synchronized void shardFinished(String fileName) {
+        if (interrupted) return;
         journal.record(temp, fileName);
     }
 
+    /**
+     * First step of stopping for a signal, before the workers are stopped: from now on {@link #commit()},
+     * {@link #abort()} and {@link #shardFinished} do nothing, so a failure the stop causes removes nothing.
+     */
+    public synchronized void interrupt() {
+        if (!committed) interrupted = true;
+    }
+
+    /**
+     * For an interrupted run (a signal): keeps the finished shards and the journal so that {@code --resume} can
+     * continue, removes every file the journal does not list (shards cut short), and makes {@link #commit()} and
+     * {@link #abort()} do nothing from now on. With no finished shard, everything is removed. The lock is
+     * released: the process is about to end.
+     *
+     * @return the number of finished shards kept; -1 when the output was already published
+     */
+    public synchronized int keepForResume() {
+        if (committed) return -1;
+        interrupt();
+        Set<String> finished = new HashSet<>();
+        for (Journal.Shard s : journal.shards()) finished.add(s.fileName());
+        try {
+            if (finished.isEmpty()) {
+                deleteTree(temp);
+                journal.delete();
+                return 0;
+            }
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(temp)) {
+                for (Path p : s) if (!finished.contains(p.getFileName().toString())) deleteTree(p);
+            } catch (IOException e) {
+                // what is left is recognised by its name and cleared or resumed by the next run
+            }
+            return finished.size();
+        } finally {
+            unlocked = true;
+            lock.close();
+        }
+    }
+
     /** Publishes the temporary folder as the target with one rename, then drops the journal. */
-    public void commit() {
+    public synchronized void commit() {
+        if (interrupted) throw new MergeException(target + ": interrupted before the output was published");
         try {
             Path aside = null;
             if (Files.exists(target)) {
@@ -234,24 +307,26 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
-    /** Removes the temporary folder and its journal unless committed. */
-    public void abort() {
-        if (committed) return;
+    /** Removes the temporary folder and its journal unless committed or kept for --resume. */
+    public synchronized void abort() {
+        if (committed || interrupted) return;
         deleteTree(temp);
         journal.delete();
     }
 
     /** Aborts unless committed, then releases the lock. */
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             abort();
         } finally {
-            lock.close();
+            if (!unlocked) lock.close();
+            unlocked = true;
         }
     }
 
-    static void deleteTree(Path root) {
+    /** Removes a file or folder tree, best effort. */
+    public static void deleteTree(Path root) {
         if (!Files.exists(root)) return;
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {

@@ -36,6 +36,8 @@ public final class Planner {
 
     public Planner(ModelLocator locator) { this.locator = locator; }
 
+    public ModelLocator locator() { return locator; }
+
     /** One output slice with its sources located and ranges checked. */
     record Slice(List<Source> sources, LoadedModel base, Parameters params, SourcePos pos) {
         int length() { return sources.getFirst().length(); }

@@ -40,6 +40,20 @@ public final class HfCache {
         return root.resolve("models--" + repoId.replace("/", "--"));
     }
 
+    /**
+     * Whether a snapshot can be merged without the network: config.json and every weight file its index names
+     * (or its single weight file) are there. jmerge downloads only the shards a plan reads, so a snapshot it
+     * left may be partial.
+     */
+    public boolean isComplete(Path snapshot) {
+        if (!Files.isRegularFile(snapshot.resolve("config.json"))) return false;
+        try (var weights = dev.jmerge.io.safetensors.ModelWeights.open(snapshot)) {
+            return !weights.names().isEmpty();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The snapshot folder for a repo at a revision (branch, tag or commit), if it is in the cache. */
     public Optional<Path> snapshot(String repoId, String revision) {
         Path repo = repoFolder(repoId);

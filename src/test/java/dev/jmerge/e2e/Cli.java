@@ -13,6 +13,18 @@ public record Cli(int exitCode, String out, String err) {
         return new Cli(rc, out.toString(), err.toString());
     }
 
+    /** As {@link #run(String...)} with the given environment variables (COLUMNS, HF_*, JMERGE_PROGRESS). */
+    public static Cli run(java.util.Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = Main.run(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Cli(rc, out.toString(), err.toString());
+    }
+
+    /** stderr lines, blank ones left out. */
+    public java.util.List<String> errLines() {
+        return err.lines().filter(l -> !l.isBlank()).toList();
+    }
+
     /** stderr without the notes every run may print (ignored flags, kernel choice). */
     public String errors() {
         return err.lines().filter(l -> !l.startsWith("note: ")).reduce("", (a, b) -> a.isEmpty() ? b : a + "\n" + b);

@@ -1,6 +1,9 @@
 package dev.jmerge.source.hub;
 
-/** Receives download progress; the CLI draws it on a terminal and stays quiet in pipes. */
+/**
+ * Receives Hub status and download progress; the CLI prints one status line per repo looked up, and draws the
+ * download progress on a terminal only.
+ */
 public interface DownloadProgress {
 
     DownloadProgress NONE = new DownloadProgress() {
@@ -16,4 +19,13 @@ public interface DownloadProgress {
     void advance(long bytes);
 
     void end();
+
+    /** A lookup of {@code repo} at {@code revision} starts (a terminal may show it while the Hub answers). */
+    default void lookup(String repo, String revision) {}
+
+    /**
+     * How the lookup ended, in one line: the commit, whether it is cached, or why the cache is used; null when
+     * it failed (the error that follows says why).
+     */
+    default void looked(String line) {}
 }

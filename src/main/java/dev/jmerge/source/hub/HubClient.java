@@ -23,14 +23,28 @@ import tools.jackson.databind.json.JsonMapper;
  * The few Hub endpoints a merge needs, on {@link HttpClient}: the revision API, HEAD of a resolve URL for a
  * file's commit/ETag/size, ranged GETs for safetensors headers, and streamed GETs for downloads. Redirects are
  * followed by hand so the Hub's own headers (on the redirect) are seen and the token never goes to another host.
- * Transient failures (I/O, timeouts, 5xx, 429) are retried with exponential backoff.
+ * Transient failures (I/O, timeouts, 5xx, 429) are retried with exponential backoff; a Hub that cannot be
+ * reached at all (refused, unknown host, connect timeout) is tried only twice, so a dead network fails fast.
  */
 public final class HubClient {
 
-    /** @param attempts tries per request; @param backoff first wait, doubled each retry */
-    public record Options(int attempts, Duration backoff, Duration timeout) {
-        public static final Options DEFAULT = new Options(5, Duration.ofSeconds(1), Duration.ofSeconds(60));
+    /**
+     * @param attempts tries per request; @param backoff first wait, doubled each retry
+     * @param timeout  for a whole request; @param connectTimeout for opening a connection
+     */
+    public record Options(int attempts, Duration backoff, Duration timeout, Duration connectTimeout) {
+        public static final Options DEFAULT = new Options(5, Duration.ofSeconds(1), Duration.ofSeconds(60),
+                Duration.ofSeconds(5));
+
+        public Options(int attempts, Duration backoff, Duration timeout) {
+            this(attempts, backoff, timeout, timeout.compareTo(DEFAULT_CONNECT) < 0 ? timeout : DEFAULT_CONNECT);
+        }
+
+        private static final Duration DEFAULT_CONNECT = Duration.ofSeconds(5);
     }
+
+    /** Tries for a request whose connection cannot be opened at all. */
+    static final int CONNECT_ATTEMPTS = 2;
 
     /** A repo at a revision: the commit it names and the files of that commit. */
     public record Revision(String commit, List<String> files) {}
@@ -47,14 +61,21 @@ public final class HubClient {
         this.settings = settings;
         this.options = options;
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(options.timeout()).build();
+                .connectTimeout(options.connectTimeout()).build();
     }
 
     public HubSettings settings() { return settings; }
 
+    public Options options() { return options; }
+
     public Revision revision(String repo, String rev) {
+        return revision(repo, rev, options.attempts());
+    }
+
+    /** @param attempts at most this many tries (1 when a complete cached snapshot can stand in) */
+    public Revision revision(String repo, String rev, int attempts) {
         URI uri = URI.create(settings.endpoint() + "/api/models/" + repo + "/revision/" + encode(rev));
-        return retry("revision '" + rev + "' of '" + repo + "'", () -> {
+        return retry("revision '" + rev + "' of '" + repo + "'", attempts, () -> {
             HttpResponse<byte[]> r = send(get(uri).build(), HttpResponse.BodyHandlers.ofByteArray(), true);
             check(r.statusCode(), r.headers(), repo, rev, null);
             JsonNode node = JSON.readTree(r.body());
@@ -216,17 +237,32 @@ public final class HubClient {
     interface Call<T> { T run() throws IOException; }
 
     <T> T retry(String what, Call<T> call) {
+        return retry(what, options.attempts(), call);
+    }
+
+    private <T> T retry(String what, int attempts, Call<T> call) {
         IOException last = null;
-        for (int attempt = 0; attempt < options.attempts(); attempt++) {
+        int tried = 0;
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            if (last != null && unreachable(last) && attempt >= CONNECT_ATTEMPTS) break;
             if (attempt > 0) sleep(options.backoff().multipliedBy(1L << Math.min(attempt - 1, 4)));
+            tried++;
             try {
                 return call.run();
             } catch (IOException e) {
                 last = e;
             }
         }
-        throw new MergeException("cannot get " + what + " from " + settings.endpoint() + " after "
-                + options.attempts() + " attempts (" + describe(last) + "); set HF_HUB_OFFLINE=1 to use the cache only", last);
+        throw new MergeException("cannot get " + what + " from " + settings.endpoint() + " after " + tried
+                + (tried == 1 ? " attempt (" : " attempts (") + describe(last) + ")"
+                + (unreachable(last) ? ": the Hub cannot be reached" : "")
+                + "; set HF_HUB_OFFLINE=1 to use the cache only", last);
+    }
+
+    /** No connection could be opened: refused, unknown host, or no answer within the connect timeout. */
+    static boolean unreachable(IOException e) {
+        return e instanceof java.net.ConnectException || e instanceof java.net.http.HttpConnectTimeoutException
+                || e instanceof java.net.UnknownHostException;
     }
 
     static String describe(Throwable e) {

@@ -43,19 +43,36 @@ public final class HubModels {
     public Located locate(String repo, String revision, boolean allWeights) {
         String rev = revision == null ? "main" : revision;
         Optional<Path> cached = settings.cache().snapshot(repo, rev);
+        String what = repo + "@" + rev;
         if (settings.offline()) {
-            return cached.map(p -> new Located(p, null)).orElseThrow(() -> new ConfigException("repo '" + repo
+            Located found = cached.map(p -> new Located(p, null)).orElseThrow(() -> new ConfigException("repo '" + repo
                     + "' at revision '" + rev + "' is not in the cache " + settings.cache().repoFolder(repo)
                     + " and HF_HUB_OFFLINE is set, so it cannot be downloaded"));
+            progress.looked("hub: " + what + ": cached snapshot " + shortCommit(found.folder()) + " (offline)");
+            return found;
         }
+        boolean complete = cached.isPresent() && settings.cache().isComplete(cached.get());
+        if (complete && rev.equals(cached.get().getFileName().toString())) {
+            // a commit never changes: its complete snapshot needs no network at all
+            progress.looked("hub: " + what + ": cached");
+            return new Located(cached.get(), null);
+        }
+        progress.lookup(repo, rev);
         HubClient.Revision r;
         try {
-            r = client.revision(repo, rev);
+            // With a complete snapshot at hand, one quick try: a dead network costs a connect timeout, no retries.
+            r = client.revision(repo, rev, complete ? 1 : client.options().attempts());
         } catch (ConfigException e) {
+            progress.looked(null); // the error says it
             throw e;
         } catch (MergeException e) {
             // As huggingface_hub does: an unreachable Hub is not fatal when the snapshot is already here.
-            if (cached.isPresent()) return new Located(cached.get(), null);
+            if (cached.isPresent()) {
+                progress.looked("hub: " + what + ": the Hub did not answer (" + rootCause(e) + "); using the cached"
+                        + " snapshot " + shortCommit(cached.get()) + (complete ? "" : ", which is incomplete"));
+                return new Located(cached.get(), null);
+            }
+            progress.looked(null);
             throw e;
         }
         Path repoFolder = settings.cache().repoFolder(repo);
@@ -70,7 +87,13 @@ public final class HubModels {
             if (f.equals("tokenizer.model") || lower.endsWith(".json")) small.add(f);
             else if (safetensors ? lower.endsWith(".safetensors") : lower.endsWith(".bin")) weights.put(snap.resolve(f), f);
         }
-        download(repo, r.commit(), repoFolder, small.stream().filter(f -> !Files.exists(snap.resolve(f))).toList());
+        List<String> missing = small.stream().filter(f -> !Files.exists(snap.resolve(f))).toList();
+        long remoteWeights = weights.keySet().stream().filter(p -> !Files.exists(p)).count();
+        progress.looked("hub: " + what + ": commit " + r.commit().substring(0, 12)
+                + (missing.isEmpty() && remoteWeights == 0 ? " (cached)"
+                : remoteWeights == 0 ? " (" + missing.size() + " small files to download)"
+                : " (" + remoteWeights + " weight files on the Hub; those the plan reads are downloaded)"));
+        download(repo, r.commit(), repoFolder, missing);
         if (allWeights || !safetensors) {
             // .bin headers are pickles inside zips: without a cheap header read, they are fetched to plan.
             download(repo, r.commit(), repoFolder,
@@ -85,6 +108,15 @@ public final class HubModels {
         RemoteFiles remote = weights.isEmpty() ? null
                 : new HubSnapshot(client, repo, r.commit(), repoFolder, weights, parallel, progress);
         return new Located(snap, remote);
+    }
+
+    private static String shortCommit(Path snapshot) {
+        String c = snapshot.getFileName().toString();
+        return c.length() > 12 ? c.substring(0, 12) : c;
+    }
+
+    private static String rootCause(Throwable e) {
+        return HubClient.describe(e.getCause() != null ? e.getCause() : e);
     }
 
     private void download(String repo, String commit, Path repoFolder, List<String> files) {
