@@ -43,7 +43,41 @@ class ArchitectureRulesTest {
         noClasses().that().resideInAnyPackage("dev.jmerge.kernels..", "dev.jmerge.tensor..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "dev.jmerge.methods..", "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..",
-                        "dev.jmerge.io..", "dev.jmerge.source..", "dev.jmerge.output..", "dev.jmerge.arch..")
+                        "dev.jmerge.io..", "dev.jmerge.source..", "dev.jmerge.output..", "dev.jmerge.arch..",
+                        "dev.jmerge.forward..", "dev.jmerge.eval..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theForwardPassReadsWeightsAndRunsKernelsOnly() {
+        // It sees mapped weights (io) and the kernels; nothing of merging, configs, tokenizers or the CLI.
+        noClasses().that().resideInAPackage("dev.jmerge.forward..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..", "dev.jmerge.methods..",
+                        "dev.jmerge.output..", "dev.jmerge.source..", "dev.jmerge.arch..", "dev.jmerge.tokenizer..",
+                        "dev.jmerge.eval..", "dev.jmerge.synth..", "dev.jmerge.bench..", "ai.djl..")
+                .check(MAIN);
+    }
+
+    @Test
+    void evaluationKnowsNothingOfMerging() {
+        noClasses().that().resideInAPackage("dev.jmerge.eval..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..", "dev.jmerge.methods..",
+                        "dev.jmerge.output..", "dev.jmerge.arch..", "dev.jmerge.io..", "ai.djl..")
+                .check(MAIN);
+    }
+
+    @Test
+    void onlyTheEncodingPackageLoadsTheNativeTokenizers() {
+        // The Rust tokenizers (through DJL) are the only native library besides the JDK's; merges never load it.
+        noClasses().that().resideOutsideOfPackage("dev.jmerge.tokenizer.encoding..")
+                .should().dependOnClassesThat().resideInAPackage("ai.djl..")
+                .check(MAIN);
+        noClasses().that().resideInAnyPackage("dev.jmerge.plan..", "dev.jmerge.exec..", "dev.jmerge.methods..",
+                        "dev.jmerge.output..", "dev.jmerge.config..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.jmerge.tokenizer.encoding..",
+                        "dev.jmerge.forward..", "dev.jmerge.eval..")
                 .check(MAIN);
     }
 }

@@ -26,7 +26,8 @@ public final class Main {
     static final List<Subcommand> COMMANDS = List.of(
             new Subcommand("multi", MultiCommand::new),
             new Subcommand("architectures", c -> new ArchitecturesCommand()),
-            new Subcommand("bench", c -> new BenchCommand()));
+            new Subcommand("bench", c -> new BenchCommand()),
+            new Subcommand("eval", EvalCommand::new));
 
     private Main() {}
 

@@ -57,4 +57,15 @@ public interface Kernels {
 
     /** Σ |a[i]|, accumulated in float64. */
     double sumAbs(float[] a, int n);
+
+    /**
+     * Matrix product with a weight matrix stored as a linear layer stores it ({@code [out, in]}, row-major):
+     * {@code y[yOff + r·yStride + j] = Σ_i x[r·k + i] · w[j][i]} for {@code r < rows}, {@code j < n}, where
+     * {@code w} is {@code n} rows of {@code k} elements of {@code wType} starting at {@code wByteOffset}.
+     * Accumulates in float32 (the model's activations are float32), so implementations differ by the order of
+     * their additions: each result is within {@code k·2⁻²⁴·Σ|x·w|} of the exact sum. Single-threaded; callers
+     * split {@code n} to use more cores.
+     */
+    void matmul(float[] x, int rows, int k, MemorySegment w, long wByteOffset, DType wType, int n,
+                float[] y, int yOff, int yStride);
 }

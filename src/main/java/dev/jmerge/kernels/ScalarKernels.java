@@ -76,4 +76,10 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public double sumAbs(float[] a, int n) { return ScalarLoops.sumAbs(a, 0, n); }
+
+    @Override
+    public void matmul(float[] x, int rows, int k, MemorySegment w, long wByteOffset, DType wType, int n,
+                       float[] y, int yOff, int yStride) {
+        ScalarLoops.matmul(x, rows, k, w, wByteOffset, wType, n, y, yOff, yStride);
+    }
 }

@@ -118,4 +118,23 @@ public final class ScalarLoops {
         for (int i = from; i < to; i++) s += Math.abs((double) a[i]);
         return s;
     }
+
+    /**
+     * {@link Kernels#matmul}: each weight row is decoded once and dotted with every activation row, summing
+     * in index order in float32.
+     */
+    public static void matmul(float[] x, int rows, int k, MemorySegment w, long wByteOffset, DType wType, int n,
+                              float[] y, int yOff, int yStride) {
+        float[] row = new float[k];
+        long rowBytes = (long) k * wType.byteSize();
+        for (int j = 0; j < n; j++) {
+            toFloat(w, wByteOffset + j * rowBytes, wType, row, 0, k);
+            for (int r = 0; r < rows; r++) {
+                float s = 0f;
+                int base = r * k;
+                for (int i = 0; i < k; i++) s += x[base + i] * row[i];
+                y[yOff + r * yStride + j] = s;
+            }
+        }
+    }
 }

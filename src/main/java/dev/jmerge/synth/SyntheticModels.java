@@ -7,13 +7,16 @@ import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.KernelsProvider;
+import dev.jmerge.output.PythonStyleJson;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Deterministic llama-shaped models for examples, tests and benchmarks. Every value is a pure function of
@@ -29,9 +32,15 @@ public final class SyntheticModels {
 
     /** Writes a base model ({@code variant} 0) or fine-tune {@code variant} ≥ 1 into {@code dir}. */
     public static void write(Path dir, ModelShape shape, long seed, int variant, double scale, long maxShardBytes) {
+        write(dir, shape, Family.LLAMA, seed, variant, scale, maxShardBytes);
+    }
+
+    /** As {@link #write(Path, ModelShape, long, int, double, long)} for an architecture {@code family}. */
+    public static void write(Path dir, ModelShape shape, Family family, long seed, int variant, double scale,
+                             long maxShardBytes) {
         try {
             Files.createDirectories(dir);
-            List<TensorSpec> specs = tensors(shape);
+            List<TensorSpec> specs = tensors(shape, family);
             ShardLayout layout = ShardLayout.of(specs, maxShardBytes);
             Kernels k = KernelsProvider.get();
             float[] buf = new float[CHUNK];
@@ -45,7 +54,7 @@ public final class SyntheticModels {
                 }
             }
             if (layout.needsIndex()) IndexWriter.write(dir, layout);
-            Files.writeString(dir.resolve("config.json"), configJson(shape));
+            Files.writeString(dir.resolve("config.json"), configJson(shape, family));
         } catch (IOException e) {
             throw new MergeException(dir + ": cannot write synthetic model (" + e.getMessage() + ")");
         }
@@ -99,9 +108,8 @@ public final class SyntheticModels {
     }
 
     private static void fillAll(TensorSpec t, long seed, double scale, Kernels k, MemorySegment[] segs) {
-        boolean norm = t.shape().length == 1;
-        long[] shape = t.shape();
-        double spread = norm ? 0.05 : 1.0 / Math.sqrt(shape[shape.length - 1]);
+        boolean norm = isNorm(t);
+        double spread = spread(t);
         long nameKey = Noise.key(seed, t.name());
         long sharedKey = Noise.key(seed ^ 0x5DEECE66DL, t.name());
         long[] ownKeys = new long[segs.length];
@@ -126,17 +134,27 @@ public final class SyntheticModels {
     }
 
     /** The tensors of a llama model of this shape, in the order Hugging Face lists them. */
-    public static List<TensorSpec> tensors(ModelShape s) {
+    public static List<TensorSpec> tensors(ModelShape s) { return tensors(s, Family.LLAMA); }
+
+    /** The tensors of a {@code family} model of this shape, in the order Hugging Face lists them. */
+    public static List<TensorSpec> tensors(ModelShape s, Family f) {
         List<TensorSpec> l = new ArrayList<>();
-        long h = s.hidden(), kv = (long) s.kvHeads() * s.headDim();
+        long h = s.hidden(), d = f.headDim(s), q = s.heads() * d, kv = s.kvHeads() * d;
         l.add(new TensorSpec("model.embed_tokens.weight", s.dtype(), new long[] {s.vocab(), h}));
         for (int i = 0; i < s.layers(); i++) {
             String p = "model.layers." + i + ".";
             l.add(new TensorSpec(p + "input_layernorm.weight", s.dtype(), new long[] {h}));
-            l.add(new TensorSpec(p + "self_attn.q_proj.weight", s.dtype(), new long[] {h, h}));
+            l.add(new TensorSpec(p + "self_attn.q_proj.weight", s.dtype(), new long[] {q, h}));
+            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.q_proj.bias", s.dtype(), new long[] {q}));
             l.add(new TensorSpec(p + "self_attn.k_proj.weight", s.dtype(), new long[] {kv, h}));
+            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.k_proj.bias", s.dtype(), new long[] {kv}));
             l.add(new TensorSpec(p + "self_attn.v_proj.weight", s.dtype(), new long[] {kv, h}));
-            l.add(new TensorSpec(p + "self_attn.o_proj.weight", s.dtype(), new long[] {h, h}));
+            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.v_proj.bias", s.dtype(), new long[] {kv}));
+            l.add(new TensorSpec(p + "self_attn.o_proj.weight", s.dtype(), new long[] {h, q}));
+            if (f.qkNorm()) {
+                l.add(new TensorSpec(p + "self_attn.q_norm.weight", s.dtype(), new long[] {d}));
+                l.add(new TensorSpec(p + "self_attn.k_norm.weight", s.dtype(), new long[] {d}));
+            }
             l.add(new TensorSpec(p + "post_attention_layernorm.weight", s.dtype(), new long[] {h}));
             l.add(new TensorSpec(p + "mlp.gate_proj.weight", s.dtype(), new long[] {s.intermediate(), h}));
             l.add(new TensorSpec(p + "mlp.up_proj.weight", s.dtype(), new long[] {s.intermediate(), h}));
@@ -147,11 +165,22 @@ public final class SyntheticModels {
         return l;
     }
 
+    /** Norm weights scatter around 1, everything else (biases included) around 0. */
+    private static boolean isNorm(TensorSpec t) {
+        return t.shape().length == 1 && !t.name().endsWith(".bias");
+    }
+
+    /** Matrices keep activations at unit scale; biases are large enough to matter in a forward pass. */
+    private static double spread(TensorSpec t) {
+        if (t.name().endsWith(".bias")) return 0.3;
+        long[] shape = t.shape();
+        return shape.length == 1 ? 0.05 : 1.0 / Math.sqrt(shape[shape.length - 1]);
+    }
+
     private static void fill(TensorSpec t, long seed, int variant, double scale, Kernels k, float[] buf,
                              MemorySegment seg) {
-        boolean norm = t.shape().length == 1;
-        long[] shape = t.shape();
-        double spread = norm ? 0.05 : 1.0 / Math.sqrt(shape[shape.length - 1]);
+        boolean norm = isNorm(t);
+        double spread = spread(t);
         long nameKey = Noise.key(seed, t.name());
         long sharedKey = Noise.key(seed ^ 0x5DEECE66DL, t.name());
         long ownKey = Noise.key(seed + 7919L * variant, t.name());
@@ -170,29 +199,31 @@ public final class SyntheticModels {
         }
     }
 
-    static String configJson(ModelShape s) {
-        return String.format(Locale.ROOT, """
-                {
-                  "architectures": [
-                    "LlamaForCausalLM"
-                  ],
-                  "bos_token_id": 1,
-                  "eos_token_id": 2,
-                  "hidden_act": "silu",
-                  "hidden_size": %d,
-                  "intermediate_size": %d,
-                  "max_position_embeddings": 2048,
-                  "model_type": "llama",
-                  "num_attention_heads": %d,
-                  "num_hidden_layers": %d,
-                  "num_key_value_heads": %d,
-                  "rms_norm_eps": 1e-05,
-                  "rope_theta": 10000.0,
-                  "tie_word_embeddings": %s,
-                  "torch_dtype": "%s",
-                  "vocab_size": %d
-                }
-                """, s.hidden(), s.intermediate(), s.heads(), s.layers(), s.kvHeads(), s.tied(),
-                s.dtype().torchName(), s.vocab());
+    static String configJson(ModelShape s) { return configJson(s, Family.LLAMA); }
+
+    /** config.json as transformers writes it (sorted keys, Python's spelling of numbers). */
+    static String configJson(ModelShape s, Family f) {
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        c.putArray("architectures").add(f.architecture());
+        c.put("bos_token_id", 1);
+        c.put("eos_token_id", 2);
+        if (f.headDim() > 0) c.put("head_dim", f.headDim());
+        c.put("hidden_act", "silu");
+        c.put("hidden_size", s.hidden());
+        c.put("intermediate_size", s.intermediate());
+        c.put("max_position_embeddings", f.maxPositions());
+        c.put("model_type", f.modelType());
+        c.put("num_attention_heads", s.heads());
+        c.put("num_hidden_layers", s.layers());
+        c.put("num_key_value_heads", s.kvHeads());
+        c.put("rms_norm_eps", f.rmsEps());
+        c.put("rope_theta", f.ropeTheta());
+        c.put("tie_word_embeddings", s.tied());
+        c.put("torch_dtype", s.dtype().torchName());
+        c.put("vocab_size", s.vocab());
+        c.setAll((ObjectNode) JSON.valueToTree(f.config()));
+        return PythonStyleJson.write(c, true);
     }
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 }

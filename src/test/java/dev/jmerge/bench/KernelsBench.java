@@ -47,12 +47,7 @@ public class KernelsBench {
 
     @Setup
     public void setup() throws ReflectiveOperationException {
-        k = switch (impl) {
-            case "scalar" -> new ScalarKernels();
-            case "panama" -> (Kernels) Class.forName("dev.jmerge.kernels.panama.PanamaKernels")
-                    .getDeclaredConstructor().newInstance();
-            default -> throw new IllegalArgumentException("impl must be scalar or panama, got " + impl);
-        };
+        k = BenchKernels.named(impl);
         SplittableRandom r = new SplittableRandom(42);
         x = new float[N];
         y = new float[N];

@@ -30,7 +30,7 @@ public final class PanamaKernels implements Kernels {
 
     static final int BITS = vectorBits(System.getProperty("jmerge.vectorBits"));
     /** Elementwise float lanes. */
-    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS));
+    static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS));
     /** Same lane count as {@link #F}: 16-bit codes widen to int lanes of the same count. */
     private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS / 2));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(BITS));
@@ -336,5 +336,13 @@ public final class PanamaKernels implements Kernels {
         double s = 0;
         for (double v : lanes) s += v;
         return s;
+    }
+
+    // ---- matrix product ---------------------------------------------------------------------------------
+
+    @Override
+    public void matmul(float[] x, int rows, int k, MemorySegment w, long wByteOffset, DType wType, int n,
+                       float[] y, int yOff, int yStride) {
+        PanamaMatmul.matmul(this, x, rows, k, w, wByteOffset, wType, n, y, yOff, yStride);
     }
 }

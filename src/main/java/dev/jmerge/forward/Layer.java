@@ -1,0 +1,5 @@
+package dev.jmerge.forward;
+
+/** One decoder layer's weights; {@code qNorm}/{@code kNorm} only for Qwen3, biases only where the checkpoint has them. */
+record Layer(float[] inputNorm, Linear q, Linear k, Linear v, Linear o, float[] qNorm, float[] kNorm,
+             float[] postNorm, Linear gate, Linear up, Linear down, int window) {}
