@@ -169,9 +169,9 @@ public final class Executor {
         }
         for (int i = 0; i < t.inputs().size(); i++) {
             PlannedInput in = t.inputs().get(i);
-            LoraPatch.LowRank lowRank = in.lora() instanceof LoraPatch.LowRank lr ? lr : null;
+            LoraPatch.Delta delta = in.lora() instanceof LoraPatch.Delta d ? d : null;
             if (in.gather() != null) {
-                if (lowRank != null) {
+                if (delta != null) {
                     throw new MergeException("tensor '" + t.name() + "': a LoRA adapter on an embedding cannot be"
                             + " combined with a tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
                 }
@@ -184,7 +184,7 @@ public final class Executor {
                 ModelWeights w = plan.models().get(in.model()).weights();
                 Path file = w.fileOf(in.tensorName());
                 readers.add(new InputReader(segments.get(i), file, files.channel(file), w.fileOffset(in.tensorName()),
-                        in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, lowRank));
+                        in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, delta));
             }
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
