@@ -2,7 +2,10 @@ package dev.jmerge.cli;
 
 import picocli.CommandLine;
 
-/** Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}; {@code jmerge bench} benchmarks. */
+/**
+ * Entry point: {@code jmerge CONFIG_FILE OUT_PATH [options]}, like {@code mergekit-yaml}; {@code jmerge bench} benchmarks;
+ * {@code jmerge extract-lora} is mergekit-extract-lora.
+ */
 public final class Main {
 
     private Main() {}
@@ -30,6 +33,9 @@ public final class Main {
     public static int run(java.util.Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err,
                           String... args) {
         if (args.length > 0 && args[0].equals("bench")) return bench(java.util.Arrays.copyOfRange(args, 1, args.length));
+        if (args.length > 0 && args[0].equals("extract-lora")) {
+            return ExtractLoraCommand.run(env, out, err, java.util.Arrays.copyOfRange(args, 1, args.length));
+        }
         MergeCommand command = new MergeCommand();
         command.environment = env;
         CommandLine cl = new CommandLine(command);

@@ -31,6 +31,11 @@ public final class TensorStreams implements AutoCloseable {
 
     public TensorStreams(Kernels kernels) { this.kernels = kernels; }
 
+    /** Mapped input bytes one open stream may keep resident before it releases them, for memory estimates. */
+    public static long residentBytesPerStream() {
+        return InputReader.RELEASE_BYTES + 2 * InputReader.FAULT_AROUND;
+    }
+
     /** Tensor {@code name} of {@code model} as the model presents it: its adapter's patch applied. */
     public Stream open(LoadedModel model, String name) {
         LoraPatch patch = model.patch(name);

@@ -57,6 +57,9 @@ public final class TruncatedSvd {
         return 2 * k > small ? 0 : k;
     }
 
+    /** Rows of the blocks the source is asked for, for a matrix of {@code cols} columns. */
+    public static int blockRows(int cols) { return RandomizedSvd.blockRows(cols); }
+
     /** Bytes held while factorising an {@code m × n} matrix at rank {@code r}, besides the source's own buffers. */
     public static long workingBytes(int m, int n, int r, Options o) {
         int k = sketchWidth(m, n, r, o);
