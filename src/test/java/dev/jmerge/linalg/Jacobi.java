@@ -6,12 +6,12 @@ import java.util.Arrays;
  * Test-only float64 reference: singular values of a matrix from the eigenvalues of its Gram matrix, by the
  * cyclic Jacobi method (no library, independent of the code under test).
  */
-final class Jacobi {
+public final class Jacobi {
 
     private Jacobi() {}
 
     /** Singular values of the {@code m × n} row-major matrix, descending. */
-    static double[] singularValues(double[] a, int m, int n) {
+    public static double[] singularValues(double[] a, int m, int n) {
         boolean tall = m >= n;
         int d = tall ? n : m;
         double[] g = new double[d * d]; // MᵀM (tall) or MMᵀ (wide): same non-zero eigenvalues
@@ -64,7 +64,7 @@ final class Jacobi {
     }
 
     /** {@code ‖M − M_r‖_F} for the best rank-r approximation M_r (Eckart–Young): the tail of the spectrum. */
-    static double optimalError(double[] sv, int r) {
+    public static double optimalError(double[] sv, int r) {
         double s = 0;
         for (int i = r; i < sv.length; i++) s += sv[i] * sv[i];
         return Math.sqrt(s);
