@@ -59,6 +59,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "JSON results file (default: ${DEFAULT-VALUE})")
     Path results;
 
+    @Option(names = "--extract-lora", paramLabel = "RANK", arity = "0..1", fallbackValue = "32",
+            description = "instead of the merges: extract-lora at this rank (default 32) against its I/O floor, and"
+                    + " on layer 0 against --exact-svd")
+    Integer extractRank;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -71,6 +76,16 @@ public final class BenchCommand implements Callable<Integer> {
         PageCache pc = PageCache.choose(cache, msg -> log(out, msg));
         String loadBefore = PageCache.loadAverage();
         Path models = BenchModels.ensure(data, shape, cores, msg -> log(out, msg));
+        if (extractRank != null) {
+            String table = ExtractBench.run(models, scratch, shape, j, memory, extractRank, pc, pc.description(),
+                    msg -> log(out, msg), results);
+            out.println();
+            out.print(table);
+            out.println("results: " + results.toAbsolutePath());
+            out.flush();
+            deleteTree(scratch);
+            return 0;
+        }
         List<BenchTable.Row> rows = new ArrayList<>();
         for (String m : methods) {
             rows.add(measure(m, models, scratch, j, pc, out));
