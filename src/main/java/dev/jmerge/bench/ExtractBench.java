@@ -2,7 +2,6 @@ package dev.jmerge.bench;
 
 import dev.jmerge.synth.ModelShape;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +12,6 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * {@code jmerge bench --extract-lora}: LoRA extraction (fine-tune 1 against the base) at a given rank, measured
@@ -36,13 +34,7 @@ final class ExtractBench {
     static String run(Path models, Path scratch, ModelShape shape, int j, String memory, int rank, PageCache pc,
                       String cache, Consumer<String> log, Path results) throws IOException {
         Path base = models.resolve("base"), ft = models.resolve("ft1");
-        List<String> inputs = new ArrayList<>();
-        for (Path dir : List.of(base, ft)) {
-            try (Stream<Path> s = Files.list(dir)) {
-                s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
-                        .forEach(p -> inputs.add(p.toAbsolutePath().toString()));
-            }
-        }
+        List<String> inputs = BenchModels.weightFiles(models, List.of("base", "ft1"));
         Path out = scratch.resolve("out-extract");
         List<String> args = new ArrayList<>(List.of("extract-lora", "--model", ft.toString(), "--base-model",
                 base.toString(), "--out-path", out.toString(), "--max-rank", String.valueOf(rank), "--quiet",
@@ -57,13 +49,7 @@ final class ExtractBench {
         Run all = measure(scratch, args);
         long outBytes = Files.size(out.resolve("adapter_model.safetensors"));
         log.accept("extract-lora: I/O floor...");
-        Path floorOut = scratch.resolve("floor.bin");
-        List<String> floorArgs = new ArrayList<>(List.of(floorOut.toString(), String.valueOf(outBytes)));
-        floorArgs.addAll(inputs);
-        pc.prepare(inputs);
-        ChildRun.Result floor = ChildRun.run(scratch, IoFloor.class.getName(), floorArgs);
-        if (floor.exit() != 0) throw new IllegalStateException("I/O floor failed:\n" + floor.output());
-        Files.deleteIfExists(floorOut);
+        ChildRun.Result floor = IoFloor.measure(scratch, outBytes, inputs, pc);
 
         List<String> layer = new ArrayList<>(args);
         layer.addAll(LAYER0);

@@ -36,10 +36,11 @@ import picocli.CommandLine.Spec;
 /** {@code jmerge extract-lora}: mergekit-extract-lora's flags, a PEFT LoRA adapter from a fine-tune and its base. */
 @Command(name = "jmerge extract-lora", mixinStandardHelpOptions = true, version = "jmerge 0.1.0", sortOptions = false,
         usageHelpAutoWidth = true,
-        description = {"Extract a LoRA adapter from a fine-tuned model: each Linear and Embedding module's change from",
-                "the base is factorised as B·A by a truncated SVD, as mergekit-extract-lora does (same flags, same",
-                "adapter_model.safetensors, adapter_config.json and README.md). Embeddings, the output head and",
-                "modules that are not matrices (norms) are saved at full rank under modules_to_save.",
+        description = {"Extract a LoRA adapter from a fine-tuned model, as mergekit-extract-lora does:",
+                "each Linear and Embedding module's change from the base is factorised as B·A",
+                "by a truncated SVD and written as adapter_model.safetensors, adapter_config.json",
+                "and README.md. Embeddings, the output head and modules that are not matrices",
+                "(norms) are saved at full rank under modules_to_save.",
                 "The output folder appears only when complete."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:extracted", "1:the extraction failed (input files, disk)", "2:usage or configuration error"})

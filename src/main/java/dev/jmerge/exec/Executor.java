@@ -1,6 +1,5 @@
 package dev.jmerge.exec;
 
-import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -119,7 +117,7 @@ public final class Executor {
                     progress.tensorDone(t.outBytes());
                 }));
             }
-            for (Future<?> f : futures) await(f, futures);
+            Futures.awaitAll(futures, "merge");
             stopHelpers(readaheadThread, flushThread);
             for (ShardOutput shard : shards) shard.finish();
             progress.finish();
@@ -188,20 +186,5 @@ public final class Executor {
             }
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn);
-    }
-
-    private static void await(Future<?> f, List<Future<?>> all) {
-        try {
-            f.get();
-        } catch (ExecutionException e) {
-            for (Future<?> other : all) other.cancel(true);
-            Throwable c = e.getCause();
-            if (c instanceof JmergeException je) throw je;
-            if (c instanceof Error err) throw err;
-            throw new MergeException("merge failed: " + c, c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MergeException("merge interrupted", e);
-        }
     }
 }

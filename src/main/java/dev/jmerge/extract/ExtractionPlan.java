@@ -2,7 +2,6 @@ package dev.jmerge.extract;
 
 import dev.jmerge.arch.WeightSpec;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.safetensors.TensorInfo;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.tensor.DType;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
+import dev.jmerge.exec.Futures;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.exec.TensorStreams;
 import dev.jmerge.kernels.Kernels;
@@ -29,7 +30,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -171,7 +171,7 @@ public final class LoraExtraction {
                     progress.tensorDone(ExtractEstimate.inputBytes(plan, s));
                 }));
             }
-            for (Future<?> f : futures) await(f, futures);
+            Futures.awaitAll(futures, "extraction");
         } finally {
             pool.shutdownNow();
         }
@@ -251,10 +251,11 @@ public final class LoraExtraction {
                     case A -> w.copy(p, scratch, f.aOffset(), f.aBytes());
                     case B -> w.copy(p, scratch, f.bOffset(), f.bBytes());
                     case BIAS_DELTA -> w.copy(p, scratch, f.biasOffset(), f.biasBytes());
-                    case WEIGHT, BIAS -> {
+                    case WEIGHT -> {
                         w.copyTensor(p, plan.ft(), p.source(), streams, kernels);
-                        progress.tensorDone(p.spec().byteSize());
+                        progress.tensorDone(ExtractEstimate.inputBytes(plan, p.step()));
                     }
+                    case BIAS -> w.copyTensor(p, plan.ft(), p.source(), streams, kernels);
                 }
             }
             w.finish();
@@ -287,20 +288,5 @@ public final class LoraExtraction {
             h ^= h >>> 31;
         }
         return h;
-    }
-
-    private static void await(Future<?> f, List<Future<?>> all) {
-        try {
-            f.get();
-        } catch (ExecutionException e) {
-            for (Future<?> other : all) other.cancel(true);
-            Throwable c = e.getCause();
-            if (c instanceof JmergeException je) throw je;
-            if (c instanceof Error err) throw err;
-            throw new MergeException("extraction failed: " + c, c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MergeException("extraction interrupted", e);
-        }
     }
 }

@@ -18,10 +18,11 @@ public interface MatrixKernels {
     void multiplyAdd(float[] a, int aOff, int rows, int n, float[] b, int k, float[] c, int cOff);
 
     /**
-     * {@code Z += Aᵀ·Y}: {@code z[c·k + j] += Σ_i a[aOff + i·n + c] · y[yOff + i·k + j]} for {@code c < n},
-     * {@code j < k}, with A {@code rows × n}, Y {@code rows × k} and Z {@code n × k}.
+     * {@code Zᵀ += Yᵀ·A}, that is {@code Z += Aᵀ·Y} kept transposed:
+     * {@code zt[j·n + c] += Σ_i y[yOff + i·k + j] · a[aOff + i·n + c]} for {@code j < k}, {@code c < n}, with
+     * A {@code rows × n}, Y {@code rows × k} and Zᵀ {@code k × n} (so that lanes run along A's long rows).
      */
-    void transposedMultiplyAdd(float[] a, int aOff, int rows, int n, float[] y, int yOff, int k, float[] z);
+    void transposedMultiplyAdd(float[] a, int aOff, int rows, int n, float[] y, int yOff, int k, float[] zt);
 
     /** The Vector API implementation when {@link KernelsProvider} chose the vector kernels, else the scalar one. */
     static MatrixKernels get() {

@@ -34,6 +34,10 @@ public final class TruncatedSvd {
         public Options withSeed(long s) { return new Options(exact, oversampling, powerIterations, s); }
     }
 
+    /** Each thread's randomized SVD, whose buffers outlive one matrix. */
+    private static final ThreadLocal<RandomizedSvd> WORKSPACE =
+            ThreadLocal.withInitial(() -> new RandomizedSvd(MatrixKernels.get()));
+
     private TruncatedSvd() {}
 
     /** The singular triplets of {@code a} up to rank {@code min(rank, rows, cols)}, largest first. */
@@ -42,7 +46,7 @@ public final class TruncatedSvd {
         if (r < 0) throw new IllegalArgumentException("negative rank " + rank);
         int k = sketchWidth(a.rows(), a.cols(), r, o);
         if (k == 0) return ExactSvd.compute(a).truncated(r);
-        return new RandomizedSvd(MatrixKernels.get()).compute(a, r, k, o.powerIterations(), o.seed());
+        return WORKSPACE.get().compute(a, r, k, o.powerIterations(), o.seed());
     }
 
     /**

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class MatrixKernelsTest {
 
     private static final int[][] SHAPES = { // rows, n, k: whole vectors, tails, a single row or column
-            {1, 1, 1}, {3, 5, 7}, {4, 16, 16}, {9, 37, 42}, {13, 64, 48}, {5, 3, 33}, {8, 100, 64}};
+            {1, 1, 1}, {3, 5, 7}, {4, 16, 16}, {9, 37, 42}, {13, 64, 48}, {5, 3, 33}, {8, 100, 64}, {6, 83, 5}};
 
     private static float[] random(SplittableRandom r, int n) {
         float[] v = new float[n];
@@ -38,18 +38,18 @@ class MatrixKernelsTest {
     }
 
     @Test
-    void transposedMultiplyAddIsAtransposeYAccumulatedOntoZ() {
+    void transposedMultiplyAddIsYtransposeAAccumulatedOntoZt() {
         SplittableRandom r = new SplittableRandom(2);
         for (int[] s : SHAPES) {
             int rows = s[0], n = s[1], k = s[2], aOff = 2, yOff = 7;
-            float[] a = random(r, aOff + rows * n), y = random(r, yOff + rows * k), z = random(r, n * k);
-            float[] got = z.clone();
+            float[] a = random(r, aOff + rows * n), y = random(r, yOff + rows * k), zt = random(r, k * n);
+            float[] got = zt.clone();
             new ScalarMatrixKernels().transposedMultiplyAdd(a, aOff, rows, n, y, yOff, k, got);
-            for (int col = 0; col < n; col++) {
-                for (int j = 0; j < k; j++) {
-                    double want = z[col * k + j];
+            for (int j = 0; j < k; j++) {
+                for (int col = 0; col < n; col++) {
+                    double want = zt[j * n + col];
                     for (int i = 0; i < rows; i++) want += (double) a[aOff + i * n + col] * y[yOff + i * k + j];
-                    assertThat((double) got[col * k + j]).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-5 * (rows + 1)));
+                    assertThat((double) got[j * n + col]).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-5 * (rows + 1)));
                 }
             }
         }
@@ -69,7 +69,7 @@ class MatrixKernelsTest {
             ref.multiplyAdd(a, 1, rows, n, b, k, c1, 2);
             vec.multiplyAdd(a, 1, rows, n, b, k, c2, 2);
             assertThat(c2).as("multiplyAdd %s", java.util.Arrays.toString(s)).containsExactly(c1);
-            float[] y = random(r, 4 + rows * k), z = random(r, n * k);
+            float[] y = random(r, 4 + rows * k), z = random(r, k * n);
             float[] z1 = z.clone(), z2 = z.clone();
             ref.transposedMultiplyAdd(a, 1, rows, n, y, 4, k, z1);
             vec.transposedMultiplyAdd(a, 1, rows, n, y, 4, k, z2);

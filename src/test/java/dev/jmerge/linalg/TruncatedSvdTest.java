@@ -129,6 +129,19 @@ class TruncatedSvdTest {
     }
 
     @Test
+    void buffersKeptFromOneMatrixToTheNextChangeNothing() throws Exception {
+        Dense wide = matrix(70, 260, 20, 0.8, 0.01, 8), tall = matrix(400, 90, 20, 0.8, 0.01, 9);
+        TruncatedSvd.Options o = TruncatedSvd.Options.of(false, 4);
+        Factorization fresh = java.util.concurrent.Executors.newSingleThreadExecutor()
+                .submit(() -> TruncatedSvd.compute(wide, 6, o)).get();
+        TruncatedSvd.compute(tall, 6, o); // leaves larger buffers behind in this thread
+        Factorization reused = TruncatedSvd.compute(wide, 6, o);
+        assertThat(reused.u()).containsExactly(fresh.u());
+        assertThat(reused.v()).containsExactly(fresh.v());
+        assertThat(reused.s()).containsExactly(fresh.s());
+    }
+
+    @Test
     void aZeroMatrixHasZeroSingularValues() {
         Dense zero = new Dense(new double[150 * 100], 150, 100);
         Factorization f = TruncatedSvd.compute(zero, 6, TruncatedSvd.Options.of(false, 0));

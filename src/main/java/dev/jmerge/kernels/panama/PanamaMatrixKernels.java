@@ -1,15 +1,18 @@
 package dev.jmerge.kernels.panama;
 
 import dev.jmerge.kernels.MatrixKernels;
+import dev.jmerge.kernels.ScalarMatrixKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API matrix products. Lanes run along the thin matrix's {@code k} columns; four rows of the large
- * matrix share each load of the thin one. Every output element sees the same fused multiply-adds in the
- * same order as in {@code ScalarMatrixKernels}, so results are bit-identical; columns past the last whole
- * vector take the scalar loop.
+ * Vector API matrix products. In the product the lanes run along the thin matrix's {@code k} columns and four
+ * rows of the large matrix share each load of the thin one; in the transposed product they run along the large
+ * matrix's rows and four rows of Zᵀ share each load of them. Eight accumulators are in flight in both, so the
+ * fused multiply-adds overlap instead of waiting for each other. Every output element sees the same fused
+ * multiply-adds in the same order as in {@code ScalarMatrixKernels}, so results are bit-identical; columns past
+ * the last whole vector take the scalar loop.
  */
 public final class PanamaMatrixKernels implements MatrixKernels {
 
@@ -37,16 +40,7 @@ public final class PanamaMatrixKernels implements MatrixKernels {
         for (; jb + lanes <= k; jb += lanes) {
             for (int i = 0; i < rows; i++) multiplyAdd1(a, aOff + i * n, n, b, k, jb, c, cOff + i * k + jb);
         }
-        if (jb < k) {
-            for (int i = 0; i < rows; i++) {
-                int ci = cOff + i * k;
-                for (int col = 0; col < n; col++) {
-                    float av = a[aOff + i * n + col];
-                    int bc = col * k;
-                    for (int j = jb; j < k; j++) c[ci + j] = Math.fma(av, b[bc + j], c[ci + j]);
-                }
-            }
-        }
+        if (jb < k) ScalarMatrixKernels.multiplyAddColumns(a, aOff, rows, n, b, k, c, cOff, jb);
     }
 
     /** Four rows of A times two column blocks of B, onto C (rows {@code k} apart from {@code c0}). */
@@ -90,76 +84,63 @@ public final class PanamaMatrixKernels implements MatrixKernels {
     }
 
     @Override
-    public void transposedMultiplyAdd(float[] a, int aOff, int rows, int n, float[] y, int yOff, int k, float[] z) {
+    public void transposedMultiplyAdd(float[] a, int aOff, int rows, int n, float[] y, int yOff, int k, float[] zt) {
         int lanes = F.length();
-        int jb = 0;
-        for (; jb + lanes <= k; jb += lanes) {
-            int i = 0;
-            for (; i + 4 <= rows; i += 4) transposedMultiplyAdd4(a, aOff + i * n, n, y, yOff + i * k + jb, k, z, jb);
-            for (; i < rows; i++) {
-                int a0 = aOff + i * n;
-                FloatVector v0 = FloatVector.fromArray(F, y, yOff + i * k + jb);
-                for (int col = 0, zc = jb; col < n; col++, zc += k) {
-                    v0.fma(FloatVector.broadcast(F, a[a0 + col]), FloatVector.fromArray(F, z, zc)).intoArray(z, zc);
-                }
+        int c = 0;
+        for (; c + 2 * lanes <= n; c += 2 * lanes) {
+            int j = 0;
+            for (; j + 4 <= k; j += 4) transposedMultiplyAdd4x2(a, aOff, rows, n, y, yOff, k, zt, j, c);
+            for (; j < k; j++) {
+                transposedMultiplyAdd1(a, aOff, rows, n, y, yOff, k, zt, j, c);
+                transposedMultiplyAdd1(a, aOff, rows, n, y, yOff, k, zt, j, c + lanes);
             }
         }
-        if (jb < k) {
-            for (int i = 0; i < rows; i++) {
-                int yi = yOff + i * k;
-                for (int col = 0; col < n; col++) {
-                    float av = a[aOff + i * n + col];
-                    int zc = col * k;
-                    for (int j = jb; j < k; j++) z[zc + j] = Math.fma(av, y[yi + j], z[zc + j]);
-                }
-            }
+        for (; c + lanes <= n; c += lanes) {
+            for (int j = 0; j < k; j++) transposedMultiplyAdd1(a, aOff, rows, n, y, yOff, k, zt, j, c);
         }
+        if (c < n) ScalarMatrixKernels.transposedMultiplyAddColumns(a, aOff, rows, n, y, yOff, k, zt, c);
     }
 
-    /**
-     * Four rows of A (from {@code a0}) and of Y (from {@code y0}) onto one column block of Z. Each element of Z
-     * takes its four updates in row order; four columns of Z are in flight at once so that the chains overlap.
-     */
-    private static void transposedMultiplyAdd4(float[] a, int a0, int n, float[] y, int y0, int k, float[] z, int jb) {
-        int a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
-        FloatVector v0 = FloatVector.fromArray(F, y, y0);
-        FloatVector v1 = FloatVector.fromArray(F, y, y0 + k);
-        FloatVector v2 = FloatVector.fromArray(F, y, y0 + 2 * k);
-        FloatVector v3 = FloatVector.fromArray(F, y, y0 + 3 * k);
-        int col = 0;
-        for (; col + 4 <= n; col += 4) {
-            int z0 = col * k + jb, z1 = z0 + k, z2 = z1 + k, z3 = z2 + k;
-            FloatVector p = FloatVector.fromArray(F, z, z0), q = FloatVector.fromArray(F, z, z1);
-            FloatVector r = FloatVector.fromArray(F, z, z2), s = FloatVector.fromArray(F, z, z3);
-            p = v0.fma(FloatVector.broadcast(F, a[a0 + col]), p);
-            q = v0.fma(FloatVector.broadcast(F, a[a0 + col + 1]), q);
-            r = v0.fma(FloatVector.broadcast(F, a[a0 + col + 2]), r);
-            s = v0.fma(FloatVector.broadcast(F, a[a0 + col + 3]), s);
-            p = v1.fma(FloatVector.broadcast(F, a[a1 + col]), p);
-            q = v1.fma(FloatVector.broadcast(F, a[a1 + col + 1]), q);
-            r = v1.fma(FloatVector.broadcast(F, a[a1 + col + 2]), r);
-            s = v1.fma(FloatVector.broadcast(F, a[a1 + col + 3]), s);
-            p = v2.fma(FloatVector.broadcast(F, a[a2 + col]), p);
-            q = v2.fma(FloatVector.broadcast(F, a[a2 + col + 1]), q);
-            r = v2.fma(FloatVector.broadcast(F, a[a2 + col + 2]), r);
-            s = v2.fma(FloatVector.broadcast(F, a[a2 + col + 3]), s);
-            p = v3.fma(FloatVector.broadcast(F, a[a3 + col]), p);
-            q = v3.fma(FloatVector.broadcast(F, a[a3 + col + 1]), q);
-            r = v3.fma(FloatVector.broadcast(F, a[a3 + col + 2]), r);
-            s = v3.fma(FloatVector.broadcast(F, a[a3 + col + 3]), s);
-            p.intoArray(z, z0);
-            q.intoArray(z, z1);
-            r.intoArray(z, z2);
-            s.intoArray(z, z3);
+    /** Rows {@code j..j+3} of Zᵀ, two vectors from column {@code c}: each element takes A's rows in order. */
+    private static void transposedMultiplyAdd4x2(float[] a, int aOff, int rows, int n, float[] y, int yOff, int k,
+                                                 float[] zt, int j, int c) {
+        int lanes = F.length();
+        int z0 = j * n + c, z1 = z0 + n, z2 = z1 + n, z3 = z2 + n;
+        FloatVector s0 = FloatVector.fromArray(F, zt, z0), t0 = FloatVector.fromArray(F, zt, z0 + lanes);
+        FloatVector s1 = FloatVector.fromArray(F, zt, z1), t1 = FloatVector.fromArray(F, zt, z1 + lanes);
+        FloatVector s2 = FloatVector.fromArray(F, zt, z2), t2 = FloatVector.fromArray(F, zt, z2 + lanes);
+        FloatVector s3 = FloatVector.fromArray(F, zt, z3), t3 = FloatVector.fromArray(F, zt, z3 + lanes);
+        for (int i = 0, ai = aOff + c, yi = yOff + j; i < rows; i++, ai += n, yi += k) {
+            FloatVector av = FloatVector.fromArray(F, a, ai), aw = FloatVector.fromArray(F, a, ai + lanes);
+            FloatVector y0 = FloatVector.broadcast(F, y[yi]), y1 = FloatVector.broadcast(F, y[yi + 1]);
+            FloatVector y2 = FloatVector.broadcast(F, y[yi + 2]), y3 = FloatVector.broadcast(F, y[yi + 3]);
+            s0 = av.fma(y0, s0);
+            t0 = aw.fma(y0, t0);
+            s1 = av.fma(y1, s1);
+            t1 = aw.fma(y1, t1);
+            s2 = av.fma(y2, s2);
+            t2 = aw.fma(y2, t2);
+            s3 = av.fma(y3, s3);
+            t3 = aw.fma(y3, t3);
         }
-        for (; col < n; col++) {
-            int zc = col * k + jb;
-            FloatVector p = FloatVector.fromArray(F, z, zc);
-            p = v0.fma(FloatVector.broadcast(F, a[a0 + col]), p);
-            p = v1.fma(FloatVector.broadcast(F, a[a1 + col]), p);
-            p = v2.fma(FloatVector.broadcast(F, a[a2 + col]), p);
-            p = v3.fma(FloatVector.broadcast(F, a[a3 + col]), p);
-            p.intoArray(z, zc);
+        s0.intoArray(zt, z0);
+        t0.intoArray(zt, z0 + lanes);
+        s1.intoArray(zt, z1);
+        t1.intoArray(zt, z1 + lanes);
+        s2.intoArray(zt, z2);
+        t2.intoArray(zt, z2 + lanes);
+        s3.intoArray(zt, z3);
+        t3.intoArray(zt, z3 + lanes);
+    }
+
+    /** Row {@code j} of Zᵀ, one vector from column {@code c}. */
+    private static void transposedMultiplyAdd1(float[] a, int aOff, int rows, int n, float[] y, int yOff, int k,
+                                               float[] zt, int j, int c) {
+        int z0 = j * n + c;
+        FloatVector s0 = FloatVector.fromArray(F, zt, z0);
+        for (int i = 0, ai = aOff + c, yi = yOff + j; i < rows; i++, ai += n, yi += k) {
+            s0 = FloatVector.fromArray(F, a, ai).fma(FloatVector.broadcast(F, y[yi]), s0);
         }
+        s0.intoArray(zt, z0);
     }
 }
