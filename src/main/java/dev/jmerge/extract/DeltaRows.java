@@ -15,7 +15,8 @@ final class DeltaRows implements RowSource {
     private final int rows;
     private final int cols;
     private final Kernels kernels;
-    private float[] other = new float[0];
+    /** The base's rows, per worker thread: kept from one module to the next like the SVD's own buffers. */
+    private static final ThreadLocal<float[][]> OTHER = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     DeltaRows(TensorStreams.Stream fineTune, TensorStreams.Stream base, long rows, long cols, Kernels kernels) {
         this.fineTune = fineTune;
@@ -33,7 +34,9 @@ final class DeltaRows implements RowSource {
     public void read(int first, int count, float[] dst) {
         int len = count * cols;
         long offset = (long) first * cols;
-        if (other.length < len) other = new float[len];
+        float[][] holder = OTHER.get();
+        if (holder[0].length < len) holder[0] = new float[len];
+        float[] other = holder[0];
         fineTune.read(offset, dst, 0, len);
         base.read(offset, other, 0, len);
         kernels.sub(dst, other, dst, len);

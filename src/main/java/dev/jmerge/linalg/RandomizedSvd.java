@@ -61,37 +61,56 @@ final class RandomizedSvd {
         }
         multiplyTransposed(a, q, k, zt);     // Zᵀ = Qᵀ·M
 
-        DMatrixRMaj z = new DMatrixRMaj(n, k);
-        for (int c = 0; c < n; c++) for (int j = 0; j < k; j++) z.data[c * k + j] = zt[j * n + c];
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(n, k, true, true, true);
-        if (!svd.decompose(z)) throw new ArithmeticException("the SVD of the " + n + "×" + k + " sketch did not converge");
-        DMatrixRMaj uz = svd.getU(null, false);   // n × k
-        DMatrixRMaj sigma = svd.getW(null);       // k × k
-        DMatrixRMaj vz = svd.getV(null, false);   // k × k
-        SingularOps_DDRM.descendingOrder(uz, false, sigma, vz, false);
+        // The small SVD of Z (n × k) as QR then the SVD of the k × k factor R: Z = Q_z·R = (Q_z·U_r)·Σ·V_rᵀ,
+        // so every n-sized buffer is one this instance keeps; only k × k matrices are new.
+        transpose(zt, k, n, w);
+        qrIn.reshape(n, k);
+        for (int i = 0; i < n * k; i++) qrIn.data[i] = w[i];
+        qr.decompose(qrIn);
+        qrOut.reshape(n, k);
+        qr.getQ(qrOut, true);                      // Q_z, n × k
+        DMatrixRMaj r = qr.getR(null, true);       // k × k
+        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(k, k, true, true, false);
+        if (!svd.decompose(r)) throw new ArithmeticException("the SVD of the " + k + "×" + k + " sketch did not converge");
+        DMatrixRMaj ur = svd.getU(null, false);    // k × k
+        DMatrixRMaj sigma = svd.getW(null);
+        DMatrixRMaj vr = svd.getV(null, false);    // k × k
+        SingularOps_DDRM.descendingOrder(ur, false, sigma, vr, false);
 
         double[] s = new double[rank];
         for (int i = 0; i < rank; i++) s[i] = sigma.get(i, i);
-        double[] u = new double[m * rank];        // U = Q·V_z, first rank columns
-        for (int i = 0; i < m; i++) {
-            for (int c = 0; c < k; c++) {
-                double qc = q[i * k + c];
-                if (qc == 0) continue;
-                int vr = c * k;
-                for (int j = 0; j < rank; j++) u[i * rank + j] += qc * vz.data[vr + j];
+        double[] u = new double[m * rank];        // U = Q·V_r: M ≈ Q·Zᵀ = Q·V_r·Σ·(Q_z·U_r)ᵀ
+        multiplyThin(q, m, k, vr.data, rank, u);
+        double[] v = new double[n * rank];        // V = Q_z·U_r
+        for (int c = 0; c < n; c++) {
+            for (int j = 0; j < k; j++) {
+                double qz = qrOut.data[c * k + j];
+                if (qz == 0) continue;
+                int row = j * k;
+                for (int t = 0; t < rank; t++) v[c * rank + t] += qz * ur.data[row + t];
             }
         }
-        double[] v = new double[n * rank];
-        for (int c = 0; c < n; c++) System.arraycopy(uz.data, c * k, v, c * rank, rank);
         return new Factorization(m, n, s, u, v, normSquared);
     }
 
+    /** {@code out (rows × keep) = x (rows × k, float) · b (k × k, float64)}, the first {@code keep} columns. */
+    private static void multiplyThin(float[] x, int rows, int k, double[] b, int keep, double[] out) {
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < k; c++) {
+                double xc = x[i * k + c];
+                if (xc == 0) continue;
+                int row = c * k;
+                for (int j = 0; j < keep; j++) out[i * keep + j] += xc * b[row + j];
+            }
+        }
+    }
+
     static long workingBytes(int m, int n, int k) {
-        // y, q, zᵀ, w, Ω (float); the QR's float64 copy of the largest thin matrix and its Q; the sketch's SVD
-        // (Z and U_z, n × k float64); U and V handed back (float64, at most k columns)
+        // y, q, zᵀ, w, Ω (float); the QR's float64 copy of the largest thin matrix, its Q and its own
+        // Householder vectors; U and V handed back (float64, at most k columns)
         long big = Math.max(m, n);
-        return ((long) m * k * 2 + (long) n * k * 3) * Float.BYTES + big * k * Double.BYTES * 2
-                + (long) n * k * Double.BYTES * 2 + (long) (m + n) * k * Double.BYTES
+        return ((long) m * k * 2 + (long) n * k * 3) * Float.BYTES + big * k * Double.BYTES * 3
+                + (long) (m + n) * k * Double.BYTES
                 + (long) blockRows(n) * n * Float.BYTES;
     }
 
