@@ -39,6 +39,10 @@ final class ExtractBench {
         List<String> args = new ArrayList<>(List.of("extract-lora", "--model", ft.toString(), "--base-model",
                 base.toString(), "--out-path", out.toString(), "--max-rank", String.valueOf(rank), "--quiet",
                 "--overwrite", "-j", String.valueOf(j)));
+        // layer 0: room for a worker per core on the exact path too (it holds whole matrices), so both use every core
+        List<String> layer = new ArrayList<>(args);
+        layer.addAll(LAYER0);
+        layer.addAll(List.of("-v", "--memory", "2G"));
         if (memory != null) args.addAll(List.of("--memory", memory));
 
         List<String> dry = new ArrayList<>(args);
@@ -51,9 +55,6 @@ final class ExtractBench {
         log.accept("extract-lora: I/O floor...");
         ChildRun.Result floor = IoFloor.measure(scratch, outBytes, inputs, pc);
 
-        List<String> layer = new ArrayList<>(args);
-        layer.addAll(LAYER0);
-        layer.add("-v");
         log.accept("extract-lora layer 0: randomized...");
         pc.prepare(inputs);
         Run randomized = measure(scratch, layer);

@@ -33,8 +33,7 @@ import picocli.CommandLine.Spec;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Merge language models as a mergekit YAML config describes, streamed in bounded memory.",
                 "Same configs and flags as mergekit-yaml; the output folder appears only when complete.",
-                "Benchmark against the I/O floor: jmerge bench (see jmerge bench --help).",
-                "Extract a LoRA adapter from a fine-tune: jmerge extract-lora (see jmerge extract-lora --help)."},
+                "Benchmark against the I/O floor: jmerge bench (see jmerge bench --help)."},
         footerHeading = "%nMerge methods (parameters with mergekit's defaults):%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:merged", "1:the merge failed (input files, disk)", "2:usage or configuration error"})

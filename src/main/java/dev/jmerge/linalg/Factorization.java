@@ -13,24 +13,10 @@ public record Factorization(int rows, int cols, double[] s, double[] u, double[]
 
     public int rank() { return s.length; }
 
-    /** The first {@code r} singular triplets (r ≤ rank). */
-    public Factorization truncated(int r) {
-        if (r == rank()) return this;
-        if (r < 0 || r > rank()) throw new IllegalArgumentException("rank " + r + " of " + rank());
-        double[] s2 = java.util.Arrays.copyOf(s, r);
-        return new Factorization(rows, cols, s2, columns(u, rows, rank(), r), columns(v, cols, rank(), r), normSquared);
-    }
-
     /** {@code ‖M − U_r·diag(s_r)·V_rᵀ‖_F} for this factorisation's rank, from the norms (never negative). */
     public double residualNorm() {
         double kept = 0;
         for (double x : s) kept += x * x;
         return Math.sqrt(Math.max(0, normSquared - kept));
-    }
-
-    private static double[] columns(double[] m, int rows, int cols, int keep) {
-        double[] out = new double[rows * keep];
-        for (int i = 0; i < rows; i++) System.arraycopy(m, i * cols, out, i * keep, keep);
-        return out;
     }
 }

@@ -45,7 +45,7 @@ public final class TruncatedSvd {
         int r = Math.min(rank, Math.min(a.rows(), a.cols()));
         if (r < 0) throw new IllegalArgumentException("negative rank " + rank);
         int k = sketchWidth(a.rows(), a.cols(), r, o);
-        if (k == 0) return ExactSvd.compute(a).truncated(r);
+        if (k == 0) return ExactSvd.compute(a, r);
         return WORKSPACE.get().compute(a, r, k, o.powerIterations(), o.seed());
     }
 
@@ -67,7 +67,7 @@ public final class TruncatedSvd {
     /** Bytes held while factorising an {@code m × n} matrix at rank {@code r}, besides the source's own buffers. */
     public static long workingBytes(int m, int n, int r, Options o) {
         int k = sketchWidth(m, n, r, o);
-        if (k == 0) return ExactSvd.workingBytes(m, n);
+        if (k == 0) return ExactSvd.workingBytes(m, n, r);
         return RandomizedSvd.workingBytes(m, n, k);
     }
 }
