@@ -9,12 +9,12 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /** Turns the ways a full file system shows itself into one "no space left on device" line naming the output. */
-final class DiskFull {
+public final class DiskFull {
 
     private DiskFull() {}
 
     /** Refuses to start when the file system under the output cannot hold {@code bytes} more. */
-    static void checkSpace(OutputFolder folder, long bytes) {
+    public static void checkSpace(OutputFolder folder, long bytes) {
         long free;
         try {
             free = Files.getFileStore(folder.temp()).getUsableSpace();
@@ -28,7 +28,7 @@ final class DiskFull {
     }
 
     /** The same failure, reworded when its cause chain says the device is full. */
-    static JmergeException explain(JmergeException e, Path target) {
+    public static JmergeException explain(JmergeException e, Path target) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (m.contains("no space left") || m.contains("disk quota")) {

@@ -44,7 +44,7 @@ class ArchitectureRulesTest {
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "dev.jmerge.methods..", "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..",
                         "dev.jmerge.io..", "dev.jmerge.source..", "dev.jmerge.output..", "dev.jmerge.arch..",
-                        "dev.jmerge.forward..", "dev.jmerge.eval..")
+                        "dev.jmerge.forward..", "dev.jmerge.eval..", "dev.jmerge.linalg..", "dev.jmerge.extract..")
                 .check(MAIN);
     }
 
@@ -56,6 +56,17 @@ class ArchitectureRulesTest {
                         "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..", "dev.jmerge.methods..",
                         "dev.jmerge.output..", "dev.jmerge.source..", "dev.jmerge.arch..", "dev.jmerge.tokenizer..",
                         "dev.jmerge.eval..", "dev.jmerge.synth..", "dev.jmerge.bench..", "ai.djl..")
+                .check(MAIN);
+    }
+
+    @Test
+    void linearAlgebraIsPureMathOverRowSources() {
+        noClasses().that().resideInAPackage("dev.jmerge.linalg..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "dev.jmerge.config..", "dev.jmerge.io..", "dev.jmerge.source..", "dev.jmerge.plan..",
+                        "dev.jmerge.exec..", "dev.jmerge.output..", "dev.jmerge.arch..", "dev.jmerge.methods..",
+                        "dev.jmerge.extract..", "dev.jmerge.lora..", "java.nio.file..", "org.snakeyaml..",
+                        "tools.jackson..")
                 .check(MAIN);
     }
 
@@ -78,6 +89,21 @@ class ArchitectureRulesTest {
                         "dev.jmerge.output..", "dev.jmerge.config..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.jmerge.tokenizer.encoding..",
                         "dev.jmerge.forward..", "dev.jmerge.eval..")
+                .check(MAIN);
+    }
+
+    @Test
+    void loraExtractionIsAToolBesideTheMergeNotPartOfIt() {
+        // extract-lora reuses the pipeline's layers (source, arch, exec streams, output) but no merge method,
+        // and only the command line and the benchmark drive it
+        noClasses().that().resideInAPackage("dev.jmerge.extract..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.jmerge.methods..", "dev.jmerge.bench..")
+                .check(MAIN);
+        noClasses().that().resideOutsideOfPackages("dev.jmerge.extract..", "dev.jmerge.cli..", "dev.jmerge.bench..")
+                .should().dependOnClassesThat().resideInAPackage("dev.jmerge.extract..")
+                .check(MAIN);
+        noClasses().that().resideInAPackage("dev.jmerge.extract..")
+                .should().dependOnClassesThat().haveSimpleName("MergeRun")
                 .check(MAIN);
     }
 }

@@ -59,6 +59,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "JSON results file (default: ${DEFAULT-VALUE})")
     Path results;
 
+    @Option(names = "--extract-lora", paramLabel = "RANK", arity = "0..1", fallbackValue = "32",
+            description = "instead of the merges: extract-lora at this rank (default 32) against its I/O floor, and"
+                    + " on layer 0 against --exact-svd")
+    Integer extractRank;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -71,6 +76,16 @@ public final class BenchCommand implements Callable<Integer> {
         PageCache pc = PageCache.choose(cache, msg -> log(out, msg));
         String loadBefore = PageCache.loadAverage();
         Path models = BenchModels.ensure(data, shape, cores, msg -> log(out, msg));
+        if (extractRank != null) {
+            String table = ExtractBench.run(models, scratch, shape, j, memory, extractRank, pc, pc.description(),
+                    msg -> log(out, msg), results);
+            out.println();
+            out.print(table);
+            out.println("results: " + results.toAbsolutePath());
+            out.flush();
+            deleteTree(scratch);
+            return 0;
+        }
         List<BenchTable.Row> rows = new ArrayList<>();
         for (String m : methods) {
             rows.add(measure(m, models, scratch, j, pc, out));
@@ -96,13 +111,7 @@ public final class BenchCommand implements Callable<Integer> {
         Path config = scratch.resolve(method + ".yml");
         Files.writeString(config, BenchConfigs.yaml(method, models));
         Path mergeOut = scratch.resolve("out-" + method);
-        List<String> inputs = new ArrayList<>();
-        for (String name : BenchConfigs.inputs(method)) {
-            try (Stream<Path> s = Files.list(models.resolve(name))) {
-                s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
-                        .forEach(p -> inputs.add(p.toAbsolutePath().toString()));
-            }
-        }
+        List<String> inputs = BenchModels.weightFiles(models, BenchConfigs.inputs(method));
         List<String> args = new ArrayList<>(List.of(config.toString(), mergeOut.toString(), "--quiet", "--overwrite",
                 "-j", String.valueOf(j), "--random-seed", "1", "--no-copy-tokenizer"));
         if (memory != null) args.addAll(List.of("--memory", memory));
@@ -120,13 +129,7 @@ public final class BenchCommand implements Callable<Integer> {
         deleteTree(mergeOut);
 
         log(out, method + ": I/O floor...");
-        Path floorOut = scratch.resolve("floor.bin");
-        List<String> floorArgs = new ArrayList<>(List.of(floorOut.toString(), String.valueOf(outBytes)));
-        floorArgs.addAll(inputs);
-        pc.prepare(inputs);
-        ChildRun.Result floor = ChildRun.run(scratch, IoFloor.class.getName(), floorArgs);
-        if (floor.exit() != 0) throw new IllegalStateException("I/O floor failed:\n" + floor.output());
-        Files.deleteIfExists(floorOut);
+        ChildRun.Result floor = IoFloor.measure(scratch, outBytes, inputs, pc);
         long inBytes = 0;
         for (String p : inputs) inBytes += Files.size(Path.of(p));
         BenchTable.Row row = new BenchTable.Row(method, inBytes, outBytes, merge, floor, estimate);

@@ -25,6 +25,18 @@ public final class BenchModels {
 
     private BenchModels() {}
 
+    /** The safetensors files of the named models in {@code models}, absolute, sorted per model. */
+    static List<String> weightFiles(Path models, List<String> names) throws IOException {
+        List<String> files = new ArrayList<>();
+        for (String name : names) {
+            try (java.util.stream.Stream<Path> s = Files.list(models.resolve(name))) {
+                s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
+                        .forEach(p -> files.add(p.toAbsolutePath().toString()));
+            }
+        }
+        return files;
+    }
+
     /** The folder holding the four models of {@code shape} under {@code root}. */
     public static Path folder(Path root, ModelShape shape) {
         return root.resolve(String.format(Locale.ROOT, "L%d-h%d-i%d-v%d-%s", shape.layers(), shape.hidden(),

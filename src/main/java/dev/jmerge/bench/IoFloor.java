@@ -27,6 +27,21 @@ public final class IoFloor {
 
     private IoFloor() {}
 
+    /**
+     * The floor of a run that reads {@code inputs} and writes {@code outBytes}, measured in a child JVM after
+     * {@code pc} has put the page cache in the same state as for the run.
+     */
+    static ChildRun.Result measure(Path scratch, long outBytes, List<String> inputs, PageCache pc) throws IOException {
+        Path floorOut = scratch.resolve("floor.bin");
+        List<String> floorArgs = new ArrayList<>(List.of(floorOut.toString(), String.valueOf(outBytes)));
+        floorArgs.addAll(inputs);
+        pc.prepare(inputs);
+        ChildRun.Result floor = ChildRun.run(scratch, IoFloor.class.getName(), floorArgs);
+        if (floor.exit() != 0) throw new IllegalStateException("I/O floor failed:\n" + floor.output());
+        java.nio.file.Files.deleteIfExists(floorOut);
+        return floor;
+    }
+
     public static int run(String... args) throws Exception {
         Path out = Path.of(args[0]);
         long outBytes = Long.parseLong(args[1]);

@@ -27,7 +27,8 @@ public final class Main {
             new Subcommand("multi", MultiCommand::new),
             new Subcommand("architectures", c -> new ArchitecturesCommand()),
             new Subcommand("bench", c -> new BenchCommand()),
-            new Subcommand("eval", EvalCommand::new));
+            new Subcommand("eval", EvalCommand::new),
+            new Subcommand("extract-lora", ExtractLoraCommand::new));
 
     private Main() {}
 
@@ -103,7 +104,8 @@ public final class Main {
         CommandLine cl = ex.getCommandLine();
         String[] synopsis = cl.getCommandSpec().usageMessage().customSynopsis();
         String usage = synopsis.length > 0 ? synopsis[0].replaceFirst("^Usage: *", "").strip() : cl.getCommandName();
-        String help = cl.getCommandSpec().qualifiedName() + " --help";
+        String name = cl.getCommandSpec().qualifiedName();
+        String help = (name.startsWith("jmerge") ? name : "jmerge " + name) + " --help";
         cl.getErr().println("error: " + ex.getMessage() + " (usage: " + usage + "; see " + help + ")");
         cl.getErr().flush();
         return 2;

@@ -11,6 +11,11 @@ public record ModelReference(ModelPath model, ModelPath lora, String overrideArc
 
     public static ModelReference of(String path) { return new ModelReference(new ModelPath(path, null), null, null); }
 
+    /** Parses {@code PATH[@REVISION][+LORA[@REVISION]]}; errors name {@code pos} and {@code key} (a YAML key or a flag). */
+    public static ModelReference parse(String text, SourcePos pos, String key) {
+        return ModelReferences.parse(text, pos, key);
+    }
+
     @Override
     public String toString() { return lora == null ? model.toString() : model + "+" + lora; }
 }

@@ -1,6 +1,5 @@
 package dev.jmerge.exec;
 
-import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
@@ -19,7 +18,6 @@ import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -138,7 +136,7 @@ public final class Executor {
                     progress.tensorDone(t.outBytes());
                 }));
             }
-            for (Future<?> f : futures) await(f, futures);
+            Futures.awaitAll(futures, "merge");
             stopHelpers(readaheadThread, flushThread);
             for (ShardOutput shard : shards) shard.finish();
             progress.finish();
@@ -190,9 +188,9 @@ public final class Executor {
         }
         for (int i = 0; i < t.inputs().size(); i++) {
             PlannedInput in = t.inputs().get(i);
-            LoraPatch.LowRank lowRank = in.lora() instanceof LoraPatch.LowRank lr ? lr : null;
+            LoraPatch.Delta delta = in.lora() instanceof LoraPatch.Delta d ? d : null;
             if (in.gather() != null) {
-                if (lowRank != null) {
+                if (delta != null) {
                     throw new MergeException("tensor '" + t.name() + "': a LoRA adapter on an embedding cannot be"
                             + " combined with a tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
                 }
@@ -205,24 +203,9 @@ public final class Executor {
                 ModelWeights w = plan.models().get(in.model()).weights();
                 Path file = w.fileOf(in.tensorName());
                 readers.add(new InputReader(segments.get(i), file, files.channel(file), w.fileOffset(in.tensorName()),
-                        in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, lowRank));
+                        in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, delta));
             }
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn, scratch);
-    }
-
-    private static void await(Future<?> f, List<Future<?>> all) {
-        try {
-            f.get();
-        } catch (ExecutionException e) {
-            for (Future<?> other : all) other.cancel(true);
-            Throwable c = e.getCause();
-            if (c instanceof JmergeException je) throw je;
-            if (c instanceof Error err) throw err;
-            throw new MergeException("merge failed: " + c, c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MergeException("merge interrupted", e);
-        }
     }
 }

@@ -43,7 +43,7 @@ final class InputReader implements TensorReader {
     private final long outCols;
     private final boolean direct;
     private final TileBuffers buf;
-    private final LoraPatch.LowRank lora;
+    private final LoraPatch.Delta lora;
 
     /**
      * @param mapped the tensor's bytes in the input's mapping (the whole file mapped from offset 0), used when
@@ -54,7 +54,7 @@ final class InputReader implements TensorReader {
      * @param lora a low-rank delta added to each value read (then rounded to the stored dtype), or null
      */
     InputReader(MemorySegment mapped, Path file, FileChannel channel, long fileOffset, DType stored, long[] inShape,
-                long[] outShape, DType loadDtype, TileBuffers buf, LoraPatch.LowRank lora) {
+                long[] outShape, DType loadDtype, TileBuffers buf, LoraPatch.Delta lora) {
         this.releasable = fileOffset >= 0 && Madvise.available();
         this.mapped = releasable || fileOffset < 0 ? mapped : null;
         this.buf = buf;

@@ -13,9 +13,10 @@ import java.nio.file.StandardOpenOption;
 /**
  * One output shard being filled: header written and file pre-sized up front by {@link SafetensorsWriter},
  * tensors then written in place with positional writes (not through the writer's mapping, whose dirtied
- * pages would count in the resident set until forced and unmapped: see docs/design.md).
+ * pages would count in the resident set until forced and unmapped: see docs/design.md). Public for the other
+ * writers of safetensors outputs (LoRA extraction).
  */
-final class ShardOutput implements AutoCloseable {
+public final class ShardOutput implements AutoCloseable {
 
     private final SafetensorsWriter writer;
     private final FileChannel channel;
@@ -26,7 +27,7 @@ final class ShardOutput implements AutoCloseable {
         this.channel = channel;
     }
 
-    static ShardOutput create(Path folder, ShardLayout.Shard shard) {
+    public static ShardOutput create(Path folder, ShardLayout.Shard shard) {
         SafetensorsWriter w = SafetensorsWriter.create(folder, shard);
         try {
             return new ShardOutput(w, FileChannel.open(w.path(), StandardOpenOption.WRITE));
@@ -37,7 +38,7 @@ final class ShardOutput implements AutoCloseable {
     }
 
     /** Writes {@code src} (position to limit) at byte {@code byteOffset} of the tensor's data. */
-    void write(String tensor, long byteOffset, ByteBuffer src) {
+    public void write(String tensor, long byteOffset, ByteBuffer src) {
         TensorInfo info = writer.tensors().get(tensor);
         if (info == null) throw new IllegalArgumentException("no tensor " + tensor + " in " + writer.path());
         if (byteOffset < 0 || byteOffset + src.remaining() > info.byteSize()) {
@@ -57,7 +58,7 @@ final class ShardOutput implements AutoCloseable {
      * Starts the written data on its way to the device when at least {@code threshold} bytes are waiting, so
      * that write-back overlaps the merge instead of all happening in {@link #finish()}.
      */
-    void flushIfDirty(long threshold) {
+    public void flushIfDirty(long threshold) {
         if (unflushed.get() < threshold) return;
         unflushed.set(0);
         try {
@@ -68,7 +69,7 @@ final class ShardOutput implements AutoCloseable {
     }
 
     /** Flushes the data durably; the file is complete afterwards. */
-    void finish() {
+    public void finish() {
         try {
             channel.force(true);
             channel.close();

@@ -37,6 +37,7 @@ public final class LoraAdapter implements AutoCloseable {
     private final Map<String, Double> alphaPattern;
     private final Map<String, TensorInfo[]> lowRank = new HashMap<>();   // target tensor -> {A, B}
     private final Map<String, Boolean> embedding = new HashMap<>();
+    private final Map<String, TensorInfo> biases = new LinkedHashMap<>();   // target bias -> lora_B.bias
     private final Map<String, TensorInfo> replaced = new LinkedHashMap<>();
 
     private LoraAdapter(Path folder, WeightFile file, JsonNode cfg) {
@@ -109,10 +110,14 @@ public final class LoraAdapter implements AutoCloseable {
                     emb = form[1].length() > 1;
                 }
             }
+            if (module == null && key.endsWith(".lora_B.bias")) {
+                biases.put(key.substring(0, key.length() - ".lora_B.bias".length()) + ".bias", t);
+                continue;
+            }
             if (module == null) {
                 if (key.contains(".lora_")) {
                     throw new ConfigException(file.path() + ": tensor '" + t.name() + "' is not a LoRA A/B matrix"
-                            + " jmerge understands (lora biases and other variants are not supported)");
+                            + " or lora_B bias jmerge understands (other variants are not supported)");
                 }
                 replaced.put(key, t); // modules_to_save: the saved module's full weight
                 continue;
@@ -126,11 +131,19 @@ public final class LoraAdapter implements AutoCloseable {
                 throw new ConfigException(file.path() + ": module '" + e.getKey() + "' has only one of lora_A and lora_B");
             }
         }
+        for (String bias : biases.keySet()) {
+            String weight = bias.substring(0, bias.length() - ".bias".length()) + ".weight";
+            if (!lowRank.containsKey(weight)) {
+                throw new ConfigException(file.path() + ": tensor '" + biases.get(bias).name() + "' is a lora_B bias"
+                        + " of a module without lora_A and lora_B");
+            }
+        }
     }
 
     /** Base tensors this adapter touches. */
     public java.util.Set<String> targets() {
         var s = new java.util.LinkedHashSet<String>(lowRank.keySet());
+        s.addAll(biases.keySet());
         s.addAll(replaced.keySet());
         return s;
     }
@@ -147,6 +160,8 @@ public final class LoraAdapter implements AutoCloseable {
             return new LoraPatch.Replace(new TensorInfo(name, rep.dtype(), rep.shape(), rep.begin(), rep.end()),
                     file.segment(rep));
         }
+        TensorInfo bias = biases.get(name);
+        if (bias != null) return patchBias(name, bias, base);
         TensorInfo[] ab = lowRank.get(name);
         if (ab == null) return null;
         String module = name.substring(0, name.length() - ".weight".length());
@@ -164,9 +179,26 @@ public final class LoraAdapter implements AutoCloseable {
                     + " do not fit base " + java.util.Arrays.toString(w) + " with rank " + rank + "; expected A "
                     + java.util.Arrays.toString(wantA) + " and B " + java.util.Arrays.toString(wantB));
         }
-        double scale = rslora ? alpha / Math.sqrt(rank) : alpha / rank;
+        if (rank == 0) return null; // a module whose every singular value was dropped (extract-lora --sv-epsilon)
+        double scale = scale(rank, alpha);
         return new LoraPatch.LowRank(ab[0], file.segment(ab[0]), ab[1], file.segment(ab[1]), rank, scale,
                 transposed, rows, cols);
+    }
+
+    private double scale(int rank, double alpha) {
+        return rslora ? alpha / Math.sqrt(rank) : alpha / rank;
+    }
+
+    /** {@code lora_B.bias}: scaled like its module's low-rank term; nothing for a module of rank 0. */
+    private LoraPatch patchBias(String name, TensorInfo bias, TensorInfo base) {
+        if (!java.util.Arrays.equals(bias.shape(), base.shape())) {
+            throw bad(name, "lora_B bias " + java.util.Arrays.toString(bias.shape()) + " does not fit base bias "
+                    + java.util.Arrays.toString(base.shape()));
+        }
+        String module = name.substring(0, name.length() - ".bias".length());
+        int rank = (int) pattern(rankPattern, module, defaultRank);
+        if (rank == 0) return null;
+        return new LoraPatch.Bias(bias, file.segment(bias), scale(rank, pattern(alphaPattern, module, defaultAlpha)));
     }
 
     /** PEFT's rule: the first pattern key that is the module name or a dotted suffix of it. */

@@ -87,7 +87,7 @@ public final class LoraMergeCache {
         int es = info.dtype().byteSize();
         for (long off = 0; off < n; off += CHUNK) {
             int len = (int) Math.min(CHUNK, n - off);
-            if (patch instanceof LoraPatch.LowRank lr && info.dtype().isFloating()) {
+            if (patch instanceof LoraPatch.Delta lr && info.dtype().isFloating()) {
                 k.toFloat(in, off * es, info.dtype(), buf, 0, len);
                 lr.addTo(k, off, buf, 0, len);
                 k.fromFloat(buf, 0, out, off * es, info.dtype(), len);

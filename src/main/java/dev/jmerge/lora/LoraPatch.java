@@ -10,6 +10,27 @@ public sealed interface LoraPatch {
     /** modules_to_save: the adapter carries the whole tensor, which replaces the base one. */
     record Replace(TensorInfo info, MemorySegment data) implements LoraPatch {}
 
+    /** A change added to the base values as they are read. */
+    sealed interface Delta extends LoraPatch permits LowRank, Bias {
+
+        /** Adds the change to {@code dst[dstOff, dstOff + len)}, holding elements {@code [flat, flat + len)} of the base tensor. */
+        void addTo(Kernels k, long flat, float[] dst, int dstOff, int len);
+    }
+
+    /**
+     * PEFT's {@code lora_bias}: {@code lora_B}'s bias, scaled like the low-rank term, added to the base layer's
+     * bias ({@code b' = b + scale·lora_B.bias}); extract-lora writes the fine-tune's bias change this way.
+     */
+    record Bias(TensorInfo info, MemorySegment data, double scale) implements Delta {
+
+        @Override
+        public void addTo(Kernels k, long flat, float[] dst, int dstOff, int len) {
+            float[] d = new float[len];
+            k.toFloat(data, flat * info.dtype().byteSize(), info.dtype(), d, 0, len);
+            for (int i = 0; i < len; i++) dst[dstOff + i] = (float) (dst[dstOff + i] + scale * d[i]);
+        }
+    }
+
     /**
      * {@code W' = W + scale·B·A} (or its transpose for fan_in_fan_out layers and embeddings), added to each element
      * range as it is read: per row, B's row times A's columns with float64 accumulation, r multiply-adds per element.
@@ -17,9 +38,9 @@ public sealed interface LoraPatch {
      * @param transposed the delta is {@code (B·A)ᵀ}: A is {@code [r, rows]} and B is {@code [cols, r]}
      */
     record LowRank(TensorInfo a, MemorySegment aData, TensorInfo b, MemorySegment bData, int rank, double scale,
-                   boolean transposed, long rows, long cols) implements LoraPatch {
+                   boolean transposed, long rows, long cols) implements Delta {
 
-        /** Adds the delta to {@code dst[dstOff, dstOff + len)}, holding elements {@code [flat, flat + len)} of W. */
+        @Override
         public void addTo(Kernels k, long flat, float[] dst, int dstOff, int len) {
             int done = 0;
             while (done < len) {

@@ -55,14 +55,14 @@ public final class ModelCard {
         return text + "# random seed: " + seed + " (jmerge --random-seed " + seed + " reproduces this merge)\n";
     }
 
-    private static List<String> hubIds(ModelReference ref) {
+    static List<String> hubIds(ModelReference ref) {
         List<String> ids = new ArrayList<>();
         if (isHubId(ref.model().path())) ids.add(ref.model().path());
         if (ref.lora() != null && isHubId(ref.lora().path())) ids.add(ref.lora().path());
         return ids;
     }
 
-    private static String link(ModelReference ref) {
+    static String link(ModelReference ref) {
         String p = ref.model().path();
         return isHubId(p) ? "[" + ref + "](https://huggingface.co/" + p + ")" : ref.toString();
     }

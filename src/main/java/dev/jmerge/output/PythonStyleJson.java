@@ -17,11 +17,18 @@ public final class PythonStyleJson {
 
     public static String write(JsonNode node, boolean sortKeys) {
         StringBuilder sb = new StringBuilder();
-        write(node, sortKeys, 0, sb);
+        write(node, sortKeys, "  ", 0, sb);
         return sb.append('\n').toString();
     }
 
-    private static void write(JsonNode node, boolean sortKeys, int depth, StringBuilder sb) {
+    /** Python's {@code json.dump(obj, f, indent=N)}: keys in the node's order and no newline at the end. */
+    public static String dump(JsonNode node, int indent) {
+        StringBuilder sb = new StringBuilder();
+        write(node, false, " ".repeat(indent), 0, sb);
+        return sb.toString();
+    }
+
+    private static void write(JsonNode node, boolean sortKeys, String unit, int depth, StringBuilder sb) {
         if (node.isObject()) {
             List<Map.Entry<String, JsonNode>> fields = new ArrayList<>(node.properties());
             if (fields.isEmpty()) {
@@ -31,13 +38,13 @@ public final class PythonStyleJson {
             if (sortKeys) fields.sort(Map.Entry.comparingByKey());
             sb.append("{\n");
             for (int i = 0; i < fields.size(); i++) {
-                indent(sb, depth + 1);
+                indent(sb, unit, depth + 1);
                 string(fields.get(i).getKey(), sb);
                 sb.append(": ");
-                write(fields.get(i).getValue(), sortKeys, depth + 1, sb);
+                write(fields.get(i).getValue(), sortKeys, unit, depth + 1, sb);
                 sb.append(i + 1 < fields.size() ? ",\n" : "\n");
             }
-            indent(sb, depth);
+            indent(sb, unit, depth);
             sb.append('}');
         } else if (node.isArray()) {
             if (node.isEmpty()) {
@@ -46,11 +53,11 @@ public final class PythonStyleJson {
             }
             sb.append("[\n");
             for (int i = 0; i < node.size(); i++) {
-                indent(sb, depth + 1);
-                write(node.get(i), sortKeys, depth + 1, sb);
+                indent(sb, unit, depth + 1);
+                write(node.get(i), sortKeys, unit, depth + 1, sb);
                 sb.append(i + 1 < node.size() ? ",\n" : "\n");
             }
-            indent(sb, depth);
+            indent(sb, unit, depth);
             sb.append(']');
         } else if (node.isString()) {
             string(node.asString(), sb);
@@ -65,8 +72,8 @@ public final class PythonStyleJson {
         }
     }
 
-    private static void indent(StringBuilder sb, int depth) {
-        sb.append("  ".repeat(depth));
+    private static void indent(StringBuilder sb, String unit, int depth) {
+        sb.append(unit.repeat(depth));
     }
 
     /** Python's {@code repr(float)}: shortest digits, exponent form below 1e-4 and from 1e16 on. */
