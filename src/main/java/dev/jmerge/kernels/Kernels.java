@@ -19,8 +19,13 @@ public interface Kernels {
     /** Decodes {@code n} little-endian elements of {@code type} starting at {@code byteOffset} into floats. */
     void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n);
 
-    /** Encodes {@code n} floats as {@code type} (round to nearest even for narrower floats). */
-    void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n);
+    /**
+     * Encodes {@code n} floats as {@code type} (round to nearest even for narrower floats) and returns the
+     * largest {@code floatToRawIntBits(src[i]) & 0x7FFFFFFF} among them (0 when {@code n == 0}): magnitudes order
+     * like these bits and NaN and infinity have the largest, so a writer learns for free whether any value is
+     * not finite or too large for {@code type}.
+     */
+    int fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n);
 
     /** {@code y[i] += a * x[i]}. */
     void axpy(float a, float[] x, float[] y, int n);
@@ -39,6 +44,14 @@ public interface Kernels {
 
     /** {@code out[i] = a[i] + t * (b[i] - a[i])} ({@code out} may alias either input). */
     void lerp(float t, float[] a, float[] b, float[] out, int n);
+
+    /**
+     * {@code out[i] = (float) (Σ_j w[j]·x[j][i] / divisor)} over {@code j < count}, in float64: each product
+     * {@code w[j]·(double) x[j][i]} rounded to float64 and added in order of {@code j} to a sum that starts at +0,
+     * divided unless {@code divisor} is 1 (which changes nothing), then rounded once to float32. Bit-identical in
+     * every implementation.
+     */
+    void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int n);
 
     /** {@code x[i] = value}. */
     void fill(float value, float[] x, int n);

@@ -15,8 +15,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
-        ScalarLoops.fromFloat(src, srcOff, dst, byteOffset, type, n);
+    public int fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
+        return ScalarLoops.fromFloat(src, srcOff, dst, byteOffset, type, n);
     }
 
     /**
@@ -54,6 +54,11 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void lerp(float t, float[] a, float[] b, float[] out, int n) { ScalarLoops.lerp(t, a, b, out, 0, n); }
+
+    @Override
+    public void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int n) {
+        ScalarLoops.weightedSumWide(x, count, w, divisor, out, 0, n);
+    }
 
     @Override
     public void fill(float value, float[] x, int n) { ScalarLoops.fill(value, x, 0, n); }

@@ -43,10 +43,15 @@ public final class ScalarLoops {
         }
     }
 
-    /** Encodes {@code n} floats from {@code src} as little-endian {@code type} at {@code byteOffset}. */
-    public static void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
+    /**
+     * Encodes {@code n} floats from {@code src} as little-endian {@code type} at {@code byteOffset}; returns their
+     * largest magnitude bits ({@link Kernels#fromFloat}).
+     */
+    public static int fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
         long p = byteOffset;
         int end = srcOff + n;
+        int max = 0;
+        for (int i = srcOff; i < end; i++) max = Math.max(max, Float.floatToRawIntBits(src[i]) & 0x7FFF_FFFF);
         switch (type) {
             case F32 -> MemorySegment.copy(src, srcOff, dst, FLOAT, byteOffset, n);
             case BF16 -> { for (int i = srcOff; i < end; i++, p += 2) dst.set(SHORT, p, ScalarKernels.floatToBf16(src[i])); }
@@ -60,6 +65,7 @@ public final class ScalarLoops {
             case I8, U8 -> { for (int i = srcOff; i < end; i++, p++) dst.set(BYTE, p, (byte) Math.rint(src[i])); }
             case BOOL -> { for (int i = srcOff; i < end; i++, p++) dst.set(BYTE, p, (byte) (src[i] != 0f ? 1 : 0)); }
         }
+        return max;
     }
 
     public static void axpy(float a, float[] x, float[] y, int from, int to) {
@@ -84,6 +90,16 @@ public final class ScalarLoops {
 
     public static void lerp(float t, float[] a, float[] b, float[] out, int from, int to) {
         for (int i = from; i < to; i++) out[i] = a[i] + t * (b[i] - a[i]);
+    }
+
+    public static void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int from,
+                                       int to) {
+        boolean divide = divisor != 1;
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            for (int j = 0; j < count; j++) s += w[j] * x[j][i];
+            out[i] = (float) (divide ? s / divisor : s);
+        }
     }
 
     public static void fill(float value, float[] x, int from, int to) {

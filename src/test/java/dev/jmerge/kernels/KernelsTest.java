@@ -69,6 +69,21 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void encodersReportTheLargestMagnitude(int n) {
+        float[] src = KernelData.floats(new SplittableRandom(n + 17), n + 2);
+        int want = 0;
+        for (int i = 2; i < n + 2; i++) want = Math.max(want, Float.floatToRawIntBits(src[i]) & 0x7FFFFFFF);
+        for (DType t : new DType[] {DType.BF16, DType.F16, DType.F32, DType.I8}) {
+            for (Kernels k : new Kernels[] {scalar, panama}) {
+                byte[] out = new byte[n * t.byteSize()];
+                assertThat(k.fromFloat(src, 2, MemorySegment.ofArray(out), 0, t, n)).as("%s %s n=%d", k.name(), t, n)
+                        .isEqualTo(want);
+            }
+        }
+    }
+
     @Test
     void decodesEveryBf16AndF16Code() {
         byte[] all = new byte[2 * 65536];
@@ -180,6 +195,30 @@ class KernelsTest {
             k.fill(-3f, out, n);
             for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo(-3f);
             assertThat(out[n]).as("%s writes past n", k.name()).isEqualTo(42f);
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void wideWeightedSumMatchesItsFloat64FormulaBitForBit(int n) {
+        SplittableRandom r = new SplittableRandom(2500 + n);
+        float[][] x = {KernelData.floats(r, n), KernelData.floats(r, n), KernelData.floats(r, n)};
+        double[] w = {0.4, 0.3, -0.2};
+        for (double divisor : new double[] {1, 0.9999999999999999, 0, -3}) {
+            for (int count = 0; count <= 3; count++) {
+                float[] want = new float[n];
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    for (int j = 0; j < count; j++) s += w[j] * x[j][i];
+                    want[i] = (float) (divisor == 1 ? s : s / divisor);
+                }
+                for (Kernels k : new Kernels[] {scalar, panama}) {
+                    float[] got = new float[n];
+                    k.weightedSumWide(x, count, w, divisor, got, n);
+                    assertThat(canonicalBits(got)).as("%s count=%d /%s n=%d", k.name(), count, divisor, n)
+                            .containsExactly(canonicalBits(want));
+                }
+            }
         }
     }
 
