@@ -53,6 +53,25 @@ public interface Kernels {
      */
     void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int n);
 
+    /**
+     * Task arithmetic's last step, in float64 rounded once: with {@code d_m = w[m]·delta[m][i]} rounded to float32
+     * (as mergekit forms weighted task vectors), {@code out[i] = (float) (base[i] + Σ_m d_m / divisor · lambda)},
+     * the sum starting at +0 and taken in order of {@code m}. Bit-identical in every implementation.
+     */
+    void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda, float[] out,
+                     int n);
+
+    /**
+     * TIES' last step (sign election by sum, mean over the agreeing weights), in float64 rounded once: with
+     * {@code d_m = w[m]·delta[m][i]} rounded to float32 and {@code s = Σ_m d_m}, the kept {@code d_m} are those
+     * of the elected sign ({@code d_m > 0} when {@code s ≥ 0}, else {@code d_m < 0}); {@code num} and {@code den}
+     * sum the kept {@code d_m} and {@code w[m]} (from +0, in order of {@code m}), {@code den} = 0 counts as 1, and
+     * {@code out[i] = (float) (base[i] + (normalize ? num / den : num) · lambda)}. Bit-identical in every
+     * implementation.
+     */
+    void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize, double lambda,
+                        float[] out, int n);
+
     /** {@code x[i] = value}. */
     void fill(float value, float[] x, int n);
 

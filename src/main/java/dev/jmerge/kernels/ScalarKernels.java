@@ -61,6 +61,18 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
+                            float[] out, int n) {
+        ScalarLoops.taskSumWide(base, delta, count, w, divisor, lambda, out, 0, n);
+    }
+
+    @Override
+    public void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize, double lambda,
+                               float[] out, int n) {
+        ScalarLoops.electedSumWide(base, delta, count, w, normalize, lambda, out, 0, n);
+    }
+
+    @Override
     public void fill(float value, float[] x, int n) { ScalarLoops.fill(value, x, 0, n); }
 
     @Override

@@ -102,6 +102,38 @@ public final class ScalarLoops {
         }
     }
 
+    public static void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
+                                   float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            for (int m = 0; m < count; m++) s += w[m] * delta[m][i];
+            out[i] = (float) (base[i] + s / divisor * lambda);
+        }
+    }
+
+    /**
+     * The election is done with masks, not branches (signs are random): a dropped term adds +0, which leaves the
+     * sums exactly as skipping it would, since they start at +0 and so never hold −0.
+     */
+    public static void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize,
+                                      double lambda, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            for (int m = 0; m < count; m++) s += w[m] * delta[m][i];
+            long positive = s >= 0 ? -1 : 0; // a zero sum elects +
+            double num = 0;
+            double den = 0;
+            for (int m = 0; m < count; m++) {
+                float x = w[m] * delta[m][i];
+                long keep = ((x > 0 ? -1L : 0) & positive) | ((x < 0 ? -1L : 0) & ~positive);
+                num += Double.longBitsToDouble(Double.doubleToRawLongBits(x) & keep);
+                den += Double.longBitsToDouble(Double.doubleToRawLongBits(w[m]) & keep);
+            }
+            if (den == 0) den = 1;
+            out[i] = (float) (base[i] + (normalize ? num / den : num) * lambda);
+        }
+    }
+
     public static void fill(float value, float[] x, int from, int to) {
         for (int i = from; i < to; i++) x[i] = value;
     }

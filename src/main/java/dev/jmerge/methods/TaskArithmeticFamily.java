@@ -1,5 +1,6 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.sparsify.MaskBuilder;
 import dev.jmerge.methods.sparsify.OnceWarner;
 import dev.jmerge.methods.sparsify.Sparsification;
@@ -150,44 +151,16 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
         float[] o = tv.out();
         float[][] d = new float[k][];
         for (int m = 0; m < k; m++) d[m] = tv.delta(m);
+        Kernels kernels = in.kernels();
         tv.forEachTile((offset, len) -> {
             tv.readBase(offset, len);
             for (int m = 0; m < k; m++) {
                 tv.readDelta(m, offset, len);
                 if (masks[m] != null) masks[m].apply(offset, d[m], len);
-                // weighted deltas are float32 products, as mergekit forms them before electing signs
-                float wm = w[m];
-                float[] dm = d[m];
-                for (int i = 0; i < len; i++) dm[i] = dm[i] * wm;
             }
-            for (int i = 0; i < len; i++) {
-                double num;
-                double den;
-                if (consensus) {
-                    double s = 0;
-                    for (int m = 0; m < k; m++) s += d[m][i];
-                    int positive = s >= 0 ? -1 : 0; // a zero sum elects +
-                    num = 0;
-                    den = 0;
-                    // Signs are random, so the election is done with masks, not branches: a dropped delta
-                    // adds +0, which leaves the sums exactly as skipping it would (they start at +0 and so
-                    // never hold -0).
-                    for (int m = 0; m < k; m++) {
-                        float x = d[m][i];
-                        long keep = ((x > 0 ? -1 : 0) & positive) | ((x < 0 ? -1 : 0) & ~positive);
-                        num += Double.longBitsToDouble(Double.doubleToRawLongBits(x) & keep);
-                        den += Double.longBitsToDouble(Double.doubleToRawLongBits(w[m]) & keep);
-                    }
-                    if (den == 0) den = 1;
-                } else {
-                    num = 0;
-                    for (int m = 0; m < k; m++) num += d[m][i];
-                    den = linearDen;
-                }
-                double delta = normalize ? num / den : num;
-                if (lambda != 1) delta *= lambda;
-                o[i] = (float) (b[i] + delta);
-            }
+            // weighted deltas are float32 products, as mergekit forms them before electing signs; sums are float64
+            if (consensus) kernels.electedSumWide(b, d, k, w, normalize, lambda, o, len);
+            else kernels.taskSumWide(b, d, k, w, normalize ? linearDen : 1, lambda, o, len);
             out.write(offset, o, 0, len);
         });
     }

@@ -222,6 +222,56 @@ class KernelsTest {
         }
     }
 
+    /** Task arithmetic's and TIES' last step against the per-element float64 code they replaced. */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void taskSumsMatchTheirFloat64FormulasBitForBit(int n) {
+        SplittableRandom r = new SplittableRandom(2700 + n);
+        float[] base = KernelData.floats(r, n);
+        float[][] d = {KernelData.floats(r, n), KernelData.floats(r, n), KernelData.floats(r, n)};
+        for (int i = 0; i < n; i += 7) d[1][i] = -d[0][i]; // sums of exactly zero elect +
+        float[][] weights = {{0.5f, 0.3f, 0.2f}, {1f, -1f, 0f}};
+        for (float[] w : weights) {
+            for (int count = 0; count <= 3; count++) {
+                for (double lambda : new double[] {1, 0.9}) {
+                    for (boolean normalize : new boolean[] {false, true}) {
+                        float[] linear = new float[n], elected = new float[n];
+                        double divisor = normalize ? 0.9999999999999999 : 1;
+                        for (int i = 0; i < n; i++) {
+                            double s = 0;
+                            for (int m = 0; m < count; m++) s += (double) (w[m] * d[m][i]);
+                            double delta = normalize ? s / divisor : s;
+                            if (lambda != 1) delta *= lambda;
+                            linear[i] = (float) (base[i] + delta);
+                            boolean positive = s >= 0;
+                            double num = 0, den = 0;
+                            for (int m = 0; m < count; m++) {
+                                float x = w[m] * d[m][i];
+                                if (positive ? x > 0 : x < 0) {
+                                    num += x;
+                                    den += w[m];
+                                }
+                            }
+                            if (den == 0) den = 1;
+                            delta = normalize ? num / den : num;
+                            if (lambda != 1) delta *= lambda;
+                            elected[i] = (float) (base[i] + delta);
+                        }
+                        for (Kernels k : new Kernels[] {scalar, panama}) {
+                            String what = String.format("%s count=%d w=%s lambda=%s normalize=%s n=%d", k.name(), count,
+                                    Arrays.toString(w), lambda, normalize, n);
+                            float[] got = new float[n];
+                            k.taskSumWide(base, d, count, w, divisor, lambda, got, n);
+                            assertThat(canonicalBits(got)).as("task sum " + what).containsExactly(canonicalBits(linear));
+                            k.electedSumWide(base, d, count, w, normalize, lambda, got, n);
+                            assertThat(canonicalBits(got)).as("elected " + what).containsExactly(canonicalBits(elected));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("LENGTHS")
     void thresholdOpsMatchAndKeepNaN(int n) {

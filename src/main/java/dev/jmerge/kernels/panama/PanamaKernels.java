@@ -46,7 +46,7 @@ public final class PanamaKernels implements Kernels {
     private static final int F16_MIN_NORMAL = 0x38800000;
     private static final float HALF = 0.5f;
 
-    public PanamaKernels() {}
+    public PanamaKernels() { Warmup.start(this); }
 
     static int vectorBits(String requested) {
         int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
@@ -257,9 +257,57 @@ public final class PanamaKernels implements Kernels {
             DoubleVector s = DoubleVector.zero(D);
             for (int j = 0; j < count; j++) s = s.add(widen(x[j], i).mul(w[j]));
             if (divide) s = s.div(divisor);
-            ((FloatVector) s.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+            narrow(s).intoArray(out, i);
         }
         ScalarLoops.weightedSumWide(x, count, w, divisor, out, upper, n);
+    }
+
+    @Override
+    public void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
+                            float[] out, int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector s = DoubleVector.zero(D);
+            for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w[m], i));
+            narrow(widen(base, i).add(s.div(divisor).mul(lambda))).intoArray(out, i);
+        }
+        ScalarLoops.taskSumWide(base, delta, count, w, divisor, lambda, out, upper, n);
+    }
+
+    @Override
+    public void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize, double lambda,
+                               float[] out, int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector s = zero;
+            for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w[m], i));
+            VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
+            DoubleVector num = zero;
+            DoubleVector den = zero;
+            for (int m = 0; m < count; m++) {
+                DoubleVector x = weighted(delta[m], w[m], i);
+                VectorMask<Double> keep = x.compare(VectorOperators.GT, 0.0).and(positive)
+                        .or(x.compare(VectorOperators.LT, 0.0).andNot(positive));
+                num = num.add(zero.blend(x, keep));
+                den = den.add(zero.blend(w[m], keep));
+            }
+            den = den.blend(1.0, den.compare(VectorOperators.EQ, 0.0));
+            DoubleVector delta0 = normalize ? num.div(den) : num;
+            narrow(widen(base, i).add(delta0.mul(lambda))).intoArray(out, i);
+        }
+        ScalarLoops.electedSumWide(base, delta, count, w, normalize, lambda, out, upper, n);
+    }
+
+    /** {@code w · x[i..]} rounded to float32, then widened. */
+    private static DoubleVector weighted(float[] x, float w, int i) {
+        return (DoubleVector) FloatVector.fromArray(FH, x, i).mul(w).convertShape(VectorOperators.F2D, D, 0);
+    }
+
+    private static FloatVector narrow(DoubleVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.D2F, FH, 0);
     }
 
     @Override
