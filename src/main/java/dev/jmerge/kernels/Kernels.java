@@ -72,6 +72,21 @@ public interface Kernels {
     void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize, double lambda,
                         float[] out, int n);
 
+    /**
+     * Population variance across {@code count} vectors per element, in float64 rounded once:
+     * {@code mean = (Σ_m x[m][i]) / count}, {@code out[i] = (float) (Σ_m (x[m][i] − mean)² / count)}, sums from +0 in
+     * order of {@code m}. Bit-identical in every implementation.
+     */
+    void varianceWide(float[][] x, int count, float[] out, int n);
+
+    /**
+     * SCE's last step in float64 rounded once: the sign is elected by {@code s = Σ_m x[m][i]} ({@code x > 0} kept
+     * when {@code s ≥ 0}, else {@code x < 0}); {@code num} and {@code den} sum {@code omega[m]·x[m][i]} and
+     * {@code omega[m]} over the kept (from +0, in order of {@code m}), and
+     * {@code out[i] = (float) (base[i] + num / max(den, minDen))}. Bit-identical in every implementation.
+     */
+    void electedMeanWide(float[] base, float[][] x, int count, double[] omega, double minDen, float[] out, int n);
+
     /** {@code x[i] = value}. */
     void fill(float value, float[] x, int n);
 

@@ -73,6 +73,17 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void varianceWide(float[][] x, int count, float[] out, int n) {
+        ScalarLoops.varianceWide(x, count, out, 0, n);
+    }
+
+    @Override
+    public void electedMeanWide(float[] base, float[][] x, int count, double[] omega, double minDen, float[] out,
+                                int n) {
+        ScalarLoops.electedMeanWide(base, x, count, omega, minDen, out, 0, n);
+    }
+
+    @Override
     public void fill(float value, float[] x, int n) { ScalarLoops.fill(value, x, 0, n); }
 
     @Override

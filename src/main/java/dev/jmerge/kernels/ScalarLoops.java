@@ -134,6 +134,38 @@ public final class ScalarLoops {
         }
     }
 
+    public static void varianceWide(float[][] x, int count, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double sum = 0;
+            for (int m = 0; m < count; m++) sum += x[m][i];
+            double mean = sum / count;
+            double sq = 0;
+            for (int m = 0; m < count; m++) {
+                double d = x[m][i] - mean;
+                sq += d * d;
+            }
+            out[i] = (float) (sq / count);
+        }
+    }
+
+    public static void electedMeanWide(float[] base, float[][] x, int count, double[] omega, double minDen,
+                                       float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            for (int m = 0; m < count; m++) s += x[m][i];
+            long positive = s >= 0 ? -1 : 0;
+            double num = 0;
+            double den = 0;
+            for (int m = 0; m < count; m++) {
+                float v = x[m][i];
+                long keep = ((v > 0 ? -1L : 0) & positive) | ((v < 0 ? -1L : 0) & ~positive);
+                num += Double.longBitsToDouble(Double.doubleToRawLongBits(omega[m] * v) & keep);
+                den += Double.longBitsToDouble(Double.doubleToRawLongBits(omega[m]) & keep);
+            }
+            out[i] = (float) (base[i] + num / Math.max(den, minDen));
+        }
+    }
+
     public static void fill(float value, float[] x, int from, int to) {
         for (int i = from; i < to; i++) x[i] = value;
     }

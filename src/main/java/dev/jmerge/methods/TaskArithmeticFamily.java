@@ -149,8 +149,7 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
 
         float[] b = tv.baseTile();
         float[] o = tv.out();
-        float[][] d = new float[k][];
-        for (int m = 0; m < k; m++) d[m] = tv.delta(m);
+        float[][] d = tv.deltas();
         Kernels kernels = in.kernels();
         tv.forEachTile((offset, len) -> {
             tv.readBase(offset, len);

@@ -272,6 +272,45 @@ class KernelsTest {
         }
     }
 
+    /** SCE's variance and last step against the per-element float64 code they replaced. */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void sceStepsMatchTheirFloat64FormulasBitForBit(int n) {
+        SplittableRandom r = new SplittableRandom(2900 + n);
+        float[] base = KernelData.floats(r, n);
+        float[][] x = {KernelData.floats(r, n), KernelData.floats(r, n), KernelData.floats(r, n)};
+        for (int i = 0; i < n; i += 5) x[2][i] = -(x[0][i] + x[1][i]);
+        double[] omega = {0.5, 0.25, 0.25};
+        for (int count = 1; count <= 3; count++) {
+            float[] variance = new float[n], mean = new float[n];
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int m = 0; m < count; m++) sum += x[m][i];
+                double mu = sum / count, sq = 0;
+                for (int m = 0; m < count; m++) sq += (x[m][i] - mu) * (x[m][i] - mu);
+                variance[i] = (float) (sq / count);
+                boolean positive = sum >= 0;
+                double num = 0, den = 0;
+                for (int m = 0; m < count; m++) {
+                    if (positive ? x[m][i] > 0 : x[m][i] < 0) {
+                        num += omega[m] * x[m][i];
+                        den += omega[m];
+                    }
+                }
+                mean[i] = (float) (base[i] + num / Math.max(den, 1e-6));
+            }
+            for (Kernels k : new Kernels[] {scalar, panama}) {
+                float[] got = new float[n];
+                k.varianceWide(x, count, got, n);
+                assertThat(canonicalBits(got)).as("variance %s count=%d n=%d", k.name(), count, n)
+                        .containsExactly(canonicalBits(variance));
+                k.electedMeanWide(base, x, count, omega, 1e-6, got, n);
+                assertThat(canonicalBits(got)).as("elected mean %s count=%d n=%d", k.name(), count, n)
+                        .containsExactly(canonicalBits(mean));
+            }
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("LENGTHS")
     void thresholdOpsMatchAndKeepNaN(int n) {

@@ -301,6 +301,48 @@ public final class PanamaKernels implements Kernels {
         ScalarLoops.electedSumWide(base, delta, count, w, normalize, lambda, out, upper, n);
     }
 
+    @Override
+    public void varianceWide(float[][] x, int count, float[] out, int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector sum = DoubleVector.zero(D);
+            for (int m = 0; m < count; m++) sum = sum.add(widen(x[m], i));
+            DoubleVector mean = sum.div(count);
+            DoubleVector sq = DoubleVector.zero(D);
+            for (int m = 0; m < count; m++) {
+                DoubleVector d = widen(x[m], i).sub(mean);
+                sq = sq.add(d.mul(d));
+            }
+            narrow(sq.div(count)).intoArray(out, i);
+        }
+        ScalarLoops.varianceWide(x, count, out, upper, n);
+    }
+
+    @Override
+    public void electedMeanWide(float[] base, float[][] x, int count, double[] omega, double minDen, float[] out,
+                                int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector s = zero;
+            for (int m = 0; m < count; m++) s = s.add(widen(x[m], i));
+            VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
+            DoubleVector num = zero;
+            DoubleVector den = zero;
+            for (int m = 0; m < count; m++) {
+                DoubleVector v = widen(x[m], i);
+                VectorMask<Double> keep = v.compare(VectorOperators.GT, 0.0).and(positive)
+                        .or(v.compare(VectorOperators.LT, 0.0).andNot(positive));
+                num = num.add(zero.blend(v.mul(omega[m]), keep));
+                den = den.add(zero.blend(omega[m], keep));
+            }
+            narrow(widen(base, i).add(num.div(den.max(minDen)))).intoArray(out, i);
+        }
+        ScalarLoops.electedMeanWide(base, x, count, omega, minDen, out, upper, n);
+    }
+
     /** {@code w · x[i..]} rounded to float32, then widened. */
     private static DoubleVector weighted(float[] x, float w, int i) {
         return (DoubleVector) FloatVector.fromArray(FH, x, i).mul(w).convertShape(VectorOperators.F2D, D, 0);
