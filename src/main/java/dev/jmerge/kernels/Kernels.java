@@ -33,6 +33,9 @@ public interface Kernels {
     /** {@code x[i] *= a}. */
     void scale(float a, float[] x, int n);
 
+    /** {@code x[i] = (float) (x[i] · a)}, the product in float64. */
+    void scaleWide(double a, float[] x, int n);
+
     /** {@code out[i] = a[i] - b[i]} ({@code out} may alias {@code a}). */
     void sub(float[] a, float[] b, float[] out, int n);
 

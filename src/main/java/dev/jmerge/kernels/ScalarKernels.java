@@ -42,6 +42,9 @@ public final class ScalarKernels implements Kernels {
     public void scale(float a, float[] x, int n) { ScalarLoops.scale(a, x, 0, n); }
 
     @Override
+    public void scaleWide(double a, float[] x, int n) { ScalarLoops.scaleWide(a, x, 0, n); }
+
+    @Override
     public void sub(float[] a, float[] b, float[] out, int n) { ScalarLoops.sub(a, b, out, 0, n); }
 
     @Override

@@ -76,6 +76,10 @@ public final class ScalarLoops {
         for (int i = from; i < to; i++) x[i] = x[i] * a;
     }
 
+    public static void scaleWide(double a, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) x[i] = (float) (x[i] * a);
+    }
+
     public static void sub(float[] a, float[] b, float[] out, int from, int to) {
         for (int i = from; i < to; i++) out[i] = a[i] - b[i];
     }

@@ -83,15 +83,13 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
     }
 
     /**
-     * DELLA with rescale remembers one bit per element per model between its two passes; the magnitude
-     * selections keep at most one verdict bit per element and model.
+     * With rescale a mask is applied twice (L1 norms, then the output) and its keep bits are remembered, one per
+     * element and model; the magnitude selections keep at most one verdict bit per element and model.
      */
     @Override
     public long workingBytes(long numel, int inputs) {
-        if (sparsification == Sparsification.DELLA_MAGPRUNE) {
-            return (long) inputs * dev.jmerge.methods.sparsify.DellaMask.memoBytes(numel);
-        }
-        return sortsMagnitudes() ? inputs * TorchSelection.verdictBytes(numel) : 0;
+        long memo = sparsification == null ? 0 : Sparsification.memoBytes(numel);
+        return inputs * (memo + (sortsMagnitudes() ? TorchSelection.verdictBytes(numel) : 0));
     }
 
     /** The magnitude selections borrow 4 bytes per element while torch's tie order is replayed. */

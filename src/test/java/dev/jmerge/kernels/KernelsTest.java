@@ -169,6 +169,7 @@ class KernelsTest {
         float s = 0.37f, t = -1.25f;
         sameBits("axpy", n, (k, out) -> { copy(b, out); k.axpy(s, a, out, n); });
         sameBits("scale", n, (k, out) -> { copy(a, out); k.scale(s, out, n); });
+        sameBits("scaleWide", n, (k, out) -> { copy(a, out); k.scaleWide(1.0 / 3, out, n); });
         sameBits("sub", n, (k, out) -> k.sub(a, b, out, n));
         sameBits("mul", n, (k, out) -> k.mul(a, b, out, n));
         sameBits("lincomb", n, (k, out) -> k.lincomb(s, a, t, b, out, n));
@@ -194,6 +195,9 @@ class KernelsTest {
             for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo(a[i] * b[i]);
             k.fill(-3f, out, n);
             for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo(-3f);
+            System.arraycopy(a, 0, out, 0, n);
+            k.scaleWide(1.0 / 3, out, n);
+            for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo((float) (a[i] * (1.0 / 3)));
             assertThat(out[n]).as("%s writes past n", k.name()).isEqualTo(42f);
         }
     }

@@ -209,6 +209,13 @@ public final class PanamaKernels implements Kernels {
     }
 
     @Override
+    public void scaleWide(double a, float[] x, int n) {
+        int upper = FH.loopBound(n);
+        for (int i = 0; i < upper; i += FH.length()) narrow(widen(x, i).mul(a)).intoArray(x, i);
+        ScalarLoops.scaleWide(a, x, upper, n);
+    }
+
+    @Override
     public void sub(float[] a, float[] b, float[] out, int n) {
         int upper = F.loopBound(n);
         for (int i = 0; i < upper; i += F.length()) {

@@ -51,6 +51,7 @@ final class Warmup {
                 }
                 k.axpy(0.5f, a, c, n);
                 k.scale(0.5f, c, n);
+                k.scaleWide(0.9, c, n);
                 k.sub(a, b, c, n);
                 k.mul(a, b, c, n);
                 k.lincomb(0.25f, a, 0.75f, b, c, n);
@@ -61,6 +62,10 @@ final class Warmup {
                 k.sumSquares(a, n);
                 k.sumAbs(b, n);
                 k.weightedSumWide(x, 1 + call % x.length, w, call % 2 == 0 ? 1 : 0.9, c, n);
+                k.taskSumWide(a, x, 3, b, 0.9, 0.5, c, n);
+                k.electedSumWide(a, x, 3, b, call % 2 == 0, 0.5, c, n);
+                k.varianceWide(x, 3, c, n);
+                k.electedMeanWide(a, x, 3, w, 1e-6, c, n);
                 k.fill(0f, c, n);
             }
         }

@@ -14,9 +14,8 @@ import java.util.Arrays;
  * A group of one element has no rank spread (mergekit divides 0 by 0 there and fails); it keeps with
  * probability {@code density}.
  *
- * <p>With {@code rescale} the mask is applied twice (L1 norms, then the output), and ranking is most of
- * della's time: the keep bits of the first application are remembered (one bit per element, for tensors up
- * to {@link #MEMO_LIMIT} elements) and replayed in the second, which gives the same bits without ranking.
+ * <p>With {@code rescale} the mask is applied twice (L1 norms, then the output); {@link L1Rescale} remembers the
+ * keep bits of the first application, so the ranking runs once.
  */
 public final class DellaMask implements TileMask {
 
@@ -39,18 +38,8 @@ public final class DellaMask implements TileMask {
     /** One histogram of {@link #DIGITS} + 1 counts per pass (a spare slot for the exclusive prefix sum). */
     private static final int SLOTS = DIGITS + 1;
     private final int[] count = new int[PASSES * SLOTS];
-    /** Largest tensor whose keep bits are remembered: 2^27 elements, a 16 MB bit set per model. */
-    static final long MEMO_LIMIT = 1L << 27;
 
-    /** Bytes of remembered keep bits for one model's tensor of {@code numel} elements (0 when not remembered). */
-    public static long memoBytes(long numel) {
-        return numel > MEMO_LIMIT ? 0 : ((numel + 63) >>> 6) * Long.BYTES;
-    }
-    private final long[] memo;
-    private long recordedUpTo;
-
-    /** @param appliedTwice whether the mask will be applied in two passes (rescale), so remembering pays */
-    DellaMask(long[] shape, long key, double density, double epsilon, boolean appliedTwice) {
+    DellaMask(long[] shape, long key, double density, double epsilon) {
         this.key = key;
         this.density = density;
         this.low = density - epsilon;
@@ -72,7 +61,6 @@ public final class DellaMask implements TileMask {
             double p = groupLength == 1 ? density : low + span * ((double) r / (groupLength - 1));
             belowByRank[r] = CounterRng.below(p);
         }
-        memo = appliedTwice && numel > 0 && numel <= MEMO_LIMIT ? new long[Math.toIntExact((numel + 63) >>> 6)] : null;
         keys = new int[groupLength];
         order = new int[groupLength];
         spare = new int[groupLength];
@@ -87,23 +75,10 @@ public final class DellaMask implements TileMask {
         if (offset % slab != 0 || len % slab != 0) {
             throw new IllegalArgumentException("della tiles must be whole slabs of " + slab + " elements");
         }
-        if (memo != null && offset + len <= recordedUpTo) {
-            replay(offset, delta, len);
-            return;
-        }
         for (int s = 0; s < len; s += slab) {
             for (int c = 0; c < stride; c++) {
                 maskGroup(offset, delta, s + c);
             }
-        }
-        if (memo != null) recordedUpTo = Math.max(recordedUpTo, offset + len);
-    }
-
-    private void replay(long offset, float[] delta, int len) {
-        for (int i = 0; i < len; i++) {
-            long e = offset + i;
-            int keep = (int) -((memo[(int) (e >>> 6)] >>> e) & 1L);
-            delta[i] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[i]) & keep);
         }
     }
 
@@ -121,10 +96,6 @@ public final class DellaMask implements TileMask {
             // coin toss; dropped values become +0
             int keep = (int) ((CounterRng.bits53(key, offset + at) - belowByRank[r]) >> 63);
             delta[at] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[at]) & keep);
-            if (memo != null) {
-                long e = offset + at;
-                memo[(int) (e >>> 6)] |= (keep & 1L) << e; // fresh array, each element written once
-            }
         }
     }
 

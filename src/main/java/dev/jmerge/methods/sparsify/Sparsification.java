@@ -25,6 +25,9 @@ public enum Sparsification {
     public static final double DEFAULT_GAMMA = 0.01;
     public static final double DEFAULT_EPSILON = 0.15;
 
+    /** Bytes one model's mask may remember between passes for a tensor of {@code numel} elements (with rescale). */
+    public static long memoBytes(long numel) { return L1Rescale.memoBytes(numel); }
+
     /** Whether masks need tiles of whole rows (see {@code Tiles.forEachRows}). */
     public boolean rowWise() { return this == DELLA_MAGPRUNE; }
 
@@ -65,8 +68,7 @@ public enum Sparsification {
                     throw new ConfigException(where + ": della needs 0 < density − epsilon and density + epsilon < 1,"
                             + " got density " + density + " and epsilon " + eps);
                 }
-                DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps,
-                        rescale);
+                DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps);
                 if (m.hasSingletonGroups() && n > 0) {
                     warnings.warn("della-singleton", "della ranks rows of length 1"
                             + ": they keep with probability density (mergekit fails there with a 0/0 rank)");
@@ -74,7 +76,7 @@ public enum Sparsification {
                 yield MaskBuilder.ready(m);
             }
         };
-        return rescale ? new L1Rescale(b, scratch) : b;
+        return rescale ? new L1Rescale(b, scratch, in.kernels(), n) : b;
     }
 
     private static MaskBuilder outliers(long n, double density, double gamma, String where, TieScratch ties,
