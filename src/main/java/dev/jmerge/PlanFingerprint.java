@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -38,7 +37,7 @@ final class PlanFingerprint {
         for (ShardLayout.Shard s : plan.shards().shards()) {
             b.append("shard ").append(s.fileName()).append('\n');
             for (TensorSpec t : s.tensors()) {
-                b.append(t.name()).append(' ').append(t.dtype()).append(' ').append(Arrays.toString(t.shape()))
+                b.append(t.name()).append(' ').append(t.dtype()).append(' ').append(t.shape())
                         .append('\n');
             }
         }

@@ -22,8 +22,8 @@ final class VocabCheck {
             var vocab = ConfigPath.findInt(m.config(), plan.arch().vocabSizeKey());
             if (vocab.isEmpty()) continue;
             PlannedInput embed = firstEmbedding(plan, m.index());
-            if (embed == null || embed.info().shape().length != 2) continue;
-            long rows = embed.info().shape()[0];
+            if (embed == null || embed.info().shape().rank() != 2) continue;
+            long rows = embed.info().shape().dim(0);
             if (rows != vocab.get()) {
                 out.add("model '" + m.label() + "' (" + m.folder() + "): config.json " + plan.arch().vocabSizeKey()
                         + " is " + vocab.get() + " but tensor '" + embed.tensorName() + "' has " + rows + " rows");

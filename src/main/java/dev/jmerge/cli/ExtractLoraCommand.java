@@ -251,7 +251,7 @@ public final class ExtractLoraCommand implements Callable<Integer> {
         for (ExtractionPlan.Step s : plan.steps()) {
             var m = s.module();
             counts[s.action().ordinal()]++;
-            sb.append("  ").append(m.name()).append(' ').append(Arrays.toString(m.shape())).append(' ')
+            sb.append("  ").append(m.name()).append(' ').append(m.shape()).append(' ')
                     .append(m.dtype().torchName()).append("  ");
             switch (s.action()) {
                 case DECOMPOSE -> {

@@ -5,7 +5,6 @@ import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 
 /** The --dry-run report: every output tensor with its inputs and parameters, the shards, bytes and memory. */
@@ -22,7 +21,7 @@ final class PlanReport {
                 .append(m.folder()).append(m == plan.donor() ? "  (config and tokenizer donor)" : "").append('\n'));
         sb.append("tensors:\n");
         for (PlannedTensor t : plan.tensors()) {
-            sb.append("  ").append(t.name()).append(' ').append(Arrays.toString(t.shape())).append(' ')
+            sb.append("  ").append(t.name()).append(' ').append(t.shape()).append(' ')
                     .append(t.outDtype().torchName()).append(" <-");
             for (int i = 0; i < t.inputs().size(); i++) {
                 PlannedInput in = t.inputs().get(i);

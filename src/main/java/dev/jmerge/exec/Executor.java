@@ -5,7 +5,7 @@ import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.plan.LoadedModel;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
@@ -202,7 +202,7 @@ public final class Executor {
             } else {
                 ModelWeights w = plan.models().get(in.model()).weights();
                 Path file = w.fileOf(in.tensorName());
-                readers.add(new InputReader(segments.get(i), file, files.channel(file), w.fileOffset(in.tensorName()),
+                readers.add(new InputReader(segments.get(i), file, files.channel(file), in.info().begin(),
                         in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, delta));
             }
         }

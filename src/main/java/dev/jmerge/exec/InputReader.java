@@ -5,6 +5,7 @@ import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -53,8 +54,8 @@ final class InputReader implements TensorReader {
      * @param buf the worker thread's buffers (readers are built on the thread that uses them)
      * @param lora a low-rank delta added to each value read (then rounded to the stored dtype), or null
      */
-    InputReader(MemorySegment mapped, Path file, FileChannel channel, long fileOffset, DType stored, long[] inShape,
-                long[] outShape, DType loadDtype, TileBuffers buf, LoraPatch.Delta lora) {
+    InputReader(MemorySegment mapped, Path file, FileChannel channel, long fileOffset, DType stored, Shape inShape,
+                Shape outShape, DType loadDtype, TileBuffers buf, LoraPatch.Delta lora) {
         this.releasable = fileOffset >= 0 && Madvise.available();
         this.mapped = releasable || fileOffset < 0 ? mapped : null;
         this.buf = buf;
@@ -64,11 +65,11 @@ final class InputReader implements TensorReader {
         this.channel = channel;
         this.fileOffset = fileOffset;
         this.stored = stored;
-        this.byteSize = numel(inShape) * stored.byteSize();
+        this.byteSize = inShape.numel() * stored.byteSize();
         this.roundTo = narrowerFloat(loadDtype, stored) ? loadDtype : null;
-        this.inCols = inShape.length >= 2 ? inShape[inShape.length - 1] : 1;
-        this.outCols = outShape.length >= 2 ? outShape[outShape.length - 1] : 1;
-        this.direct = numel(inShape) == numel(outShape);
+        this.inCols = inShape.lastAxis();
+        this.outCols = outShape.lastAxis();
+        this.direct = inShape.numel() == outShape.numel();
     }
 
     static boolean narrowerFloat(DType load, DType stored) {
@@ -82,12 +83,6 @@ final class InputReader implements TensorReader {
         } catch (IOException e) {
             throw new MergeException(file + ": cannot read its size (" + e + ")", e);
         }
-    }
-
-    private static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) n *= d;
-        return n;
     }
 
     @Override

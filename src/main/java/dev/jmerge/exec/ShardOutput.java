@@ -3,7 +3,7 @@ package dev.jmerge.exec;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -44,7 +44,7 @@ public final class ShardOutput implements AutoCloseable {
         if (byteOffset < 0 || byteOffset + src.remaining() > info.byteSize()) {
             throw new IllegalArgumentException("write past tensor " + tensor + ": " + byteOffset + "+" + src.remaining());
         }
-        long pos = writer.dataOffset() + info.begin() + byteOffset;
+        long pos = info.begin() + byteOffset;
         try {
             int n = src.remaining();
             while (src.hasRemaining()) pos += channel.write(src, pos);

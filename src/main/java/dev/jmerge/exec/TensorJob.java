@@ -1,5 +1,6 @@
 package dev.jmerge.exec;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.MergeInput;
 import dev.jmerge.methods.Params;
@@ -51,7 +52,7 @@ final class TensorJob implements MergeInput {
     }
 
     @Override public String tensorName() { return tensor.name(); }
-    @Override public long[] shape() { return tensor.shape().clone(); }
+    @Override public Shape shape() { return tensor.shape(); }
     @Override public long numel() { return tensor.numel(); }
     @Override public int count() { return readers.size(); }
     @Override public int baseIndex() { return tensor.baseIndex(); }

@@ -1,7 +1,7 @@
 package dev.jmerge.exec;
 
-import dev.jmerge.io.safetensors.ModelWeights;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.ModelWeights;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.plan.LoadedModel;
@@ -48,7 +48,7 @@ public final class TensorStreams implements AutoCloseable {
             ModelWeights w = model.weights();
             TensorInfo info = w.info(name);
             Path file = w.fileOf(name);
-            reader = new InputReader(w.segment(name), file, files.channel(file), w.fileOffset(name), info.dtype(),
+            reader = new InputReader(w.segment(name), file, files.channel(file), info.begin(), info.dtype(),
                     info.shape(), info.shape(), null, buffers.get(), patch instanceof LoraPatch.Delta d ? d : null);
         }
         return new Stream() {

@@ -1,10 +1,11 @@
 package dev.jmerge.extract;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.ShardOutput;
 import dev.jmerge.exec.TensorStreams;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.lora.LoraPatch;
@@ -54,17 +55,17 @@ final class AdapterLayout {
                     String base = PREFIX + m.name();
                     if (s.transposed()) {
                         out.add(new Piece(s, Part.A, new TensorSpec(base + ".lora_embedding_A", s.factorDtype(),
-                                new long[] {r, m.rows()}), null));
+                                Shape.of(r, m.rows())), null));
                         out.add(new Piece(s, Part.B, new TensorSpec(base + ".lora_embedding_B", s.factorDtype(),
-                                new long[] {m.cols(), r}), null));
+                                Shape.of(m.cols(), r)), null));
                     } else {
                         out.add(new Piece(s, Part.A, new TensorSpec(base + ".lora_A.weight", s.factorDtype(),
-                                new long[] {r, m.cols()}), null));
+                                Shape.of(r, m.cols())), null));
                         out.add(new Piece(s, Part.B, new TensorSpec(base + ".lora_B.weight", s.factorDtype(),
-                                new long[] {m.rows(), r}), null));
+                                Shape.of(m.rows(), r)), null));
                     }
                     if (m.ftBias() != null) {
-                        long[] shape = plan.ft().info(m.ftBias()).shape();
+                        Shape shape = plan.ft().info(m.ftBias()).shape();
                         out.add(new Piece(s, Part.BIAS_DELTA, new TensorSpec(base + ".lora_B.bias", s.factorDtype(),
                                 shape), null));
                     }
@@ -129,7 +130,7 @@ final class AdapterLayout {
                 copyDecoded(p, streams.open(ft, name), kernels);
             } else {
                 try (FileChannel in = FileChannel.open(ft.weights().fileOf(name), StandardOpenOption.READ)) {
-                    copy(p, in, ft.weights().fileOffset(name), p.spec().byteSize());
+                    copy(p, in, ft.weights().info(name).begin(), p.spec().byteSize());
                 }
             }
             out.flushIfDirty(FLUSH_BYTES);

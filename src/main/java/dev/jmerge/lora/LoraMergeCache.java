@@ -2,10 +2,10 @@ package dev.jmerge.lora;
 
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.IndexWriter;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.KernelsProvider;

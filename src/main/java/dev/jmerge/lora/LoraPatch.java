@@ -1,6 +1,6 @@
 package dev.jmerge.lora;
 
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 

@@ -93,7 +93,7 @@ public final class NuSlerp implements MergeMethod {
      * pass accumulates per-column norms and dots and a second one writes.
      */
     private static void mergeColumns(MergeInput in, TensorOutput out, int[] idx, int base, double t) {
-        long[] shape = in.shape();
+        long[] shape = in.shape().dims();
         long height = shape.length == 0 ? 1 : shape[0];
         int width = Math.toIntExact(height == 0 ? 0 : in.numel() / height);
         double[] ss0 = new double[width], ss1 = new double[width], dot = new double[width];

@@ -1,5 +1,6 @@
 package dev.jmerge.plan;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.TokenizerConfig;
 import dev.jmerge.error.ConfigException;
@@ -46,24 +47,24 @@ final class EmbeddingGather {
         List<PlannedInput> ins = t.inputs();
         long cols = -1;
         for (PlannedInput in : ins) {
-            long[] s = in.info().shape();
-            if (s.length != 2) {
+            Shape s = in.info().shape();
+            if (s.rank() != 2) {
                 throw new ConfigException("tensor '" + t.name() + "' of model '" + models.get(in.model()).label()
                         + "' is not a matrix; a merged vocabulary needs 2-D embeddings");
             }
-            if (cols >= 0 && s[1] != cols) {
+            if (cols >= 0 && s.dim(1) != cols) {
                 throw new ConfigException("tensor '" + t.name() + "' is " + cols + " wide in model '"
-                        + models.get(ins.getFirst().model()).label() + "' but " + s[1] + " in model '"
+                        + models.get(ins.getFirst().model()).label() + "' but " + s.dim(1) + " in model '"
                         + models.get(in.model()).label() + "'; embeddings of different widths cannot be merged");
             }
-            cols = s[1];
+            cols = s.dim(1);
         }
         int n = vocab.size();
         natural = new int[ins.size()][];
         int[][] own = new int[ins.size()][n];
         for (int i = 0; i < ins.size(); i++) {
             int[] p = tokenizers.permutation(ins.get(i).model());
-            long rows = ins.get(i).info().shape()[0];
+            long rows = ins.get(i).info().shape().dim(0);
             int beyond = 0;
             for (int r = 0; r < n; r++) {
                 own[i][r] = p[r] < rows ? p[r] : -1;
@@ -132,7 +133,7 @@ final class EmbeddingGather {
             PlannedInput in = ins.get(i);
             gathered.add(in.withGather(new RowGather(own[i], shared)));
         }
-        return new PlannedTensor(t.name(), new long[] {vocab.paddedRows(), cols}, t.outDtype(), t.loadDtype(),
+        return new PlannedTensor(t.name(), Shape.of(vocab.paddedRows(), cols), t.outDtype(), t.loadDtype(),
                 t.method(), List.copyOf(gathered), t.baseIndex(), t.global(), t.perModel(), true);
     }
 
@@ -167,7 +168,7 @@ final class EmbeddingGather {
                     }
                     id = found;
                 }
-                long rows = ins.get(i).info().shape()[0];
+                long rows = ins.get(i).info().shape().dim(0);
                 if (id < 0 || id >= rows) {
                     throw new ConfigException(spec.pos() + ": " + key + ".source: token id " + id + " is outside"
                             + " tensor '" + t.name() + "' of model '" + spec.model() + "' (" + rows + " rows)");

@@ -1,8 +1,8 @@
 package dev.jmerge.plan;
 
 import dev.jmerge.config.ModelReference;
-import dev.jmerge.io.safetensors.ModelWeights;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.ModelWeights;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.lora.LoraAdapter;
 import dev.jmerge.lora.LoraPatch;
 import java.nio.file.Path;

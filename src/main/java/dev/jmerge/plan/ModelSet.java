@@ -3,7 +3,7 @@ package dev.jmerge.plan;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.lora.LoraAdapter;
 import dev.jmerge.source.ModelLocator;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.jmerge.plan;
 
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.lora.LoraPatch;
 
 /**

@@ -6,15 +6,15 @@ import dev.jmerge.config.MergeConfig;
 import dev.jmerge.config.ParameterValue;
 import dev.jmerge.config.Parameters;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.methods.BaseModelRule;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.methods.ParamSpec;
 import dev.jmerge.methods.Params;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,7 +116,7 @@ final class TensorEnumerator {
                     + problem);
         }
 
-        long[] shape = outputShape(outSpec, inputs, used);
+        Shape shape = outputShape(outSpec, inputs, used);
         Params global = resolveGlobal(outSpec.name(), slice, t);
         List<Params> perModel = new ArrayList<>();
         for (int i = 0; i < used.size(); i++) {
@@ -138,31 +138,31 @@ final class TensorEnumerator {
     }
 
     /** Equal shapes pass; vocabulary-indexed 2-D tensors are cut to the common top-left block (§2.1). */
-    private long[] outputShape(WeightSpec spec, List<PlannedInput> inputs, List<Planner.Source> used) {
-        long[] first = inputs.getFirst().info().shape();
-        boolean same = inputs.stream().allMatch(in -> Arrays.equals(in.info().shape(), first));
-        if (same) return first.clone();
+    private Shape outputShape(WeightSpec spec, List<PlannedInput> inputs, List<Planner.Source> used) {
+        Shape first = inputs.getFirst().info().shape();
+        boolean same = inputs.stream().allMatch(in -> in.info().shape().equals(first));
+        if (same) return first;
         // With a merged vocabulary the embedding's shape is decided later, from the vocabulary (EmbeddingGather).
-        if (spec.isEmbed() && config.tokenizer() != null) return first.clone();
-        boolean all2d = inputs.stream().allMatch(in -> in.info().shape().length == 2);
+        if (spec.isEmbed() && config.tokenizer() != null) return first;
+        boolean all2d = inputs.stream().allMatch(in -> in.info().shape().rank() == 2);
         if (!spec.isEmbed() || !all2d) {
             for (int i = 1; i < inputs.size(); i++) {
-                if (!Arrays.equals(inputs.get(i).info().shape(), first)) {
+                if (!inputs.get(i).info().shape().equals(first)) {
                     throw new ConfigException("tensor '" + spec.name() + "' has shape "
-                            + Arrays.toString(first) + " in model '" + used.getFirst().model().label() + "' but "
-                            + Arrays.toString(inputs.get(i).info().shape()) + " in model '"
+                            + first + " in model '" + used.getFirst().model().label() + "' but "
+                            + inputs.get(i).info().shape() + " in model '"
                             + used.get(i).model().label() + "'; the models do not have the same architecture");
                 }
             }
         }
         long rows = Long.MAX_VALUE, cols = Long.MAX_VALUE;
         for (PlannedInput in : inputs) {
-            rows = Math.min(rows, in.info().shape()[0]);
-            cols = Math.min(cols, in.info().shape()[1]);
+            rows = Math.min(rows, in.info().shape().dim(0));
+            cols = Math.min(cols, in.info().shape().dim(1));
         }
         StringBuilder sizes = new StringBuilder();
         for (int i = 0; i < inputs.size(); i++) {
-            long r = inputs.get(i).info().shape()[0];
+            long r = inputs.get(i).info().shape().dim(0);
             if (r > rows) {
                 sizes.append(sizes.isEmpty() ? "" : ", ").append("'").append(used.get(i).model().label())
                         .append("' loses ").append(r - rows).append(" of ").append(r).append(" rows");
@@ -173,7 +173,7 @@ final class TensorEnumerator {
                 + (sizes.isEmpty() ? "" : " (" + sizes + ")") + "; the output vocabulary size is " + rows
                 + ". To keep every model's tokens, set 'tokenizer: {source: union}' (add 'pad_to_multiple_of: N'"
                 + " to keep a padded size)");
-        return new long[] {rows, cols};
+        return Shape.of(rows, cols);
     }
 
     private Params resolveGlobal(String outName, Planner.Slice slice, double t) {

@@ -3,12 +3,13 @@ package dev.jmerge.lora;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmerge.cli.Main;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -54,7 +55,7 @@ class LoraMergeTest {
         put(t, shapes, "base_model.model.lm_head.weight", new long[] {s.vocab(), h}, rnd);
 
         List<TensorSpec> specs = new ArrayList<>();
-        shapes.forEach((n, sh) -> specs.add(new TensorSpec(n, DType.F32, sh)));
+        shapes.forEach((n, sh) -> specs.add(new TensorSpec(n, DType.F32, new Shape(sh))));
         try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve("adapter_model.safetensors"), specs)) {
             for (var e : t.entrySet()) {
                 MemorySegment seg = w.tensorSegment(e.getKey());

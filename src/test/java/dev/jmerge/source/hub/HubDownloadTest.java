@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;

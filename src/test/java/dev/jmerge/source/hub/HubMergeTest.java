@@ -3,7 +3,7 @@ package dev.jmerge.source.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmerge.cli.Main;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;

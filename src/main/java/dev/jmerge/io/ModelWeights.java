@@ -1,10 +1,9 @@
-package dev.jmerge.io.safetensors;
+package dev.jmerge.io;
 
-import static dev.jmerge.io.safetensors.Failures.bad;
-import static dev.jmerge.io.safetensors.Failures.quote;
+import static dev.jmerge.io.Failures.bad;
+import static dev.jmerge.io.Failures.quote;
 
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.pytorch.PytorchCheckpoint;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * every shard opened so far.
  */
 public final class ModelWeights implements AutoCloseable {
-
-    public static final String SINGLE_FILE = "model.safetensors";
-    public static final String INDEX_FILE = "model.safetensors.index.json";
-    public static final String BIN_SINGLE_FILE = "pytorch_model.bin";
-    public static final String BIN_INDEX_FILE = "pytorch_model.bin.index.json";
 
     private final Path folder;
     private final Path indexFile;               // null for a single-file model
@@ -51,33 +45,32 @@ public final class ModelWeights implements AutoCloseable {
      * remote headers and must be {@link #fetch fetched} before their data is read.
      */
     public static ModelWeights open(Path folder, RemoteFiles remote) {
+        List<WeightFormat> formats = WeightFormat.all();
         if (!Files.isDirectory(folder)) {
-            throw new ConfigException(folder + ": not a directory; expected a model folder with " + SINGLE_FILE
-                    + " or " + INDEX_FILE);
+            throw new ConfigException(folder + ": not a directory; expected a model folder with "
+                    + formats.getFirst().singleFile() + " or " + formats.getFirst().indexFile());
         }
         Path dir = folder.toAbsolutePath().normalize();
-        Path index = dir.resolve(INDEX_FILE);
         java.util.function.Predicate<Path> pending = p -> remote != null && remote.pending(p);
-        if (Files.exists(index)) {
-            WeightIndex wi = WeightIndex.read(index, pending);
-            return new ModelWeights(dir, index, wi.shardOf(), remote);
+        List<String> expected = new ArrayList<>();
+        for (WeightFormat format : formats) {
+            Path index = dir.resolve(format.indexFile());
+            if (Files.exists(index)) {
+                WeightIndex wi = WeightIndex.read(index, pending);
+                return new ModelWeights(dir, index, wi.shardOf(), remote);
+            }
+            Path single = dir.resolve(format.singleFile());
+            if (pending.test(single)) {
+                Map<String, Path> shardOf = new LinkedHashMap<>();
+                for (String name : remote.header(single).keySet()) shardOf.put(name, single);
+                return new ModelWeights(dir, null, shardOf, remote);
+            }
+            if (Files.exists(single)) return ofSingle(dir, format.open(single));
+            expected.add(format.singleFile());
+            expected.add(format.indexFile());
         }
-        Path single = dir.resolve(SINGLE_FILE);
-        if (pending.test(single)) {
-            Map<String, Path> shardOf = new LinkedHashMap<>();
-            for (String name : remote.header(single).keySet()) shardOf.put(name, single);
-            return new ModelWeights(dir, null, shardOf, remote);
-        }
-        if (Files.exists(single)) return ofSingle(dir, openFile(single));
-        Path binIndex = dir.resolve(BIN_INDEX_FILE);
-        if (Files.exists(binIndex)) {
-            WeightIndex wi = WeightIndex.read(binIndex, pending);
-            return new ModelWeights(dir, binIndex, wi.shardOf(), remote);
-        }
-        Path bin = dir.resolve(BIN_SINGLE_FILE);
-        if (Files.exists(bin)) return ofSingle(dir, openFile(bin));
-        throw new ConfigException(folder + ": no model weights found; expected " + SINGLE_FILE + ", " + INDEX_FILE
-                + ", " + BIN_SINGLE_FILE + " or " + BIN_INDEX_FILE);
+        throw new ConfigException(folder + ": no model weights found; expected "
+                + String.join(", ", expected.subList(0, expected.size() - 1)) + " or " + expected.getLast());
     }
 
     private static ModelWeights ofSingle(Path dir, WeightFile file) {
@@ -86,13 +79,6 @@ public final class ModelWeights implements AutoCloseable {
         ModelWeights weights = new ModelWeights(dir, null, shardOf, null);
         weights.opened.put(file.path(), file);
         return weights;
-    }
-
-    /** Safetensors unless the name says PyTorch checkpoint ({@code .bin}, {@code .pt}, {@code .pth}). */
-    private static WeightFile openFile(Path path) {
-        String n = path.getFileName().toString();
-        return n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth") ? PytorchCheckpoint.open(path)
-                : SafetensorsFile.open(path);
     }
 
     public Path folder() { return folder; }
@@ -139,12 +125,6 @@ public final class ModelWeights implements AutoCloseable {
         return file.segment(file.tensors().get(name));
     }
 
-    /** Absolute position of the tensor's first byte in {@link #fileOf} (for positional reads). */
-    public long fileOffset(String name) {
-        WeightFile file = shard(shardOfOrThrow(name));
-        return file.fileOffset(file.tensors().get(name));
-    }
-
     /** Bytes of tensor data over all tensors; opens every shard. */
     public long totalBytes() {
         long total = 0;
@@ -176,7 +156,7 @@ public final class ModelWeights implements AutoCloseable {
             if (remote != null && remote.pending(path)) {
                 throw new IllegalStateException(path + " is read before it was fetched");
             }
-            file = openFile(path);
+            file = WeightFormat.openFile(path);
             try {
                 requireIndexedTensors(path, file);
             } catch (RuntimeException e) {

@@ -1,28 +1,28 @@
-package dev.jmerge.io.safetensors;
+package dev.jmerge.io;
 
 import dev.jmerge.error.MergeException;
 import java.nio.file.Path;
 
-/** Builds the one-line {@code <file>: <what>; expected <what>} messages of this package. */
-final class Failures {
+/** Builds the one-line {@code <file>: <what>; expected <what>} messages of the weight readers and writers. */
+public final class Failures {
 
     private Failures() {}
 
-    static MergeException bad(Path file, String what, String expected) {
+    public static MergeException bad(Path file, String what, String expected) {
         return new MergeException(file + ": " + oneLine(what) + "; expected " + oneLine(expected));
     }
 
-    static MergeException bad(Path file, String what, String expected, Throwable cause) {
+    public static MergeException bad(Path file, String what, String expected, Throwable cause) {
         return new MergeException(file + ": " + oneLine(what) + "; expected " + oneLine(expected), cause);
     }
 
     /** Quotes a name from a hostile file so that it cannot break the one-line message or flood the terminal. */
-    static String quote(String s) {
+    public static String quote(String s) {
         String shown = s.length() > 200 ? s.substring(0, 200) + "..." : s;
         return "'" + oneLine(shown) + "'";
     }
 
-    static String oneLine(String s) {
+    public static String oneLine(String s) {
         StringBuilder b = new StringBuilder(s.length());
         s.codePoints().forEach(c -> {
             if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) b.append(String.format("\\u%04x", c));
