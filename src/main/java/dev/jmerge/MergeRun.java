@@ -8,7 +8,6 @@ import dev.jmerge.exec.NonFiniteCount;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.io.safetensors.IndexWriter;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.output.ConfigJson;
 import dev.jmerge.output.ModelCard;
 import dev.jmerge.output.OutputFolder;
@@ -212,7 +211,7 @@ public final class MergeRun {
             Set<Path> files = new LinkedHashSet<>();
             for (PlannedTensor t : plan.tensors()) {
                 for (PlannedInput in : t.inputs()) {
-                    if (in.model() == m.index() && !(in.lora() instanceof LoraPatch.Replace)) {
+                    if (in.model() == m.index()) {
                         files.add(m.weights().fileOf(in.tensorName()));
                     }
                 }

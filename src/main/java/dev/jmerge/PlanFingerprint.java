@@ -42,7 +42,7 @@ final class PlanFingerprint {
             }
         }
         for (LoadedModel m : plan.models()) {
-            for (Path f : m.weights().shardFiles()) {
+            for (Path f : m.weights().files()) {
                 b.append("input ").append(f).append(' ');
                 try {
                     b.append(Files.size(f)).append(' ').append(Files.getLastModifiedTime(f).toMillis());

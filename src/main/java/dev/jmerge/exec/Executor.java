@@ -3,9 +3,7 @@ package dev.jmerge.exec;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.lora.LoraPatch;
-import dev.jmerge.plan.LoadedModel;
-import dev.jmerge.io.ModelWeights;
+import dev.jmerge.io.StoredTensor;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
@@ -154,10 +152,14 @@ public final class Executor {
         List<Readahead.Item> items = new ArrayList<>();
         for (PlannedTensor t : order) {
             List<java.lang.foreign.MemorySegment> segs = new ArrayList<>();
-            for (PlannedInput in : t.inputs()) segs.add(plan.models().get(in.model()).weights().segment(in.tensorName()));
+            for (PlannedInput in : t.inputs()) segs.add(stored(plan, in).bytes());
             items.add(new Readahead.Item(segs, inputBytes(t)));
         }
         return items;
+    }
+
+    private static StoredTensor stored(Plan plan, PlannedInput in) {
+        return plan.models().get(in.model()).weights().stored(in.tensorName());
     }
 
     private static long inputBytes(PlannedTensor t) {
@@ -181,30 +183,14 @@ public final class Executor {
     private TensorJob job(Plan plan, InputFiles files, PlannedTensor t, TileBuffers b, Consumer<String> warn,
                           ScratchPool scratch) {
         List<TensorReader> readers = new ArrayList<>();
-        List<MemorySegment> segments = new ArrayList<>();
-        for (PlannedInput in : t.inputs()) {
-            LoadedModel m = plan.models().get(in.model());
-            segments.add(in.lora() instanceof LoraPatch.Replace r ? r.data() : m.weights().segment(in.tensorName()));
-        }
+        List<StoredTensor> stored = new ArrayList<>();
+        for (PlannedInput in : t.inputs()) stored.add(stored(plan, in));
+        List<MemorySegment> segments = stored.stream().map(StoredTensor::bytes).toList();
         for (int i = 0; i < t.inputs().size(); i++) {
-            PlannedInput in = t.inputs().get(i);
-            LoraPatch.Delta delta = in.lora() instanceof LoraPatch.Delta d ? d : null;
-            if (in.gather() != null) {
-                if (delta != null) {
-                    throw new MergeException("tensor '" + t.name() + "': a LoRA adapter on an embedding cannot be"
-                            + " combined with a tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
-                }
-                readers.add(new GatherReader(t, i, segments));
-            } else if (in.lora() instanceof LoraPatch.Replace) {
-                // an adapter's replacement tensor: read from its mapping, not released page by page
-                readers.add(new InputReader(segments.get(i), null, null, -1, in.info().dtype(), in.info().shape(),
-                        t.shape(), t.loadDtype(), b, null));
-            } else {
-                ModelWeights w = plan.models().get(in.model()).weights();
-                Path file = w.fileOf(in.tensorName());
-                readers.add(new InputReader(segments.get(i), file, files.channel(file), in.info().begin(),
-                        in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, delta));
-            }
+            StoredTensor s = stored.get(i);
+            // the planner refuses adapters that change an embedding it re-lays on a merged vocabulary
+            readers.add(t.inputs().get(i).gather() != null ? new GatherReader(t, i, segments)
+                    : new InputReader(s, files.channel(s.file()), t.shape(), t.loadDtype(), b));
         }
         return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn, scratch);
     }

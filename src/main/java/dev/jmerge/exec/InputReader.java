@@ -3,7 +3,8 @@ package dev.jmerge.exec;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
-import dev.jmerge.lora.LoraPatch;
+import dev.jmerge.io.StoredTensor;
+import dev.jmerge.io.ValueDelta;
 import dev.jmerge.tensor.DType;
 import dev.jmerge.tensor.Shape;
 import java.io.IOException;
@@ -44,28 +45,26 @@ final class InputReader implements TensorReader {
     private final long outCols;
     private final boolean direct;
     private final TileBuffers buf;
-    private final LoraPatch.Delta lora;
+    private final ValueDelta lora;
 
     /**
-     * @param mapped the tensor's bytes in the input's mapping (the whole file mapped from offset 0), used when
-     *               pages can be released
-     * @param fileOffset where the tensor starts in {@code file}; -1 for a mapping read as it is (nothing to
-     *                   re-read, no pages released)
+     * @param in the tensor: its bytes in the file's mapping (used when pages can be released), the file and where
+     *           the tensor starts in it, and the change its source adds to the values read (a LoRA delta), if any
+     * @param channel {@code in.file()} open for positional reads
      * @param buf the worker thread's buffers (readers are built on the thread that uses them)
-     * @param lora a low-rank delta added to each value read (then rounded to the stored dtype), or null
      */
-    InputReader(MemorySegment mapped, Path file, FileChannel channel, long fileOffset, DType stored, Shape inShape,
-                Shape outShape, DType loadDtype, TileBuffers buf, LoraPatch.Delta lora) {
-        this.releasable = fileOffset >= 0 && Madvise.available();
-        this.mapped = releasable || fileOffset < 0 ? mapped : null;
+    InputReader(StoredTensor in, FileChannel channel, Shape outShape, DType loadDtype, TileBuffers buf) {
+        this.releasable = Madvise.available();
+        this.mapped = releasable ? in.bytes() : null;
         this.buf = buf;
-        this.lora = lora;
-        this.fileSize = channel == null ? 0 : size(channel, file);
-        this.file = file;
+        this.lora = in.delta();
+        this.file = in.file();
+        this.fileSize = size(channel, file);
         this.channel = channel;
-        this.fileOffset = fileOffset;
-        this.stored = stored;
-        this.byteSize = inShape.numel() * stored.byteSize();
+        this.fileOffset = in.info().begin();
+        this.stored = in.info().dtype();
+        Shape inShape = in.info().shape();
+        this.byteSize = in.info().byteSize();
         this.roundTo = narrowerFloat(loadDtype, stored) ? loadDtype : null;
         this.inCols = inShape.lastAxis();
         this.outCols = outShape.lastAxis();

@@ -1,15 +1,15 @@
 package dev.jmerge.extract;
 
-import dev.jmerge.tensor.Shape;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.ShardOutput;
 import dev.jmerge.exec.TensorStreams;
 import dev.jmerge.io.safetensors.ShardLayout;
+import dev.jmerge.io.StoredTensor;
 import dev.jmerge.io.TensorInfo;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.plan.LoadedModel;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -123,28 +123,15 @@ final class AdapterLayout {
 
         /** The fine-tune's tensor as it stands (bytes copied), or as its own adapter changes it (re-encoded). */
         void copyTensor(Piece p, LoadedModel ft, String name, TensorStreams streams, Kernels kernels) throws IOException {
-            LoraPatch patch = ft.patch(name);
-            if (patch instanceof LoraPatch.Replace r) {
-                copySegment(p, r.data());
-            } else if (patch instanceof LoraPatch.Delta) {
+            StoredTensor stored = ft.weights().stored(name);
+            if (stored.delta() != null) {
                 copyDecoded(p, streams.open(ft, name), kernels);
             } else {
-                try (FileChannel in = FileChannel.open(ft.weights().fileOf(name), StandardOpenOption.READ)) {
-                    copy(p, in, ft.weights().info(name).begin(), p.spec().byteSize());
+                try (FileChannel in = FileChannel.open(stored.file(), StandardOpenOption.READ)) {
+                    copy(p, in, stored.info().begin(), p.spec().byteSize());
                 }
             }
             out.flushIfDirty(FLUSH_BYTES);
-        }
-
-        private void copySegment(Piece p, MemorySegment data) {
-            long bytes = p.spec().byteSize();
-            for (long done = 0; done < bytes; ) {
-                int n = (int) Math.min(CHUNK_BYTES, bytes - done);
-                buf.clear().limit(n);
-                MemorySegment.ofBuffer(buf).copyFrom(data.asSlice(done, n));
-                out.write(p.spec().name(), done, buf);
-                done += n;
-            }
         }
 
         private void copyDecoded(Piece p, TensorStreams.Stream in, Kernels kernels) {

@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * way ({@code pytorch_model.bin.index.json}, else {@code pytorch_model.bin}). Thread-safe; {@link #close()} unmaps
  * every shard opened so far.
  */
-public final class ModelWeights implements AutoCloseable {
+public final class ModelWeights implements TensorSource {
 
     private final Path folder;
     private final Path indexFile;               // null for a single-file model
@@ -81,17 +81,22 @@ public final class ModelWeights implements AutoCloseable {
         return weights;
     }
 
+    @Override
     public Path folder() { return folder; }
 
     /** Tensor names in index order (or file order for a single file). */
+    @Override
     public Set<String> names() { return shardOf.keySet(); }
 
+    @Override
     public boolean has(String name) { return shardOf.containsKey(name); }
 
     /** The shard holding a tensor, without opening it. */
+    @Override
     public Path fileOf(String name) { return shardOfOrThrow(name); }
 
     /** Header entry of a tensor; opens its shard on first use (a pending shard's remote header instead). */
+    @Override
     public TensorInfo info(String name) {
         Path path = shardOfOrThrow(name);
         if (remote != null && !opened.containsKey(path) && remote.pending(path)) {
@@ -109,10 +114,11 @@ public final class ModelWeights implements AutoCloseable {
     /** Weight files not on disk yet (empty for a local folder). */
     public List<Path> pendingFiles() {
         if (remote == null) return List.of();
-        return shardFiles().stream().filter(p -> !opened.containsKey(p) && remote.pending(p)).toList();
+        return files().stream().filter(p -> !opened.containsKey(p) && remote.pending(p)).toList();
     }
 
     /** Downloads those of {@code files} that are still pending; a no-op for a local folder. */
+    @Override
     public void fetch(java.util.Collection<Path> files) {
         if (remote == null) return;
         List<Path> wanted = files.stream().filter(remote::pending).distinct().toList();
@@ -125,6 +131,19 @@ public final class ModelWeights implements AutoCloseable {
         return file.segment(file.tensors().get(name));
     }
 
+    /** Stored values are read as they are. */
+    @Override
+    public boolean adjusted(String name) { return false; }
+
+    @Override
+    public StoredTensor stored(String name) {
+        Path path = shardOfOrThrow(name);
+        WeightFile file = shard(path);
+        TensorInfo info = file.tensors().get(name);
+        return new StoredTensor(info, path, file.segment(info), null);
+    }
+
+
     /** Bytes of tensor data over all tensors; opens every shard. */
     public long totalBytes() {
         long total = 0;
@@ -133,7 +152,8 @@ public final class ModelWeights implements AutoCloseable {
     }
 
     /** Distinct shard files, in order of first appearance. */
-    public List<Path> shardFiles() { return new ArrayList<>(new LinkedHashSet<>(shardOf.values())); }
+    @Override
+    public List<Path> files() { return new ArrayList<>(new LinkedHashSet<>(shardOf.values())); }
 
     int openedShardCount() { return opened.size(); }
 

@@ -3,10 +3,9 @@ package dev.jmerge.lora;
 import dev.jmerge.tensor.Shape;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
-import dev.jmerge.io.pytorch.PytorchCheckpoint;
-import dev.jmerge.io.safetensors.SafetensorsFile;
 import dev.jmerge.io.TensorInfo;
 import dev.jmerge.io.WeightFile;
+import dev.jmerge.io.WeightFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,8 +76,8 @@ public final class LoraAdapter implements AutoCloseable {
         }
         Path st = folder.resolve("adapter_model.safetensors");
         Path bin = folder.resolve("adapter_model.bin");
-        WeightFile file = Files.exists(st) ? SafetensorsFile.open(st)
-                : Files.exists(bin) ? PytorchCheckpoint.open(bin) : null;
+        WeightFile file = Files.exists(st) ? WeightFormat.openFile(st)
+                : Files.exists(bin) ? WeightFormat.openFile(bin) : null;
         if (file == null) {
             throw new ConfigException(folder + ": LoRA adapter has no weights; expected adapter_model.safetensors"
                     + " or adapter_model.bin");
@@ -92,6 +91,9 @@ public final class LoraAdapter implements AutoCloseable {
     }
 
     public Path folder() { return folder; }
+
+    /** The adapter's weight file. */
+    Path file() { return file.path(); }
 
     private void classify() {
         for (TensorInfo t : file.tensors().values()) {
@@ -150,15 +152,14 @@ public final class LoraAdapter implements AutoCloseable {
     }
 
     /** The patch for base tensor {@code name} (shape checked against {@code base}), or null when untouched. */
-    public LoraPatch patch(String name, TensorInfo base) {
+    LoraPatch patch(String name, TensorInfo base) {
         TensorInfo rep = replaced.get(name);
         if (rep != null) {
             if (!rep.shape().equals(base.shape())) {
                 throw new MergeException(file.path() + ": modules_to_save tensor '" + rep.name() + "' has shape "
                         + rep.shape() + " but the base model's '" + name + "' has " + base.shape());
             }
-            return new LoraPatch.Replace(new TensorInfo(name, rep.dtype(), rep.shape(), rep.begin(), rep.end()),
-                    file.segment(rep));
+            return new LoraPatch.Replace(rep, file.segment(rep));
         }
         TensorInfo bias = biases.get(name);
         if (bias != null) return patchBias(name, bias, base);

@@ -47,6 +47,11 @@ final class EmbeddingGather {
         List<PlannedInput> ins = t.inputs();
         long cols = -1;
         for (PlannedInput in : ins) {
+            if (models.get(in.model()).weights().adjusted(in.tensorName())) {
+                throw new ConfigException("tensor '" + t.name() + "': the LoRA adapter of model '"
+                        + models.get(in.model()).label() + "' changes this embedding, which cannot be combined with a"
+                        + " tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
+            }
             Shape s = in.info().shape();
             if (s.rank() != 2) {
                 throw new ConfigException("tensor '" + t.name() + "' of model '" + models.get(in.model()).label()

@@ -6,8 +6,6 @@ import dev.jmerge.config.MergeConfig;
 import dev.jmerge.config.ParameterValue;
 import dev.jmerge.config.Parameters;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.TensorInfo;
-import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.methods.BaseModelRule;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.methods.ParamSpec;
@@ -93,9 +91,7 @@ final class TensorEnumerator {
                         + " architecture requires");
             }
             anyDirect |= direct != null;
-            LoraPatch patch = src.model().patch(name);
-            TensorInfo info = patch instanceof LoraPatch.Replace r ? r.info() : src.model().weights().info(name);
-            inputs.add(new PlannedInput(src.model().index(), name, info, null, patch));
+            inputs.add(new PlannedInput(src.model().index(), name, src.model().info(name)));
             used.add(slice.sources().get(at.getFirst()));
             listings.add(at.stream().map(slice.sources()::get).toList());
         }

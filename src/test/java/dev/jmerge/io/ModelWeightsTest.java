@@ -76,7 +76,7 @@ class ModelWeightsTest {
             assertThat(w.openedShardCount()).isEqualTo(3);
             assertThat(w.has("w4")).isTrue();
             assertThat(w.has("w5")).isFalse();
-            assertThat(w.shardFiles()).hasSize(3);
+            assertThat(w.files()).hasSize(3);
         }
     }
 

@@ -59,7 +59,7 @@ class PytorchCheckpointTest {
     @Test
     void shardedCheckpointOpensShardsLazilyAndMatchesTheTwin() {
         try (ModelWeights w = ModelWeights.open(fixtures().resolve("sharded"))) {
-            assertThat(w.shardFiles()).hasSize(2);
+            assertThat(w.files()).hasSize(2);
             assertSameAsTwin(w);
         }
     }
