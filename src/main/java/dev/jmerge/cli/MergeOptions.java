@@ -1,6 +1,6 @@
 package dev.jmerge.cli;
 
-import dev.jmerge.MergeRun;
+import dev.jmerge.run.MergeRun;
 import dev.jmerge.exec.Executor;
 import dev.jmerge.exec.MemoryEstimate;
 import dev.jmerge.kernels.KernelsProvider;

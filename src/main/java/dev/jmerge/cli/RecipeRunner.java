@@ -1,8 +1,8 @@
 package dev.jmerge.cli;
 
-import dev.jmerge.MadeFrom;
-import dev.jmerge.MergeRun;
-import dev.jmerge.PlannedOutput;
+import dev.jmerge.run.MadeFrom;
+import dev.jmerge.run.MergeRun;
+import dev.jmerge.run.PlannedOutput;
 import dev.jmerge.config.ConfigLoader;
 import dev.jmerge.config.LoadedConfig;
 import dev.jmerge.config.MergeConfig;

@@ -1,6 +1,6 @@
 package dev.jmerge.extract;
 
-import dev.jmerge.DiskFull;
+import dev.jmerge.run.DiskFull;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.JmergeException;

@@ -1,4 +1,4 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;

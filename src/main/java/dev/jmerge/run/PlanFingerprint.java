@@ -1,4 +1,4 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.exec.Executor;
 import dev.jmerge.io.safetensors.ShardLayout;

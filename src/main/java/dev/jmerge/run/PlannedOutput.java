@@ -1,4 +1,4 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.io.safetensors.SafetensorsFormat;
 import dev.jmerge.error.MergeException;

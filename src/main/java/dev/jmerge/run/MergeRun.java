@@ -1,4 +1,4 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.config.MergeConfig;
 import dev.jmerge.error.JmergeException;
