@@ -1,5 +1,6 @@
 package dev.jmerge.cli;
 
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.run.MergeRun;
 import dev.jmerge.exec.Executor;
 import dev.jmerge.exec.MemoryEstimate;
@@ -66,7 +67,9 @@ final class MergeOptions {
     @Option(names = "--overwrite", description = "replace an existing non-empty output folder (never an input model's)")
     boolean overwrite;
 
-    @Option(names = "--strict", description = "fail (exit 1, no output) when a tensor gets NaN or Inf values")
+    @Option(names = "--strict", description = "config mistakes (unknown keys, parameters the method does not use,"
+            + " filters matching no tensor) are errors (exit 2, before anything is read); NaN or Inf in a tensor fails"
+            + " the merge (exit 1, no output)")
     boolean strict;
 
     @Option(names = "--resume", description = "continue an interrupted merge into the same output, keeping its"
@@ -111,7 +114,12 @@ final class MergeOptions {
                 new Executor.Options(nThreads, Executor.DEFAULT_CHUNK, seed, KernelsProvider.get(),
                         memory != null ? memory : MemoryEstimate.DEFAULT_BUDGET),
                 new MergeRun.Extras(copyTokenizer, writeModelCard), new MergeRun.Guards(strict, resume),
-                w -> ctx.err().println("warning: " + w), n -> ctx.err().println("note: " + n));
+                d -> ctx.err().println(render(d)), n -> ctx.err().println("note: " + n));
+    }
+
+    /** One line per diagnostic: a warning, or an error when --strict refuses it. */
+    String render(Diagnostic d) {
+        return (strict && d.configMistake() ? "error: " : "warning: ") + d.message();
     }
 
     /** Status lines (Hub lookups, summaries, skipped steps) are shown unless --quiet. */

@@ -43,7 +43,7 @@ final class PlanReport {
                 memory.scratch() == 0 ? "" : ", " + Bytes.human(memory.scratch()) + " scratch for the tie order",
                 Bytes.human(memory.budget())));
         if (memory.overBudget()) sb.append("warning: ").append(memory.overBudgetWarning()).append('\n');
-        plan.warnings().forEach(w -> sb.append("warning: ").append(w).append('\n'));
+        plan.diagnostics().forEach(d -> sb.append("warning: ").append(d.message()).append('\n'));
         return sb.toString();
     }
 }

@@ -4,8 +4,8 @@ import dev.jmerge.run.MadeFrom;
 import dev.jmerge.run.MergeRun;
 import dev.jmerge.run.PlannedOutput;
 import dev.jmerge.config.ConfigLoader;
-import dev.jmerge.config.LoadedConfig;
 import dev.jmerge.config.MergeConfig;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.Progress;
@@ -46,11 +46,7 @@ final class RecipeRunner {
      */
     int run(Path configFile, Path outPath, Path intermediateDir, boolean pickFinal, String outOption) {
         if (ConfigLoader.isMoe(configFile)) return moe(configFile);
-        List<MergeConfig> docs = new ArrayList<>();
-        for (LoadedConfig c : ConfigLoader.loadWithWarnings(configFile)) {
-            c.warnings().forEach(w -> ctx.err().println("warning: " + w));
-            docs.add(c.config());
-        }
+        List<MergeConfig> docs = ConfigLoader.load(configFile);
         recipe = Recipe.of(docs, outPath, intermediateDir, pickFinal, !options.dryRun, outOption);
         run = options.newRun(ctx, seed(docs));
         try (AutoCloseable watch = Interrupts.watch(ctx.err(), this::interrupted)) {
@@ -77,6 +73,7 @@ final class RecipeRunner {
         for (Recipe.Step step : recipe.steps()) {
             long start = System.nanoTime();
             Plan plan = run.plan(step.config());
+            review(plan);
             if (step.intermediate() && Recipe.looksMerged(step.out())) {
                 Optional<String> why = options.lazy ? MadeFrom.whyNot(step.out(), plan, run, options.randomSeed != null)
                         : Optional.of("--no-lazy");
@@ -90,10 +87,10 @@ final class RecipeRunner {
             }
             Progress progress = options.showProgress(ctx) ? new TerminalProgress(ctx.err(),
                     step.out().getFileName().toString(), TerminalWidth.supplier(ctx.env())) : Progress.NONE;
-            run.run(plan, step.out(), options.overwrite || step.intermediate(), progress);
+            List<Diagnostic> found = run.run(plan, step.out(), options.overwrite || step.intermediate(), progress);
             if (step.intermediate()) MadeFrom.record(step.out(), plan, run);
             finished.add(step);
-            status(summary(plan, System.nanoTime() - start, step.out()));
+            status(summary(plan, System.nanoTime() - start, step.out(), plan.diagnostics().size() + found.size()));
         }
     }
 
@@ -114,9 +111,10 @@ final class RecipeRunner {
                         ctx.out().println("would reuse " + step.out() + " (made from the same document and inputs)");
                         continue;
                     }
-                    MergeRun.warnings(plan).forEach(w -> ctx.err().println("warning: " + w));
                     if (step.out() != null) MergeRun.checkOutput(plan, step.out(), options.overwrite || step.intermediate());
                     ctx.out().print(PlanReport.render(plan, step.out(), run.executor().estimate(plan)));
+                    ctx.out().flush();
+                    run.review(plan);
                     if (i + 1 < steps.size()) standIns.add(run.standIn(plan, step.out()));
                 } finally {
                     close(plan);
@@ -167,11 +165,22 @@ final class RecipeRunner {
         if (options.showStatus()) ctx.err().println(line);
     }
 
-    /** {@code merged N tensors (X) in T s → OUT}. */
-    private String summary(Plan plan, long nanos, Path out) {
+    /** Reports what the plan found (refused under --strict); the plan's models are closed when that stops it. */
+    private void review(Plan plan) {
+        try {
+            run.review(plan);
+        } catch (RuntimeException e) {
+            close(plan);
+            throw e;
+        }
+    }
+
+    /** {@code merged N tensors (X) in T s → OUT}, with the number of warnings when there were any. */
+    private String summary(Plan plan, long nanos, Path out, int warnings) {
         String arrow = System.err.charset().newEncoder().canEncode('→') ? "→" : "->";
-        return String.format(Locale.ROOT, "merged %d tensors (%s) in %.1f s %s %s", plan.tensors().size(),
-                Bytes.human(plan.bytesWritten()), nanos / 1e9, arrow, out);
+        return String.format(Locale.ROOT, "merged %d tensors (%s) in %.1f s %s %s%s", plan.tensors().size(),
+                Bytes.human(plan.bytesWritten()), nanos / 1e9, arrow, out,
+                warnings == 0 ? "" : " (" + warnings + " warning" + (warnings == 1 ? "" : "s") + ")");
     }
 
     private static void close(Plan plan) {

@@ -3,6 +3,7 @@ package dev.jmerge.plan;
 import dev.jmerge.tensor.Shape;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.TokenizerConfig;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.tokenizer.ModelTokenizer;
 import dev.jmerge.tokenizer.OutputVocabulary;
@@ -23,12 +24,12 @@ final class EmbeddingGather {
     private final TokenizerPlan tokenizers;
     private final List<LoadedModel> models;
     private final LoadedModel base;
-    private final List<String> warnings;
+    private final List<Diagnostic> warnings;
     /** Per input of the tensor being gathered: its row of each output row, -1 where it lacks the token. */
     private int[][] natural;
 
     EmbeddingGather(TokenizerConfig config, TokenizerPlan tokenizers, List<LoadedModel> models, LoadedModel base,
-                    List<String> warnings) {
+                    List<Diagnostic> warnings) {
         this.config = config;
         this.tokenizers = tokenizers;
         this.models = models;
@@ -77,8 +78,9 @@ final class EmbeddingGather {
             }
             natural[i] = own[i].clone();
             if (beyond > 0) {
-                warnings.add("tensor '" + t.name() + "': model '" + models.get(ins.get(i).model()).label() + "' has "
-                        + beyond + " tokens with ids past its " + rows + " rows; they are treated as missing");
+                warnings.add(new Diagnostic.Finding("tensor '" + t.name() + "': model '"
+                        + models.get(ins.get(i).model()).label() + "' has " + beyond + " tokens with ids past its "
+                        + rows + " rows; they are treated as missing"));
             }
         }
         RowGather.Default[] defaults = new RowGather.Default[n];
@@ -129,8 +131,8 @@ final class EmbeddingGather {
             }
         }
         if (inNone > 0) {
-            warnings.add("tensor '" + t.name() + "': " + inNone + " tokens (first: " + quote(firstNone)
-                    + ") are in no model; their rows are zero");
+            warnings.add(new Diagnostic.Finding("tensor '" + t.name() + "': " + inNone + " tokens (first: "
+                    + quote(firstNone) + ") are in no model; their rows are zero"));
         }
         RowGather.Defaults shared = new RowGather.Defaults(n, vocab.paddedRows(), defaults);
         List<PlannedInput> gathered = new ArrayList<>();

@@ -1,6 +1,6 @@
 package dev.jmerge.io.safetensors;
 
-import static dev.jmerge.io.Failures.bad;
+import static dev.jmerge.io.Failures.writeFailed;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,7 +36,7 @@ public final class IndexWriter {
             Files.write(indexFile, json(weightMap, totalSize));
             return indexFile;
         } catch (IOException e) {
-            throw bad(indexFile, "cannot write (" + e + ")", "a writable output folder", e);
+            throw writeFailed(indexFile, -1, "cannot write (" + e + ")", "a writable output folder", e);
         }
     }
 

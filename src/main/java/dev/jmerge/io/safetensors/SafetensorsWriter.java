@@ -2,6 +2,7 @@ package dev.jmerge.io.safetensors;
 
 import static dev.jmerge.io.Failures.bad;
 import static dev.jmerge.io.Failures.quote;
+import static dev.jmerge.io.Failures.writeFailed;
 
 import dev.jmerge.io.TensorInfo;
 import java.io.ByteArrayOutputStream;
@@ -97,7 +98,9 @@ public final class SafetensorsWriter implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             arena.close();
             closeQuietly(channel, e);
-            if (e instanceof IOException io) throw bad(file, "cannot create (" + io + ")", "a writable output folder", io);
+            if (e instanceof IOException io) {
+                throw writeFailed(file, dataOffset + dataBytes, "cannot create (" + io + ")", "a writable output folder", io);
+            }
             throw (RuntimeException) e;
         }
     }
@@ -122,7 +125,9 @@ public final class SafetensorsWriter implements AutoCloseable {
         try {
             if (data.byteSize() > 0) data.force();
             channel.force(true);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            throw writeFailed(file, -1, "cannot flush to disk (" + e + ")", "a writable device with free space", e);
+        } catch (RuntimeException e) {
             throw bad(file, "cannot flush to disk (" + e + ")", "a writable device with free space", e);
         } finally {
             close();
