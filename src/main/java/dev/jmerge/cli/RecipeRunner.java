@@ -33,6 +33,8 @@ final class RecipeRunner {
     private final MergeOptions options;
     private MergeRun run;
     private Recipe recipe;
+    /** The drawn seed's line, said once the first merge that uses it starts (not before a config error). */
+    private String seedLine;
     private final List<Recipe.Step> finished = new ArrayList<>();
 
     RecipeRunner(CliContext ctx, MergeOptions options) {
@@ -87,6 +89,10 @@ final class RecipeRunner {
             }
             Progress progress = options.showProgress(ctx) ? new TerminalProgress(ctx.err(),
                     step.out().getFileName().toString(), TerminalWidth.supplier(ctx.env())) : Progress.NONE;
+            if (seedLine != null && MergeRun.stochastic(plan)) {
+                ctx.err().println(seedLine);
+                seedLine = null;
+            }
             List<Diagnostic> found = run.run(plan, step.out(), options.overwrite || step.intermediate(), progress);
             if (step.intermediate()) MadeFrom.record(step.out(), plan, run);
             finished.add(step);
@@ -140,9 +146,7 @@ final class RecipeRunner {
         long s = new SecureRandom().nextLong() & 0x7FFFFFFFFFFFL;
         boolean stochastic = docs.stream().anyMatch(d -> MethodRegistry.find(d.mergeMethod())
                 .map(m -> m.isStochastic()).orElse(false));
-        if (stochastic && !options.dryRun) {
-            ctx.err().println("random seed: " + s + " (pass --random-seed " + s + " to reproduce)");
-        }
+        if (stochastic && !options.dryRun) seedLine = "random seed: " + s + " (pass --random-seed " + s + " to reproduce)";
         return s;
     }
 
