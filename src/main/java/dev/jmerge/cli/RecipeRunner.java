@@ -49,10 +49,10 @@ final class RecipeRunner {
     int run(Path configFile, Path outPath, Path intermediateDir, boolean pickFinal, String outOption) {
         if (ConfigLoader.isMoe(configFile)) return moe(configFile);
         List<MergeConfig> docs = ConfigLoader.load(configFile);
-        recipe = Recipe.of(docs, outPath, intermediateDir, pickFinal, !options.dryRun, outOption);
+        recipe = Recipe.of(docs, outPath, intermediateDir, pickFinal, !options.shared.dryRun, outOption);
         run = options.newRun(ctx, seed(docs));
         try (AutoCloseable watch = Interrupts.watch(ctx.err(), this::interrupted)) {
-            if (options.dryRun) dryRun();
+            if (options.shared.dryRun) dryRun();
             else merge();
         } catch (OutOfMemoryError e) {
             throw new MergeException("out of memory (Java heap of " + Bytes.human(Runtime.getRuntime().maxMemory())
@@ -87,13 +87,13 @@ final class RecipeRunner {
                 }
                 ctx.err().println("note: rebuilding " + step.label() + " in " + step.out() + ": " + why.get());
             }
-            Progress progress = options.showProgress(ctx) ? new TerminalProgress(ctx.err(),
+            Progress progress = options.shared.showProgress(ctx) ? new TerminalProgress(ctx.err(),
                     step.out().getFileName().toString(), TerminalWidth.supplier(ctx.env())) : Progress.NONE;
             if (seedLine != null && MergeRun.stochastic(plan)) {
                 ctx.err().println(seedLine);
                 seedLine = null;
             }
-            List<Diagnostic> found = run.run(plan, step.out(), options.overwrite || step.intermediate(), progress);
+            List<Diagnostic> found = run.run(plan, step.out(), options.shared.overwrite || step.intermediate(), progress);
             if (step.intermediate()) MadeFrom.record(step.out(), plan, run);
             finished.add(step);
             status(summary(plan, System.nanoTime() - start, step.out(), plan.diagnostics().size() + found.size()));
@@ -117,7 +117,7 @@ final class RecipeRunner {
                         ctx.out().println("would reuse " + step.out() + " (made from the same document and inputs)");
                         continue;
                     }
-                    if (step.out() != null) MergeRun.checkOutput(plan, step.out(), options.overwrite || step.intermediate());
+                    if (step.out() != null) MergeRun.checkOutput(plan, step.out(), options.shared.overwrite || step.intermediate());
                     ctx.out().print(PlanReport.render(plan, step.out(), run.executor().estimate(plan)));
                     ctx.out().flush();
                     run.review(plan);
@@ -146,7 +146,7 @@ final class RecipeRunner {
         long s = new SecureRandom().nextLong() & 0x7FFFFFFFFFFFL;
         boolean stochastic = docs.stream().anyMatch(d -> MethodRegistry.find(d.mergeMethod())
                 .map(m -> m.isStochastic()).orElse(false));
-        if (stochastic && !options.dryRun) seedLine = "random seed: " + s + " (pass --random-seed " + s + " to reproduce)";
+        if (stochastic && !options.shared.dryRun) seedLine = "random seed: " + s + " (pass --random-seed " + s + " to reproduce)";
         return s;
     }
 
@@ -154,7 +154,7 @@ final class RecipeRunner {
     private String interrupted() {
         MergeRun.Interruption i = run.interrupt();
         if (i != null && i.published()) return null;
-        if (options.dryRun) return "interrupted: nothing was written";
+        if (options.shared.dryRun) return "interrupted: nothing was written";
         String kept = finished.isEmpty() ? "" : "; finished intermediates are kept and reused by the next run ("
                 + String.join(", ", finished.stream().map(Recipe.Step::label).toList()) + ")";
         if (i == null || i.nothingKept()) {
@@ -166,7 +166,7 @@ final class RecipeRunner {
     }
 
     private void status(String line) {
-        if (options.showStatus()) ctx.err().println(line);
+        if (options.shared.showStatus()) ctx.err().println(line);
     }
 
     /** Reports what the plan found (refused under --strict); the plan's models are closed when that stops it. */
