@@ -112,16 +112,17 @@ final class RecipeRunner {
                     if (steps.size() > 1) {
                         ctx.out().println("== " + step.label() + " -> " + (step.out() == null ? "(no output path)" : step.out()));
                     }
-                    if (step.intermediate() && options.lazy && Recipe.looksMerged(step.out())
-                            && MadeFrom.whyNot(step.out(), plan, run, options.randomSeed != null).isEmpty()) {
+                    boolean reuse = step.intermediate() && options.lazy && Recipe.looksMerged(step.out())
+                            && MadeFrom.whyNot(step.out(), plan, run, options.randomSeed != null).isEmpty();
+                    if (reuse) {
                         ctx.out().println("would reuse " + step.out() + " (made from the same document and inputs)");
-                        continue;
+                    } else {
+                        if (step.out() != null) MergeRun.checkOutput(plan, step.out(), options.shared.overwrite || step.intermediate());
+                        ctx.out().print(PlanReport.render(plan, step.out(), run.executor().estimate(plan)));
                     }
-                    if (step.out() != null) MergeRun.checkOutput(plan, step.out(), options.shared.overwrite || step.intermediate());
-                    ctx.out().print(PlanReport.render(plan, step.out(), run.executor().estimate(plan)));
                     ctx.out().flush();
                     run.review(plan);
-                    if (i + 1 < steps.size()) standIns.add(run.standIn(plan, step.out()));
+                    if (!reuse && i + 1 < steps.size()) standIns.add(run.standIn(plan, step.out()));
                 } finally {
                     close(plan);
                 }
