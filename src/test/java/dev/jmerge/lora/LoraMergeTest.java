@@ -201,4 +201,20 @@ class LoraMergeTest {
         assertThat(merge(base, tmp.resolve("adapter"), tmp.resolve("out"))).isEqualTo(2);
         assertThat(tmp.resolve("out")).doesNotExist();
     }
+
+    /** The vocabulary is re-laid at plan time; an adapter's embedding delta cannot follow it yet, which is said then. */
+    @Test
+    void anAdapterChangingAnEmbeddingUnderATokenizerSettingIsRefusedWhenPlanning() throws IOException {
+        Path base = Path.of("examples/models/base").toAbsolutePath();
+        writeAdapter(tmp.resolve("adapter"), ModelShape.tiny(DType.BF16), false, "");
+        Path config = Files.writeString(tmp.resolve("lora.yml"), "merge_method: passthrough\nmodels:\n  - model: "
+                + base + "+" + tmp.resolve("adapter") + "\ntokenizer: {source: base}\n");
+        Path out = tmp.resolve("out");
+        var r = dev.jmerge.e2e.Cli.run(Map.of("HF_HUB_OFFLINE", "1", "HF_HOME", tmp.resolve("hf").toString()),
+                config.toString(), out.toString(), "--quiet");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.errors()).startsWith("error: tensor 'model.embed_tokens.weight': the LoRA adapter of model")
+                .contains("cannot be combined with a tokenizer setting yet");
+        assertThat(out).doesNotExist();
+    }
 }
