@@ -55,14 +55,16 @@ public final class ModelCard {
         return text + "# random seed: " + seed + " (jmerge --random-seed " + seed + " reproduces this merge)\n";
     }
 
-    static List<String> hubIds(ModelReference ref) {
+    /** The Hub repo ids a reference names (model and adapter), for the card's {@code base_model} list. */
+    public static List<String> hubIds(ModelReference ref) {
         List<String> ids = new ArrayList<>();
         if (isHubId(ref.model().path())) ids.add(ref.model().path());
         if (ref.lora() != null && isHubId(ref.lora().path())) ids.add(ref.lora().path());
         return ids;
     }
 
-    static String link(ModelReference ref) {
+    /** The reference as Markdown: a link to its Hub page when it names a repo. */
+    public static String link(ModelReference ref) {
         String p = ref.model().path();
         return isHubId(p) ? "[" + ref + "](https://huggingface.co/" + p + ")" : ref.toString();
     }
