@@ -78,7 +78,7 @@ final class MoeRunner {
             }
             if (options.showStatus()) {
                 String arrow = System.err.charset().newEncoder().canEncode('→') ? "→" : "->";
-                ctx.err().println(String.format(Locale.ROOT, "built %s MoE of %d experts: %d tensors (%s) in %.1f s %s %s",
+                ctx.err().println(String.format(Locale.ROOT, "built %s (%d experts): %d tensors (%s) in %.1f s %s %s",
                         plan.arch().label(), plan.config().experts().size(), plan.tensors().size(),
                         Bytes.human(plan.bytesWritten()), (System.nanoTime() - start) / 1e9, arrow, out));
             }
