@@ -15,14 +15,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "moe", mixinStandardHelpOptions = true, version = "jmerge 0.1.0", sortOptions = false,
         usageHelpAutoWidth = true,
         customSynopsis = "jmerge moe CONFIG_FILE OUT_PATH [OPTIONS]",
-        description = {"Build a mixture-of-experts model from dense models, as mergekit-moe does: attention,",
-                "norms and embeddings from base_model, each expert's MLP from its source_model,",
-                "router weights from gate_mode (hidden, hidden_avg, hidden_last: the base model's",
-                "hidden states on each expert's prompts; cheap_embed: their token embeddings;",
-                "random, uniform_random: drawn from the seed). Writes Mixtral, DeepSeek MoE,",
-                "Qwen2-MoE or Qwen3-MoE, chosen as mergekit-moe chooses ('architecture:' picks one).",
-                "jmerge CONFIG_FILE OUT_PATH runs a MoE config the same way.",
-                "The output folder appears only when complete."},
+        description = {"Build a mixture of experts from dense models, as mergekit-moe does.",
+                "",
+                "Attention, norms and embeddings come from base_model, each expert's MLP from its source_model, and "
+                + "the router weights from gate_mode: hidden, hidden_avg, hidden_last (the base model's hidden states "
+                + "on each expert's prompts), cheap_embed (their token embeddings), random, uniform_random (drawn from "
+                + "the seed). Writes a Mixtral, DeepSeek MoE, Qwen2-MoE or Qwen3-MoE model, chosen as mergekit-moe "
+                + "chooses ('architecture:' picks one). 'jmerge CONFIG_FILE OUT_PATH' builds a MoE config the same "
+                + "way. The output folder appears only when complete."},
+        footer = {"", "For a MoE build, --random-seed seeds the random gates and the experts' noise_scale, and"
+                + " --write-model-card writes README.md and mergekit_moe_config.yml; --resume, --strict, --allow-crimes"
+                + " and --[no-]lazy have no effect."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:built", "1:the build failed (input files, disk)", "2:usage or configuration error",
                 "130, 143:interrupted (SIGINT, SIGTERM); nothing is left behind"})

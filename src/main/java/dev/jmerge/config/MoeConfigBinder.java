@@ -70,7 +70,7 @@ final class MoeConfigBinder {
         List<MoeConfig.Expert> out = new ArrayList<>(items.size());
         for (Node item : items) {
             YamlNodes.Fields f = y.mapping(item, key, "a list of {source_model, positive_prompts, ...} entries");
-            y.warnUnknown(f, EXPERT_KEYS, " in an '" + key + "' entry");
+            y.warnUnknown(f, EXPERT_KEYS, " in an entry of '" + key + "'");
             Node source = references.required(f, "source_model");
             out.add(new MoeConfig.Expert(references.reference(source, "source_model"), y.pos(item), y.pos(source),
                     prompts(f, "positive_prompts"), prompts(f, "negative_prompts"), scale(f, "noise_scale"),
