@@ -157,7 +157,12 @@ public final class MoeBuild {
             }
             progress.start(jobs.size(), plan.bytesWritten());
             List<Future<?>> futures = new ArrayList<>();
-            for (Runnable job : jobs) futures.add(workers.submit(job));
+            for (Runnable job : jobs) {
+                futures.add(workers.submit(() -> {
+                    job.run();
+                    PausePoint.reach("tensor-done");
+                }));
+            }
             Futures.awaitAll(futures, "MoE build");
             for (ShardOutput s : shards) s.finish();
             progress.finish();
