@@ -37,9 +37,7 @@ final class MoeReport {
             sb.append("  ").append(t.name()).append(' ').append(Arrays.toString(t.shape())).append(' ')
                     .append(t.dtype().torchName()).append(" <- ").append(source(t)).append('\n');
         }
-        sb.append("shards:\n");
-        plan.shards().shards().forEach(s -> sb.append("  ").append(s.fileName()).append("  ").append(s.tensors().size())
-                .append(" tensors, ").append(Bytes.human(s.dataBytes())).append('\n'));
+        PlanReport.shards(sb, plan.shards());
         sb.append(String.format(Locale.ROOT, "output: %s%n", out == null ? "(none)" : out.toAbsolutePath()));
         sb.append(String.format(Locale.ROOT, "tensors: %d  read: %s  written: %s%n", plan.tensors().size(),
                 Bytes.human(plan.bytesRead()), Bytes.human(plan.bytesWritten())));

@@ -5,6 +5,7 @@ import dev.jmerge.OutputGuard;
 import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.Futures;
+import dev.jmerge.exec.InputFiles;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.exec.ShardOutput;
 import dev.jmerge.exec.TensorStreams;
@@ -122,7 +123,7 @@ public final class MoeBuild {
         });
         pool = workers;
         if (stopped) workers.shutdownNow();
-        PieceWriter.Inputs inputs = new PieceWriter.Inputs();
+        InputFiles inputs = new InputFiles();
         ThreadLocal<PieceWriter> writers = ThreadLocal.withInitial(() -> new PieceWriter(options.kernels(),
                 streams, inputs, options.seed()));
         try {

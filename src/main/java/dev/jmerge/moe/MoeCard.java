@@ -22,15 +22,7 @@ final class MoeCard {
         refs.add(c.baseModel());
         c.experts().forEach(e -> refs.add(e.sourceModel()));
         c.shared().forEach(e -> refs.add(e.sourceModel()));
-        List<String> hubIds = new ArrayList<>();
-        for (ModelReference r : refs) {
-            for (String id : ModelCard.hubIds(r)) if (!hubIds.contains(id)) hubIds.add(id);
-        }
-        StringBuilder sb = new StringBuilder("---\n");
-        if (!hubIds.isEmpty()) {
-            sb.append("base_model:\n");
-            for (String id : hubIds) sb.append("- ").append(id).append('\n');
-        }
+        StringBuilder sb = new StringBuilder("---\n").append(ModelCard.baseModels(refs));
         sb.append("library_name: transformers\ntags:\n- mergekit\n- moe\n- merge\n- jmerge\n---\n");
         sb.append("# ").append(outputName).append("\n\n");
         sb.append("A mixture of experts built from dense models with jmerge, a Java implementation of")

@@ -1,6 +1,7 @@
 package dev.jmerge.moe;
 
 import dev.jmerge.error.MergeException;
+import dev.jmerge.exec.InputFiles;
 import dev.jmerge.exec.ShardOutput;
 import dev.jmerge.exec.TensorStreams;
 import dev.jmerge.kernels.Kernels;
@@ -13,9 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One worker's writes of MoE output tensors, a tile at a time. A piece taken unchanged in its own dtype is copied
@@ -27,41 +25,15 @@ final class PieceWriter {
 
     static final int TILE = 1 << 16;
 
-    /** The input files, opened once for positional reads shared by every worker. */
-    static final class Inputs implements AutoCloseable {
-        private final Map<Path, FileChannel> open = new ConcurrentHashMap<>();
-
-        FileChannel channel(Path file) {
-            return open.computeIfAbsent(file, f -> {
-                try {
-                    return FileChannel.open(f, StandardOpenOption.READ);
-                } catch (IOException e) {
-                    throw new MergeException(f + ": cannot open for reading (" + e + ")", e);
-                }
-            });
-        }
-
-        @Override
-        public void close() {
-            for (FileChannel c : open.values()) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // read-only: nothing is lost
-                }
-            }
-        }
-    }
-
     private final Kernels kernels;
     private final TensorStreams streams;
-    private final Inputs inputs;
+    private final InputFiles inputs;
     private final long seed;
     private final float[] tile = new float[TILE];
     private final ByteBuffer buf = ByteBuffer.allocateDirect(TILE * 8).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer rounding = ByteBuffer.allocateDirect(TILE * 2).order(ByteOrder.LITTLE_ENDIAN);
 
-    PieceWriter(Kernels kernels, TensorStreams streams, Inputs inputs, long seed) {
+    PieceWriter(Kernels kernels, TensorStreams streams, InputFiles inputs, long seed) {
         this.kernels = kernels;
         this.streams = streams;
         this.inputs = inputs;
