@@ -71,6 +71,6 @@ public final class MoeCommand implements Callable<Integer> {
         if (outPath == null && !options.dryRun) {
             throw new CommandLine.ParameterException(spec.commandLine(), "missing OUT_PATH, the output model folder");
         }
-        return new MoeRunner(ctx, options).run(configFile, outPath, allowIdenticalExperts, "jmerge moe");
+        return new MoeRunner(ctx, options).run(configFile, outPath, allowIdenticalExperts);
     }
 }

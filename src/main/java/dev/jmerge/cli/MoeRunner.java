@@ -36,11 +36,8 @@ final class MoeRunner {
         this.options = options;
     }
 
-    /**
-     * @param allowIdenticalExperts {@code --i-understand-this-is-not-useful-without-training}
-     * @param command               how the command line starts ({@code jmerge moe}), for the model card
-     */
-    int run(Path configFile, Path out, boolean allowIdenticalExperts, String command) {
+    /** @param allowIdenticalExperts {@code --i-understand-this-is-not-useful-without-training} */
+    int run(Path configFile, Path out, boolean allowIdenticalExperts) {
         reportNotForMoe();
         LoadedMoeConfig loaded = ConfigLoader.loadMoe(configFile);
         loaded.warnings().forEach(w -> ctx.err().println("warning: " + w));
@@ -64,7 +61,7 @@ final class MoeRunner {
             gates.warnings().forEach(w -> ctx.err().println("warning: " + w));
             MoeBuild build = new MoeBuild(plan, gates, new MoeBuild.Options(workers, seed, kernels,
                     options.copyTokenizer, options.writeModelCard, configFile,
-                    Invocation.of(command, options.mixee.commandLine().getParseResult().originalArgs())),
+                    invocation()),
                     n -> ctx.err().println("note: " + n));
             Progress progress = options.showProgress(ctx) ? new TerminalProgress(ctx.err(),
                     out.getFileName().toString(), TerminalWidth.supplier(ctx.env())) : Progress.NONE;
@@ -84,6 +81,13 @@ final class MoeRunner {
             }
         }
         return 0;
+    }
+
+    /** The command line for the model card: {@code jmerge moe ...}, {@code jmerge ...} or {@code jmerge multi ...}. */
+    private String invocation() {
+        var cl = options.mixee.commandLine();
+        String name = cl.getCommandName();
+        return Invocation.of(name.equals("jmerge") ? "jmerge" : "jmerge " + name, cl.getParseResult().originalArgs());
     }
 
     /** Workers: -j, fewer when --memory cannot hold that many tiles and buffers. */

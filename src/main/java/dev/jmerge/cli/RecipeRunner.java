@@ -45,7 +45,7 @@ final class RecipeRunner {
      */
     int run(Path configFile, Path outPath, Path intermediateDir, boolean pickFinal, String outOption) {
         if (ConfigLoader.isMoe(configFile)) {
-            return new MoeRunner(ctx, options).run(configFile, outPath, false, "jmerge");
+            return new MoeRunner(ctx, options).run(configFile, outPath, false);
         }
         List<MergeConfig> docs = new ArrayList<>();
         for (LoadedConfig c : ConfigLoader.loadWithWarnings(configFile)) {

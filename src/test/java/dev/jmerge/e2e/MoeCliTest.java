@@ -70,6 +70,7 @@ class MoeCliTest {
         assertThat(main.err()).isEmpty();
         assertThat(Files.readAllBytes(same.resolve("model.safetensors")))
                 .isEqualTo(Files.readAllBytes(out.resolve("model.safetensors")));
+        assertThat(same.resolve("README.md")).content().contains("Command: `jmerge " + dir.resolve("good.yml") + " ");
 
         // and the Mixtral runs in the forward pass
         Path ids = Files.writeString(dir.resolve("ids.txt"), "1 10 11 12 20 21 22 5 6 7\n");
