@@ -11,15 +11,12 @@ import dev.jmerge.kernels.Kernels;
  */
 final class SparseMlp {
 
-    /** One expert's SwiGLU MLP. */
-    record Expert(Linear gate, Linear up, Linear down) {}
-
     private final Linear router;
-    private final Expert[] experts;
+    private final Mlp[] experts;
     private final int topK;
     private final boolean normTopK;
 
-    SparseMlp(Linear router, Expert[] experts, int topK, boolean normTopK) {
+    SparseMlp(Linear router, Mlp[] experts, int topK, boolean normTopK) {
         this.router = router;
         this.experts = experts.clone();
         this.topK = topK;
@@ -53,17 +50,11 @@ final class SparseMlp {
                 }
             }
             if (m == 0) continue;
-            Expert ex = experts[e];
-            int inter = ex.gate().out();
+            Mlp ex = experts[e];
+            int inter = ex.intermediate();
             float[] in = new float[m * h], g = new float[m * inter], u = new float[m * inter], y = new float[m * h];
             for (int i = 0; i < m; i++) System.arraycopy(rowsIn, members[i] * h, in, i * h, h);
-            ex.gate().apply(k, par, in, m, g);
-            ex.up().apply(k, par, in, m, u);
-            for (int i = 0; i < m * inter; i++) {
-                float a = g[i];
-                g[i] = (float) (a / (1.0 + Math.exp(-a))) * u[i];
-            }
-            ex.down().apply(k, par, g, m, y);
+            ex.apply(k, par, in, m, g, u, y);
             for (int i = 0; i < m; i++) {
                 int o = members[i] * h;
                 float w = memberWeight[i];

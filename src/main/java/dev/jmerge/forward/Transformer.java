@@ -51,9 +51,9 @@ public final class Transformer implements AutoCloseable {
                     l.linear(p + "self_attn.v_proj", kvOut, h), l.linear(p + "self_attn.o_proj", h, qOut),
                     l.optionalVector(p + "self_attn.q_norm.weight", d), l.optionalVector(p + "self_attn.k_norm.weight", d),
                     l.vector(p + "post_attention_layernorm.weight", h),
-                    sparse ? null : l.linear(p + "mlp.gate_proj", inter, h), sparse ? null : l.linear(p + "mlp.up_proj", inter, h),
-                    sparse ? null : l.linear(p + "mlp.down_proj", h, inter), sparse ? l.sparseMlp(p, config.moe(), h) : null,
-                    config.slidingWindow()[i]);
+                    sparse ? null : new Mlp(l.linear(p + "mlp.gate_proj", inter, h), l.linear(p + "mlp.up_proj", inter, h),
+                            l.linear(p + "mlp.down_proj", h, inter)),
+                    sparse ? l.sparseMlp(p, config.moe(), h) : null, config.slidingWindow()[i]);
         }
         finalNorm = l.vector("model.norm.weight", h);
         head = config.tiedEmbeddings() ? embed : l.matrix("lm_head.weight", -1, h);
@@ -187,13 +187,7 @@ public final class Transformer implements AutoCloseable {
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             System.arraycopy(xn, r0 * h, in, 0, n * h);
-            L.gate().apply(kernels, par, in, n, g);
-            L.up().apply(kernels, par, in, n, u);
-            for (int i = 0; i < n * inter; i++) {
-                float a = g[i];
-                g[i] = (float) (a / (1.0 + Math.exp(-a))) * u[i];
-            }
-            L.down().apply(kernels, par, g, n, dn);
+            L.mlp().apply(kernels, par, in, n, g, u, dn);
             for (int i = 0; i < n * h; i++) x[r0 * h + i] += dn[i];
         }
     }
@@ -258,7 +252,7 @@ public final class Transformer implements AutoCloseable {
          */
         SparseMlp sparseMlp(String p, ModelConfig.Moe moe, int h) {
             int n = moe.experts(), inter = moe.intermediate();
-            SparseMlp.Expert[] experts = new SparseMlp.Expert[n];
+            Mlp[] experts = new Mlp[n];
             Linear router;
             if (w.has(p + "mlp.experts.gate_up_proj")) {
                 router = matrix(p + "mlp.gate.weight", n, h);
@@ -266,21 +260,21 @@ public final class Transformer implements AutoCloseable {
                 TensorInfo a = stacked(gu, n, 2L * inter, h), b = stacked(dn, n, h, inter);
                 long block = (long) inter * h;
                 for (int e = 0; e < n; e++) {
-                    experts[e] = new SparseMlp.Expert(slice(gu, a, 2L * e * block, inter, h),
+                    experts[e] = new Mlp(slice(gu, a, 2L * e * block, inter, h),
                             slice(gu, a, (2L * e + 1) * block, inter, h), slice(dn, b, e * block, h, inter));
                 }
             } else if (w.has(p + "block_sparse_moe.gate.weight")) {
                 router = matrix(p + "block_sparse_moe.gate.weight", n, h);
                 for (int e = 0; e < n; e++) {
                     String x = p + "block_sparse_moe.experts." + e + ".";
-                    experts[e] = new SparseMlp.Expert(matrix(x + "w1.weight", inter, h), matrix(x + "w3.weight", inter, h),
+                    experts[e] = new Mlp(matrix(x + "w1.weight", inter, h), matrix(x + "w3.weight", inter, h),
                             matrix(x + "w2.weight", h, inter));
                 }
             } else {
                 router = matrix(p + "mlp.gate.weight", n, h);
                 for (int e = 0; e < n; e++) {
                     String x = p + "mlp.experts." + e + ".";
-                    experts[e] = new SparseMlp.Expert(matrix(x + "gate_proj.weight", inter, h),
+                    experts[e] = new Mlp(matrix(x + "gate_proj.weight", inter, h),
                             matrix(x + "up_proj.weight", inter, h), matrix(x + "down_proj.weight", h, inter));
                 }
             }

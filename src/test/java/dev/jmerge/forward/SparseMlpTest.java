@@ -21,7 +21,7 @@ class SparseMlpTest {
 
     @Test
     void routingIsSoftmaxTopKRenormalisedWithTiesToTheLowerIndex() {
-        SparseMlp m = new SparseMlp(null, new SparseMlp.Expert[0], 2, true);
+        SparseMlp m = new SparseMlp(null, new Mlp[0], 2, true);
         int[] chosen = new int[2];
         float[] w = new float[2];
         // probabilities proportional to 1, 2, 3, 0.5: experts 2 and 1, weights 3/5 and 2/5 once renormalised
@@ -31,7 +31,7 @@ class SparseMlpTest {
         assertThat(w[1]).isCloseTo(0.4f, offset(1e-6f));
         m.route(new float[] {1, 3, 3, 3}, 0, 4, chosen, w, 0);
         assertThat(chosen).containsExactly(1, 2);
-        SparseMlp raw = new SparseMlp(null, new SparseMlp.Expert[0], 2, false);
+        SparseMlp raw = new SparseMlp(null, new Mlp[0], 2, false);
         raw.route(new float[] {0, (float) Math.log(2), (float) Math.log(3), (float) Math.log(0.5)}, 0, 4, chosen, w, 0);
         assertThat(w[0]).isCloseTo(3 / 6.5f, offset(1e-6f));
         assertThat(w[1]).isCloseTo(2 / 6.5f, offset(1e-6f));
@@ -42,12 +42,12 @@ class SparseMlpTest {
         for (boolean norm : new boolean[] {true, false}) {
             double[][] router = matrix(E, H);
             double[][][] gate = new double[E][][], up = new double[E][][], down = new double[E][][];
-            SparseMlp.Expert[] experts = new SparseMlp.Expert[E];
+            Mlp[] experts = new Mlp[E];
             for (int e = 0; e < E; e++) {
                 gate[e] = matrix(I, H);
                 up[e] = matrix(I, H);
                 down[e] = matrix(H, I);
-                experts[e] = new SparseMlp.Expert(linear(gate[e]), linear(up[e]), linear(down[e]));
+                experts[e] = new Mlp(linear(gate[e]), linear(up[e]), linear(down[e]));
             }
             SparseMlp m = new SparseMlp(linear(router), experts, K, norm);
             int rows = 7, first = 2;
