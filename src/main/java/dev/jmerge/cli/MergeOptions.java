@@ -104,14 +104,23 @@ final class MergeOptions {
     /** The run every document of a config goes through, reporting to {@code ctx}. */
     MergeRun newRun(CliContext ctx, long seed) {
         KernelsProvider.reportFallback(msg -> ctx.err().println("note: " + msg));
-        int nThreads = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        Planner planner = new Planner(new ModelLocator(Path.of("").toAbsolutePath(), hubModels(ctx))
-                .withLoraMergeCache(loraMergeCache));
+        int nThreads = threads();
+        Planner planner = new Planner(locator(ctx));
         return new MergeRun(planner, new Planner.Options(allowCrimes, outShardSize),
                 new Executor.Options(nThreads, Executor.DEFAULT_CHUNK, seed, KernelsProvider.get(),
                         memory != null ? memory : MemoryEstimate.DEFAULT_BUDGET),
                 new MergeRun.Extras(copyTokenizer, writeModelCard), new MergeRun.Guards(strict, resume),
                 w -> ctx.err().println("warning: " + w), n -> ctx.err().println("note: " + n));
+    }
+
+    /** Where model references are looked up: the working directory, the Hub cache, the Hub, the LoRA merge cache. */
+    ModelLocator locator(CliContext ctx) {
+        return new ModelLocator(Path.of("").toAbsolutePath(), hubModels(ctx)).withLoraMergeCache(loraMergeCache);
+    }
+
+    /** Worker threads asked for: -j, else the cores. */
+    int threads() {
+        return threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }
 
     /** Status lines (Hub lookups, summaries, skipped steps) are shown unless --quiet. */

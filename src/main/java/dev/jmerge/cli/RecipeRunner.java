@@ -6,7 +6,6 @@ import dev.jmerge.PlannedOutput;
 import dev.jmerge.config.ConfigLoader;
 import dev.jmerge.config.LoadedConfig;
 import dev.jmerge.config.MergeConfig;
-import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.methods.MethodRegistry;
@@ -45,7 +44,9 @@ final class RecipeRunner {
      * @param outOption  how messages name the output path
      */
     int run(Path configFile, Path outPath, Path intermediateDir, boolean pickFinal, String outOption) {
-        if (ConfigLoader.isMoe(configFile)) return moe(configFile);
+        if (ConfigLoader.isMoe(configFile)) {
+            return new MoeRunner(ctx, options).run(configFile, outPath, false);
+        }
         List<MergeConfig> docs = new ArrayList<>();
         for (LoadedConfig c : ConfigLoader.loadWithWarnings(configFile)) {
             c.warnings().forEach(w -> ctx.err().println("warning: " + w));
@@ -65,12 +66,6 @@ final class RecipeRunner {
             throw new IllegalStateException(e); // closing the watch throws nothing
         }
         return 0;
-    }
-
-    /** mergekit-moe configs are recognised here; building a MoE model is the job of {@code jmerge moe}. */
-    private static int moe(Path configFile) {
-        throw new ConfigException(configFile + ": this is a mergekit-moe config (it has 'experts:'); MoE configs"
-                + " need 'jmerge moe', which is not available yet");
     }
 
     private void merge() {

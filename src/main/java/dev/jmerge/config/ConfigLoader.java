@@ -34,6 +34,25 @@ public final class ConfigLoader {
         return ConfigBinder.isMoe(new YamlNodes(file.toString()).mapping(first.root(), "config", "a mapping"));
     }
 
+    /**
+     * Reads a mergekit-moe config (one YAML document, as mergekit-moe reads it), with warnings about ignored keys.
+     */
+    public static LoadedMoeConfig loadMoe(Path file) {
+        return parseMoe(YamlDocuments.readUtf8(file), file.toString());
+    }
+
+    /** As {@link #loadMoe}, from text; {@code fileName} is only used in messages. */
+    public static LoadedMoeConfig parseMoe(String text, String fileName) {
+        List<YamlDocuments.Document> docs = YamlDocuments.compose(text, fileName);
+        if (docs.size() != 1) {
+            throw new dev.jmerge.error.ConfigException(fileName + ": a mergekit-moe config is one YAML document, this"
+                    + " file has " + docs.size());
+        }
+        YamlNodes nodes = new YamlNodes(fileName);
+        MoeConfig config = new MoeConfigBinder(nodes).bind(docs.getFirst().root(), text);
+        return new LoadedMoeConfig(config, nodes.warnings());
+    }
+
     /** As {@link #load}, keeping the per-document warnings about ignored keys. */
     public static List<LoadedConfig> loadWithWarnings(Path file) {
         return parseWithWarnings(YamlDocuments.readUtf8(file), file.toString());
