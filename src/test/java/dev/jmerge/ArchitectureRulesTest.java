@@ -4,6 +4,8 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -46,7 +48,8 @@ class ArchitectureRulesTest {
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "dev.jmerge.methods..", "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..",
                         "dev.jmerge.io..", "dev.jmerge.source..", "dev.jmerge.output..", "dev.jmerge.arch..",
-                        "dev.jmerge.forward..", "dev.jmerge.eval..", "dev.jmerge.linalg..", "dev.jmerge.extract..")
+                        "dev.jmerge.forward..", "dev.jmerge.eval..", "dev.jmerge.linalg..", "dev.jmerge.extract..",
+                        "dev.jmerge.moe..")
                 .check(MAIN);
     }
 
@@ -57,7 +60,7 @@ class ArchitectureRulesTest {
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..", "dev.jmerge.methods..",
                         "dev.jmerge.output..", "dev.jmerge.source..", "dev.jmerge.arch..", "dev.jmerge.tokenizer..",
-                        "dev.jmerge.eval..", "dev.jmerge.synth..", "dev.jmerge.bench..", "ai.djl..")
+                        "dev.jmerge.eval..", "dev.jmerge.synth..", "dev.jmerge.bench..", "dev.jmerge.moe..", "ai.djl..")
                 .check(MAIN);
     }
 
@@ -77,7 +80,7 @@ class ArchitectureRulesTest {
         noClasses().that().resideInAPackage("dev.jmerge.eval..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..", "dev.jmerge.methods..",
-                        "dev.jmerge.output..", "dev.jmerge.arch..", "dev.jmerge.io..", "ai.djl..")
+                        "dev.jmerge.output..", "dev.jmerge.arch..", "dev.jmerge.io..", "dev.jmerge.moe..", "ai.djl..")
                 .check(MAIN);
     }
 
@@ -145,7 +148,9 @@ class ArchitectureRulesTest {
 
     @Test
     void aRunIsDrivenByTheCommandLineAndThePlanDecidesEverythingBeforeIt() {
-        noClasses().that().resideOutsideOfPackages("dev.jmerge.run..", "dev.jmerge.cli..", "dev.jmerge.extract..")
+        // (extract-lora and jmerge moe share the run's disk and output-path checks, not the run)
+        noClasses().that().resideOutsideOfPackages("dev.jmerge.run..", "dev.jmerge.cli..", "dev.jmerge.extract..",
+                        "dev.jmerge.moe..")
                 .should().dependOnClassesThat().resideInAPackage("dev.jmerge.run..")
                 .check(MAIN);
         noClasses().that().resideInAnyPackage("dev.jmerge.plan..", "dev.jmerge.exec..")
@@ -163,6 +168,28 @@ class ArchitectureRulesTest {
     void diagnosticsAreAPlainTypeAtTheBottom() {
         classes().that().resideInAPackage("dev.jmerge.diagnostic..")
                 .should().onlyDependOnClassesThat().resideInAnyPackage("dev.jmerge.diagnostic..", "java..")
+                .check(MAIN);
+    }
+
+    @Test
+    void moeBuildingIsAToolBesideTheMerge() {
+        // jmerge moe reuses the pipeline's layers (config, source, arch, exec streams and shard output, output
+        // folder, tokenizer files), the forward pass and the tokenizer encoding for its gates, and of the merge
+        // methods only their counter RNG; it runs no merge, and only the command line drives it
+        noClasses().that().resideInAPackage("dev.jmerge.moe..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.jmerge.bench..", "dev.jmerge.extract..",
+                        "dev.jmerge.eval..", "dev.jmerge.synth..")
+                .check(MAIN);
+        noClasses().that().resideInAPackage("dev.jmerge.moe..")
+                .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("dev.jmerge.methods..")
+                        .and(DescribedPredicate.not(JavaClass.Predicates.resideInAPackage("dev.jmerge.methods.random.."))))
+                .check(MAIN);
+        noClasses().that().resideInAPackage("dev.jmerge.moe..")
+                .should().dependOnClassesThat().haveSimpleName("MergeRun")
+                .orShould().dependOnClassesThat().haveSimpleName("Executor")
+                .check(MAIN);
+        noClasses().that().resideOutsideOfPackages("dev.jmerge.moe..", "dev.jmerge.cli..")
+                .should().dependOnClassesThat().resideInAPackage("dev.jmerge.moe..")
                 .check(MAIN);
     }
 }

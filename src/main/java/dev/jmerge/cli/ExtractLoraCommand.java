@@ -175,11 +175,7 @@ public final class ExtractLoraCommand implements Callable<Integer> {
 
     /** The command line for the model card, quoted so that it can be pasted into a shell. */
     private String invocation() {
-        StringBuilder sb = new StringBuilder("jmerge extract-lora");
-        for (String a : spec.commandLine().getParseResult().originalArgs()) {
-            sb.append(' ').append(a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
-        }
-        return sb.toString();
+        return Invocation.of("jmerge extract-lora", spec.commandLine().getParseResult().originalArgs());
     }
 
     /** The --dry-run report: every module and what becomes of it, bytes, memory, notes. */

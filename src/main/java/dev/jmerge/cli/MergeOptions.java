@@ -4,8 +4,10 @@ import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.exec.Executor;
 import dev.jmerge.plan.Planner;
 import dev.jmerge.run.MergeRun;
+import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * mergekit's shared merge options (compat §5.1) plus jmerge's own, mixed into every command that merges
@@ -13,6 +15,9 @@ import picocli.CommandLine.Option;
  * model-reading command has are {@link SharedOptions}.
  */
 final class MergeOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec mixee;
 
     @Option(names = "--out-shard-size", paramLabel = "SIZE", defaultValue = "5B", converter = ShardSize.class,
             description = "bytes of tensor data per output shard, K/M/B suffixes (default: ${DEFAULT-VALUE})")

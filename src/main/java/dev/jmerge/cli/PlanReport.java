@@ -12,6 +12,13 @@ final class PlanReport {
 
     private PlanReport() {}
 
+    /** One line per output shard: its file, tensor count and bytes. */
+    static void shards(StringBuilder sb, dev.jmerge.io.safetensors.ShardLayout layout) {
+        sb.append("shards:\n");
+        layout.shards().forEach(s -> sb.append("  ").append(s.fileName()).append("  ").append(s.tensors().size())
+                .append(" tensors, ").append(Bytes.human(s.dataBytes())).append('\n'));
+    }
+
     static String render(Plan plan, Path out, MemoryEstimate memory) {
         StringBuilder sb = new StringBuilder();
         sb.append("merge_method: ").append(plan.method().name()).append("  architecture: ").append(plan.arch().id())
@@ -31,9 +38,7 @@ final class PlanReport {
             if (!t.global().asMap().isEmpty()) sb.append("  ").append(t.global());
             sb.append('\n');
         }
-        sb.append("shards:\n");
-        plan.shards().shards().forEach(s -> sb.append("  ").append(s.fileName()).append("  ").append(s.tensors().size())
-                .append(" tensors, ").append(Bytes.human(s.dataBytes())).append('\n'));
+        shards(sb, plan.shards());
         sb.append(String.format(Locale.ROOT, "output: %s%n", out == null ? "(none)" : out.toAbsolutePath()));
         sb.append(String.format(Locale.ROOT, "tensors: %d  read: %s  written: %s%n", plan.tensors().size(),
                 Bytes.human(plan.bytesRead()), Bytes.human(plan.bytesWritten())));

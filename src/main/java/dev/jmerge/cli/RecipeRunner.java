@@ -6,7 +6,6 @@ import dev.jmerge.run.PlannedOutput;
 import dev.jmerge.config.ConfigLoader;
 import dev.jmerge.config.MergeConfig;
 import dev.jmerge.diagnostic.Diagnostic;
-import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.methods.MethodRegistry;
@@ -47,7 +46,9 @@ final class RecipeRunner {
      * @param outOption  how messages name the output path
      */
     int run(Path configFile, Path outPath, Path intermediateDir, boolean pickFinal, String outOption) {
-        if (ConfigLoader.isMoe(configFile)) return moe(configFile);
+        if (ConfigLoader.isMoe(configFile)) {
+            return new MoeRunner(ctx, options).run(configFile, outPath, false);
+        }
         List<MergeConfig> docs = ConfigLoader.load(configFile);
         recipe = Recipe.of(docs, outPath, intermediateDir, pickFinal, !options.shared.dryRun, outOption);
         run = options.newRun(ctx, seed(docs));
@@ -63,12 +64,6 @@ final class RecipeRunner {
             throw new IllegalStateException(e); // closing the watch throws nothing
         }
         return 0;
-    }
-
-    /** mergekit-moe configs are recognised here; building a MoE model is the job of {@code jmerge moe}. */
-    private static int moe(Path configFile) {
-        throw new ConfigException(configFile + ": this is a mergekit-moe config (it has 'experts:'); MoE configs"
-                + " need 'jmerge moe', which is not available yet");
     }
 
     private void merge() {

@@ -39,6 +39,25 @@ public final class ConfigLoader {
     }
 
     /**
+     * Reads a mergekit-moe config (one YAML document, as mergekit-moe reads it), with what reading it found (keys nothing reads).
+     */
+    public static LoadedMoeConfig loadMoe(Path file) {
+        return parseMoe(YamlDocuments.readUtf8(file), file.toString());
+    }
+
+    /** As {@link #loadMoe}, from text; {@code fileName} is only used in messages. */
+    public static LoadedMoeConfig parseMoe(String text, String fileName) {
+        List<YamlDocuments.Document> docs = YamlDocuments.compose(text, fileName);
+        if (docs.size() != 1) {
+            throw new dev.jmerge.error.ConfigException(fileName + ": a mergekit-moe config is one YAML document, this"
+                    + " file has " + docs.size());
+        }
+        YamlNodes nodes = new YamlNodes(fileName);
+        MoeConfig config = new MoeConfigBinder(nodes).bind(docs.getFirst().root(), text);
+        return new LoadedMoeConfig(config, nodes.diagnostics());
+    }
+
+    /**
      * Parses a model reference string {@code MODEL['+'LORA]}, each side {@code PATH['@'REVISION]}.
      *
      * @throws dev.jmerge.error.ConfigException for more than one '+' or more than one '@' on a side, or an empty

@@ -26,6 +26,9 @@ public interface TensorSource extends AutoCloseable {
     /** The file holding the tensor's bytes, without opening it (what {@link #fetch} needs before a read). */
     Path fileOf(String name);
 
+    /** Whether reads present the tensors changed from what the folder stores (a LoRA adapter applied). */
+    default boolean adapted() { return false; }
+
     /** Whether values read are changed after decoding ({@link StoredTensor#delta()}); opens nothing. */
     boolean adjusted(String name);
 

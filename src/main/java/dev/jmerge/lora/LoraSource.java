@@ -62,6 +62,9 @@ public final class LoraSource implements TensorSource {
     }
 
     @Override
+    public boolean adapted() { return true; }
+
+    @Override
     public boolean adjusted(String name) { return patch(name) instanceof LoraPatch.Delta; }
 
     @Override

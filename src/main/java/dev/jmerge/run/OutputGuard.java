@@ -12,13 +12,18 @@ import java.nio.file.Path;
  * (with --overwrite, or when the swap of a finished merge moves it aside); one inside an input's folder would
  * add to it, and with --overwrite replace part of it. Paths are compared after symbolic links are resolved.
  */
-final class OutputGuard {
+public final class OutputGuard {
 
     private OutputGuard() {}
 
     static void check(Plan plan, Path out, boolean overwrite) {
+        check(plan.models(), out, overwrite);
+    }
+
+    /** As for a merge, for the models another tool reads (a MoE build). */
+    public static void check(java.util.Collection<LoadedModel> models, Path out, boolean overwrite) {
         Path target = real(out);
-        for (LoadedModel m : plan.models()) {
+        for (LoadedModel m : models) {
             Path in = real(m.folder());
             String what;
             if (target.equals(in)) what = "is the folder of";

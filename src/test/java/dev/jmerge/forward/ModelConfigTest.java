@@ -80,7 +80,8 @@ class ModelConfigTest {
     void refusals() {
         assertThatThrownBy(() -> parse("GPT2LMHeadModel", "")).isInstanceOf(ConfigException.class)
                 .hasMessage("m/config.json: architecture 'GPT2LMHeadModel' is not supported by the forward pass"
-                        + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)");
+                        + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,"
+                        + " MixtralForCausalLM, Qwen3MoeForCausalLM)");
         assertThatThrownBy(() -> parse(", \"hidden_act\": \"gelu\"")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("hidden_act 'gelu' is not supported");
         assertThatThrownBy(() -> parse(", \"num_key_value_heads\": 3")).isInstanceOf(ConfigException.class)
