@@ -12,7 +12,10 @@ public final class OutputWriteException extends MergeException {
     private final transient Path file;
     private final long reach;
 
-    /** @param reach the file size the write would have needed, or -1 when it is not one write (a flush, a close) */
+    /**
+     * @param file the file written, or null when only its folder is known (one inside the output being written)
+     * @param reach the file size the write would have needed, or -1 when it is not one write (a flush, a close)
+     */
     public OutputWriteException(Path file, long reach, String message, IOException cause) {
         super(message, cause);
         this.file = file;

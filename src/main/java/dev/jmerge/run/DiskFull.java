@@ -53,7 +53,7 @@ public final class DiskFull {
                 return new MergeException(target + ": the file size limit (ulimit -f) is too small for the output ("
                         + e.getMessage() + ")", e);
             }
-            if (usableSpace(w.file()) < NEARLY_FULL) {
+            if (usableSpace(w.file() != null ? w.file() : target) < NEARLY_FULL) {
                 return new MergeException(target + ": no space left on device while writing (" + e.getMessage()
                         + ")", e);
             }
