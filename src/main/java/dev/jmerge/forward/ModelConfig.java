@@ -76,8 +76,8 @@ public record ModelConfig(Path file, String architecture, int hidden, int interm
         }
         int layers = positive(file, c, "num_hidden_layers");
         int maxPos = c.hasNonNull("max_position_embeddings") ? positive(file, c, "max_position_embeddings") : 2048;
-        boolean qwen = arch.startsWith("Qwen");
-        double eps = c.path("rms_norm_eps").asDouble(qwen ? 1e-6 : 1e-5);
+        // transformers' defaults: MixtralConfig 1e-5, Llama/Mistral/Qwen2/Qwen3(-MoE) configs 1e-6
+        double eps = c.path("rms_norm_eps").asDouble(arch.startsWith("Mixtral") ? 1e-5 : 1e-6);
         return new ModelConfig(file, arch, hidden, positive(file, c, "intermediate_size"), layers, heads, kvHeads,
                 headDim, positive(file, c, "vocab_size"), eps, maxPos, RopeScaling.parse(file, c, headDim, maxPos),
                 slidingWindows(file, c, arch, layers), c.path("tie_word_embeddings").asBoolean(false),

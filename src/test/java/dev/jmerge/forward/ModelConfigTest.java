@@ -26,7 +26,8 @@ class ModelConfigTest {
         ModelConfig c = parse("");
         assertThat(c.kvHeads()).isEqualTo(4);
         assertThat(c.headDim()).isEqualTo(16);
-        assertThat(c.rmsEps()).isEqualTo(1e-5);
+        assertThat(c.rmsEps()).isEqualTo(1e-6);
+        assertThat(parse("MistralForCausalLM", "").rmsEps()).isEqualTo(1e-6);
         assertThat(c.tiedEmbeddings()).isFalse();
         assertThat(c.slidingWindow()).containsOnly(0);
         assertThat(c.rope().type()).isEqualTo("default");
