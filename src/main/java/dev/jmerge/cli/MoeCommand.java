@@ -59,7 +59,7 @@ public final class MoeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        options.reportIgnoredFlags(ctx);
+        SharedOptions.reportIgnoredFlags(spec, ctx);
         List<String> quant = new ArrayList<>();
         for (String a : spec.commandLine().getParseResult().originalArgs()) {
             if ((a.equals("--load-in-4bit") || a.equals("--load-in-8bit")) && !quant.contains(a)) quant.add(a);
@@ -68,7 +68,7 @@ public final class MoeCommand implements Callable<Integer> {
             ctx.err().println("note: ignored: " + String.join(", ", quant) + " (hidden states are computed in float32"
                     + " from the weights as stored)");
         }
-        if (outPath == null && !options.dryRun) {
+        if (outPath == null && !options.shared.dryRun) {
             throw new CommandLine.ParameterException(spec.commandLine(), "missing OUT_PATH, the output model folder");
         }
         return new MoeRunner(ctx, options).run(configFile, outPath, allowIdenticalExperts);

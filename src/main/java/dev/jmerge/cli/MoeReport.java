@@ -8,7 +8,6 @@ import dev.jmerge.moe.MoeTensor;
 import dev.jmerge.plan.LoadedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -34,7 +33,7 @@ final class MoeReport {
                 plan.gateExperts().size(), plan.hidden(), gateSource(c.gateMode())));
         sb.append("tensors:\n");
         for (MoeTensor t : plan.tensors()) {
-            sb.append("  ").append(t.name()).append(' ').append(Arrays.toString(t.shape())).append(' ')
+            sb.append("  ").append(t.name()).append(' ').append(t.shape()).append(' ')
                     .append(t.dtype().torchName()).append(" <- ").append(source(t)).append('\n');
         }
         PlanReport.shards(sb, plan.shards());

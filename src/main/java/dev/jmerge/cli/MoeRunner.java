@@ -6,7 +6,6 @@ import dev.jmerge.error.ConfigException;
 import dev.jmerge.exec.MemoryEstimate;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.kernels.KernelsProvider;
 import dev.jmerge.moe.MoeBuild;
 import dev.jmerge.moe.MoeGates;
 import dev.jmerge.moe.MoePlan;
@@ -40,40 +39,39 @@ final class MoeRunner {
     int run(Path configFile, Path out, boolean allowIdenticalExperts) {
         reportNotForMoe();
         LoadedMoeConfig loaded = ConfigLoader.loadMoe(configFile);
-        loaded.warnings().forEach(w -> ctx.err().println("warning: " + w));
-        if (out == null && !options.dryRun) {
+        loaded.diagnostics().forEach(d -> ctx.err().println("warning: " + d.message()));
+        if (out == null && !options.shared.dryRun) {
             throw new ConfigException(configFile + ": a MoE config is built into one folder; give OUT_PATH");
         }
-        KernelsProvider.reportFallback(msg -> ctx.err().println("note: " + msg));
-        Kernels kernels = KernelsProvider.get();
+        Kernels kernels = options.shared.kernels(ctx);
         long start = System.nanoTime();
-        try (MoePlan plan = MoePlanner.plan(loaded.config(), options.locator(ctx),
+        try (MoePlan plan = MoePlanner.plan(loaded.config(), options.shared.locator(ctx),
                 new MoePlanner.Options(allowIdenticalExperts, options.outShardSize))) {
             int workers = workers();
-            if (options.dryRun) {
-                if (out != null) dev.jmerge.OutputGuard.check(plan.models(), out, options.overwrite);
-                ctx.out().print(MoeReport.render(plan, out, workers, options.threads(), budget()));
+            if (options.shared.dryRun) {
+                if (out != null) dev.jmerge.run.OutputGuard.check(plan.models(), out, options.shared.overwrite);
+                ctx.out().print(MoeReport.render(plan, out, workers, options.shared.threads(), budget()));
                 return 0;
             }
             plan.warnings().forEach(w -> ctx.err().println("warning: " + w));
             long seed = seed(plan);
-            MoeGates.Result gates = MoeGates.compute(plan, seed, kernels, options.threads());
+            MoeGates.Result gates = MoeGates.compute(plan, seed, kernels, options.shared.threads());
             gates.warnings().forEach(w -> ctx.err().println("warning: " + w));
             MoeBuild build = new MoeBuild(plan, gates, new MoeBuild.Options(workers, seed, kernels,
                     options.copyTokenizer, options.writeModelCard, configFile,
                     invocation()),
                     n -> ctx.err().println("note: " + n));
-            Progress progress = options.showProgress(ctx) ? new TerminalProgress(ctx.err(),
+            Progress progress = options.shared.showProgress(ctx) ? new TerminalProgress(ctx.err(),
                     out.getFileName().toString(), TerminalWidth.supplier(ctx.env())) : Progress.NONE;
             try (AutoCloseable watch = Interrupts.watch(ctx.err(),
                     () -> build.interrupt() ? null : "interrupted: nothing was written to " + out)) {
-                build.run(out, options.overwrite, progress);
+                build.run(out, options.shared.overwrite, progress);
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IllegalStateException(e); // closing the watch throws nothing
             }
-            if (options.showStatus()) {
+            if (options.shared.showStatus()) {
                 String arrow = System.err.charset().newEncoder().canEncode('→') ? "→" : "->";
                 ctx.err().println(String.format(Locale.ROOT, "built %s (%d experts): %d tensors (%s) in %.1f s %s %s",
                         plan.arch().label(), plan.config().experts().size(), plan.tensors().size(),
@@ -94,12 +92,10 @@ final class MoeRunner {
     private int workers() {
         long room = budget() - MemoryEstimate.BASELINE_BYTES;
         long fit = Math.max(1, room / MoeBuild.bytesPerWorker());
-        return (int) Math.min(options.threads(), fit);
+        return (int) Math.min(options.shared.threads(), fit);
     }
 
-    private long budget() {
-        return options.memory != null ? options.memory : MemoryEstimate.DEFAULT_BUDGET;
-    }
+    private long budget() { return options.shared.memoryBudget(); }
 
     /** --random-seed, else a fresh one, printed when the build draws from it. */
     private long seed(MoePlan plan) {

@@ -5,7 +5,6 @@ import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 
 /** The --dry-run report: every output tensor with its inputs and parameters, the shards, bytes and memory. */
@@ -29,7 +28,7 @@ final class PlanReport {
                 .append(m.folder()).append(m == plan.donor() ? "  (config and tokenizer donor)" : "").append('\n'));
         sb.append("tensors:\n");
         for (PlannedTensor t : plan.tensors()) {
-            sb.append("  ").append(t.name()).append(' ').append(Arrays.toString(t.shape())).append(' ')
+            sb.append("  ").append(t.name()).append(' ').append(t.shape()).append(' ')
                     .append(t.outDtype().torchName()).append(" <-");
             for (int i = 0; i < t.inputs().size(); i++) {
                 PlannedInput in = t.inputs().get(i);
@@ -49,7 +48,7 @@ final class PlanReport {
                 memory.scratch() == 0 ? "" : ", " + Bytes.human(memory.scratch()) + " scratch for the tie order",
                 Bytes.human(memory.budget())));
         if (memory.overBudget()) sb.append("warning: ").append(memory.overBudgetWarning()).append('\n');
-        plan.warnings().forEach(w -> sb.append("warning: ").append(w).append('\n'));
+        plan.diagnostics().forEach(d -> sb.append("warning: ").append(d.message()).append('\n'));
         return sb.toString();
     }
 }

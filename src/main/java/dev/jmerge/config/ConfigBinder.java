@@ -68,7 +68,7 @@ final class ConfigBinder {
 
         return new MergeConfig(method, y.pos(methodNode), inputs.models(), inputs.slices(), inputs.modules(), base,
                 basePos, parameters(top.get("parameters"), "parameters"), dtype, outDtype, tokenizer, chatTemplate,
-                name, yamlText, y.file());
+                name, yamlText, y.file(), y.diagnostics());
     }
 
     /** mergekit-moe's shape (compat §5.3): experts and no merge method. */

@@ -1,11 +1,12 @@
 package dev.jmerge.config;
 
+import dev.jmerge.diagnostic.Diagnostic;
 import java.util.List;
 
-/** A parsed mergekit-moe config with the warnings found while reading it (unknown keys), one line each. */
-public record LoadedMoeConfig(MoeConfig config, List<String> warnings) {
+/** A parsed mergekit-moe config with what reading it found (keys nothing reads, with the likely intended one). */
+public record LoadedMoeConfig(MoeConfig config, List<Diagnostic> diagnostics) {
 
     public LoadedMoeConfig {
-        warnings = List.copyOf(warnings);
+        diagnostics = List.copyOf(diagnostics);
     }
 }

@@ -1,8 +1,9 @@
 package dev.jmerge.forward;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.safetensors.ModelWeights;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.ModelWeights;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -222,19 +223,19 @@ public final class Transformer implements AutoCloseable {
         /** A 2-D tensor {@code [out, in]}; {@code out} -1 accepts any row count. */
         Linear matrix(String name, int out, int in) {
             TensorInfo info = require(name);
-            long[] s = info.shape();
-            if (s.length != 2 || (out >= 0 && s[0] != out) || s[1] != in || s[0] > Integer.MAX_VALUE) {
-                throw new ConfigException(w.folder() + ": tensor '" + name + "' has shape " + Arrays.toString(s)
+            Shape s = info.shape();
+            if (s.rank() != 2 || (out >= 0 && s.dim(0) != out) || s.dim(1) != in || s.dim(0) > Integer.MAX_VALUE) {
+                throw new ConfigException(w.folder() + ": tensor '" + name + "' has shape " + s
                         + ", expected [" + (out >= 0 ? out : "rows") + ", " + in + "] from config.json");
             }
-            return new Linear(name, w.segment(name), info.dtype(), (int) s[0], in, null);
+            return new Linear(name, w.segment(name), info.dtype(), (int) s.dim(0), in, null);
         }
 
         float[] vector(String name, int n) {
             TensorInfo info = require(name);
-            if (info.shape().length != 1 || info.shape()[0] != n) {
+            if (!info.shape().equals(Shape.of(n))) {
                 throw new ConfigException(w.folder() + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(info.shape()) + ", expected [" + n + "] from config.json");
+                        + info.shape() + ", expected [" + n + "] from config.json");
             }
             float[] v = new float[n];
             MemorySegment seg = w.segment(name);
@@ -283,7 +284,7 @@ public final class Transformer implements AutoCloseable {
 
         private TensorInfo stacked(String name, long n, long rows, long cols) {
             TensorInfo info = require(name);
-            long[] s = info.shape();
+            long[] s = info.shape().dims();
             if (s.length != 3 || s[0] != n || s[1] != rows || s[2] != cols) {
                 throw new ConfigException(w.folder() + ": tensor '" + name + "' has shape " + Arrays.toString(s)
                         + ", expected [" + n + ", " + rows + ", " + cols + "] from config.json");

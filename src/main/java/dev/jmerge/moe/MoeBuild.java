@@ -1,9 +1,9 @@
 package dev.jmerge.moe;
 
-import dev.jmerge.DiskFull;
-import dev.jmerge.OutputGuard;
+import dev.jmerge.run.DiskFull;
+import dev.jmerge.run.OutputGuard;
 import dev.jmerge.error.JmergeException;
-import dev.jmerge.error.MergeException;
+import dev.jmerge.error.OutputWriteException;
 import dev.jmerge.exec.Futures;
 import dev.jmerge.exec.InputFiles;
 import dev.jmerge.exec.Progress;
@@ -195,7 +195,7 @@ public final class MoeBuild {
                         plan.stochastic() ? options.seed() : null, options.invocation()));
             }
         } catch (IOException e) {
-            throw new MergeException(dir + ": cannot write output files (" + e.getMessage() + ")", e);
+            throw new OutputWriteException(dir, -1, dir + ": cannot write output files (" + e.getMessage() + ")", e);
         }
     }
 

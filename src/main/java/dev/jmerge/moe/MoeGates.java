@@ -91,7 +91,7 @@ public final class MoeGates {
             throw new ConfigException("base model '" + base.label() + "' has no tensor '" + embed + "', which"
                     + " gate_mode cheap_embed reads");
         }
-        long[] shape = base.info(embed).shape();
+        long[] shape = base.info(embed).shape().dims();
         int h = plan.hidden();
         if (shape.length != 2 || shape[1] != h) {
             throw new ConfigException("base model '" + base.label() + "': tensor '" + embed + "' has shape "
@@ -134,11 +134,11 @@ public final class MoeGates {
 
     private static void hidden(MoePlan plan, Kernels kernels, int threads, double[][][] g, HiddenStates.Pooling pooling) {
         LoadedModel base = plan.base();
-        if (base.adapter() != null) {
+        if (base.weights().adapted()) {
             throw new ConfigException("base model '" + base.label() + "': hidden-state gates run the base model, and"
                     + " its LoRA adapter would have to be merged into it first; pass --lora-merge-cache DIR");
         }
-        base.weights().fetch(base.weights().shardFiles());
+        base.weights().fetch(base.weights().files());
         List<MoeConfig.Expert> experts = plan.gateExperts();
         try (TextEncoder enc = encoder(base); Transformer model = Transformer.open(base.folder(), kernels, threads)) {
             int pad = enc.bosId() >= 0 ? enc.bosId() : Math.max(0, enc.eosId());

@@ -8,13 +8,13 @@ import dev.jmerge.config.MoeConfig;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.LoadedModels;
 import dev.jmerge.source.ModelLocator;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -193,9 +193,9 @@ public final class MoePlanner {
         int routed = c.experts().size();
         for (int l = 0; l < layers; l++) {
             String p = "model.layers." + l + ".mlp.";
-            out.add(new MoeTensor(p + "gate.weight", dtype, new long[] {routed, hidden}, new MoeTensor.Gate(l, 0, routed)));
+            out.add(new MoeTensor(p + "gate.weight", dtype, Shape.of(routed, hidden), new MoeTensor.Gate(l, 0, routed)));
             if (arch == OutputArchitecture.QWEN2_MOE) {
-                out.add(new MoeTensor(p + "shared_expert_gate.weight", dtype, new long[] {1, hidden},
+                out.add(new MoeTensor(p + "shared_expert_gate.weight", dtype, Shape.of(1, hidden),
                         new MoeTensor.Gate(l, routed, 1)));
             }
         }
@@ -220,7 +220,7 @@ public final class MoePlanner {
                 throw new ConfigException("base model '" + base.label() + "' has no tensor '" + weight + "'; expected"
                         + " a " + modelType(base) + " checkpoint");
             }
-            out.add(new MoeTensor(w.name(), dtype, new long[] {base.info(weight).shape()[0]}, new MoeTensor.Zeros()));
+            out.add(new MoeTensor(w.name(), dtype, Shape.of(base.info(weight).shape().dim(0)), new MoeTensor.Zeros()));
             return;
         }
         if (w.optional()) return;
@@ -247,9 +247,9 @@ public final class MoePlanner {
         }
         long n = experts.size();
         return List.of(
-                new MoeTensor(p + "experts.gate_up_proj", dtype, new long[] {n, 2L * intermediate, hidden},
+                new MoeTensor(p + "experts.gate_up_proj", dtype, Shape.of(n, 2L * intermediate, hidden),
                         new MoeTensor.Pieces(gateUp)),
-                new MoeTensor(p + "experts.down_proj", dtype, new long[] {n, hidden, intermediate},
+                new MoeTensor(p + "experts.down_proj", dtype, Shape.of(n, hidden, intermediate),
                         new MoeTensor.Pieces(down)));
     }
 
@@ -264,10 +264,10 @@ public final class MoePlanner {
         }
         checkFloating(m, stored, who);
         TensorInfo info = m.info(stored);
-        long[] expected = expectedShape(w.name(), null);
-        if (expected != null && !Arrays.equals(info.shape(), expected)) {
-            throw new ConfigException(who + ": tensor '" + stored + "' is " + Arrays.toString(info.shape())
-                    + ", expected " + Arrays.toString(expected) + " (intermediate_size " + intermediate
+        Shape expected = expectedShape(w.name(), null);
+        if (expected != null && !info.shape().equals(expected)) {
+            throw new ConfigException(who + ": tensor '" + stored + "' is " + info.shape()
+                    + ", expected " + expected + " (intermediate_size " + intermediate
                     + " and hidden_size " + hidden + " of the base model '" + base.label() + "')");
         }
         expertUsed.computeIfAbsent(m, k -> new LinkedHashSet<>()).add(stored);
@@ -276,10 +276,10 @@ public final class MoePlanner {
     }
 
     /** The shape an expert's MLP tensor must have: from the base's sizes, or the piece's own for other tensors. */
-    private long[] expectedShape(String name, MoeTensor.Piece p) {
+    private Shape expectedShape(String name, MoeTensor.Piece p) {
         for (String proj : MLP) {
             if (name.endsWith(".mlp." + proj + ".weight")) {
-                return proj.equals("down_proj") ? new long[] {hidden, intermediate} : new long[] {intermediate, hidden};
+                return proj.equals("down_proj") ? Shape.of(hidden, intermediate) : Shape.of(intermediate, hidden);
             }
         }
         return p == null ? null : p.model().info(p.tensor()).shape();

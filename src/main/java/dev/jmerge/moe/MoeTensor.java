@@ -3,21 +3,14 @@ package dev.jmerge.moe;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.tensor.DType;
-import java.util.Arrays;
+import dev.jmerge.tensor.Shape;
 import java.util.List;
 
 /**
  * One tensor of the MoE output, decided before any data is read: its name, dtype and shape and where its values
  * come from.
  */
-public record MoeTensor(String name, DType dtype, long[] shape, Source source) {
-
-    public MoeTensor {
-        shape = shape.clone();
-    }
-
-    @Override
-    public long[] shape() { return shape.clone(); }
+public record MoeTensor(String name, DType dtype, Shape shape, Source source) {
 
     public TensorSpec spec() { return new TensorSpec(name, dtype, shape); }
 
@@ -58,5 +51,5 @@ public record MoeTensor(String name, DType dtype, long[] shape, Source source) {
     }
 
     @Override
-    public String toString() { return name + Arrays.toString(shape) + " " + dtype.torchName(); }
+    public String toString() { return name + shape + " " + dtype.torchName(); }
 }

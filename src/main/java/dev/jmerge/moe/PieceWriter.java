@@ -4,6 +4,7 @@ import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.InputFiles;
 import dev.jmerge.exec.ShardOutput;
 import dev.jmerge.exec.TensorStreams;
+import dev.jmerge.io.StoredTensor;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.random.CounterRng;
 import dev.jmerge.plan.LoadedModel;
@@ -49,10 +50,10 @@ final class PieceWriter {
         DType out = t.dtype();
         long at = p.offset() * out.byteSize();
         LoadedModel m = p.model();
-        Path file = m.weights().fileOf(p.tensor());
-        if (p.verbatim() && p.dtype() == out && m.patch(p.tensor()) == null
-                && file.getFileName().toString().endsWith(".safetensors")) {
-            copyBytes(inputs.channel(file), m.weights().fileOffset(p.tensor()), p.numel() * out.byteSize(), t, at, shard);
+        StoredTensor stored = m.weights().stored(p.tensor());
+        if (p.verbatim() && p.dtype() == out && stored.delta() == null
+                && stored.file().getFileName().toString().endsWith(".safetensors")) {
+            copyBytes(inputs.channel(stored.file()), stored.info().begin(), p.numel() * out.byteSize(), t, at, shard);
             return;
         }
         TensorStreams.Stream in = streams.open(m, p.tensor());

@@ -63,7 +63,8 @@ class MoeConfigTest {
         assertThat(e.noiseScale()).isEqualTo(0.01);
         assertThat(e.residualScale()).isEqualTo(2.0);
         assertThat(c.shared()).singleElement().satisfies(s -> assertThat(s.hasPositivePrompts()).isTrue());
-        assertThat(loaded.warnings()).containsExactly("moe.yml line 15: unknown key 'typo' in an entry of 'shared_experts' ignored");
+        assertThat(loaded.diagnostics()).map(dev.jmerge.diagnostic.Diagnostic::message)
+                .containsExactly("moe.yml line 15: unknown key 'typo' in an entry of 'shared_experts' ignored");
         assertThat(c.yamlText()).startsWith("base_model: {model:");
     }
 

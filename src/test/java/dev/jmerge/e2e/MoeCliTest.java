@@ -104,7 +104,7 @@ class MoeCliTest {
         Cli r = Cli.run("moe", yaml("flags.yml", GOOD).toString(), out.toString(), "--load-in-4bit", "--load-in-8bit",
                 "--cuda", "--resume", "--quiet", "--i-understand-this-is-not-useful-without-training");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.errLines()).containsExactly("note: ignored (no meaning for jmerge): --cuda",
+        assertThat(r.errLines()).containsExactly("note: ignored (no meaning for jmerge moe): --cuda",
                 "note: ignored: --load-in-4bit, --load-in-8bit (hidden states are computed in float32 from the weights as"
                         + " stored)", "note: ignored (no meaning for a MoE build): --resume");
     }
@@ -239,7 +239,7 @@ class MoeCliTest {
         Cli r = Cli.run("moe", yaml.toString(), "--dry-run");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.errLines()).contains("warning: " + yaml + " line 1: unknown key 'experts_per_tokn' in a mergekit-moe"
-                + " config ignored");
+                + " config ignored; did you mean 'experts_per_token'?");
     }
 
     @Test

@@ -77,8 +77,8 @@ class MoeArchitecturesTest {
         for (int l = 0; l < L; l++) {
             String p = "model.layers." + l + ".mlp.";
             ModelFiles.Tensor gateUp = t.get(p + "experts.gate_up_proj"), down = t.get(p + "experts.down_proj");
-            assertThat(gateUp.info().shape()).containsExactly(3, 2 * I, H);
-            assertThat(down.info().shape()).containsExactly(3, H, I);
+            assertThat(gateUp.info().shape().dims()).containsExactly(3, 2 * I, H);
+            assertThat(down.info().shape().dims()).containsExactly(3, H, I);
             for (int e = 0; e < 3; e++) {
                 Map<String, ModelFiles.Tensor> src = MoeFixtures.read(llama.resolve("ft" + (e + 1)));
                 int block = I * H;
@@ -149,7 +149,7 @@ class MoeArchitecturesTest {
                 assertThat(t.get(p + "shared_experts." + proj + ".weight").values())
                         .containsExactly(MoeFixtures.read(llama.resolve("ft3")).get(p + proj + ".weight").values());
             }
-            assertThat(t.get(p + "gate.weight").info().shape()).containsExactly(2, H);
+            assertThat(t.get(p + "gate.weight").info().shape().dims()).containsExactly(2, H);
             assertUnitRows(t.get(p + "gate.weight"), 2);
             assertThat(t).doesNotContainKey(p + "shared_expert_gate.weight");
         }
@@ -214,7 +214,7 @@ class MoeArchitecturesTest {
             float[] want = new float[down.length];
             for (int i = 0; i < down.length; i++) want[i] = bf16(down[i] * 0.3f);
             assertThat(t.get(p + "shared_expert.down_proj.weight").values()).containsExactly(want);
-            assertThat(t.get(p + "shared_expert_gate.weight").info().shape()).containsExactly(1, H);
+            assertThat(t.get(p + "shared_expert_gate.weight").info().shape().dims()).containsExactly(1, H);
             assertUnitRows(t.get(p + "shared_expert_gate.weight"), 1);
             assertUnitRows(t.get(p + "gate.weight"), 3);
         }
@@ -244,7 +244,7 @@ class MoeArchitecturesTest {
         Map<String, ModelFiles.Tensor> base = MoeFixtures.read(qwen2.resolve("base"));
         assertBaseTensorsCopied(t, base);
         assertThat(base).containsKey("model.layers.0.self_attn.q_proj.bias");
-        assertThat(t.get("model.layers.1.mlp.shared_expert_gate.weight").info().shape()).containsExactly(1, H);
+        assertThat(t.get("model.layers.1.mlp.shared_expert_gate.weight").info().shape().dims()).containsExactly(1, H);
         try (MoePlan plan = MoeFixtures.plan(yaml, false)) {
             assertThat(plan.arch()).isEqualTo(OutputArchitecture.QWEN2_MOE);
             assertThat(plan.refusals()).containsEntry(OutputArchitecture.QWEN3_MOE, "it has no shared experts");
@@ -264,7 +264,7 @@ class MoeArchitecturesTest {
         for (int l = 0; l < L; l++) {
             String p = "model.layers." + l + ".mlp.";
             ModelFiles.Tensor gateUp = t.get(p + "experts.gate_up_proj");
-            assertThat(gateUp.info().shape()).containsExactly(3, 2 * I, H);
+            assertThat(gateUp.info().shape().dims()).containsExactly(3, 2 * I, H);
             Map<String, ModelFiles.Tensor> ft2 = MoeFixtures.read(qwen3.resolve("ft2"));
             assertThat(slice(gateUp.values(), 3 * I * H, I * H)).containsExactly(ft2.get(p + "up_proj.weight").values());
             assertThat(slice(t.get(p + "experts.down_proj").values(), I * H, I * H))
@@ -340,7 +340,7 @@ class MoeArchitecturesTest {
     }
 
     private static void assertUnitRows(ModelFiles.Tensor gate, int rows) {
-        assertThat(gate.info().shape()).containsExactly(rows, H);
+        assertThat(gate.info().shape().dims()).containsExactly(rows, H);
         for (int r = 0; r < rows; r++) {
             double ss = 0;
             for (int i = 0; i < H; i++) ss += (double) gate.values()[r * H + i] * gate.values()[r * H + i];

@@ -99,8 +99,8 @@ class MoeForwardTest {
             } else {
                 perExpert.put(n, v);
                 legacy.put(n.replace(".mlp.gate.", ".block_sparse_moe.gate."), v);
-                shapes.put(n, e.getValue().info().shape());
-                shapes.put(n.replace(".mlp.gate.", ".block_sparse_moe.gate."), e.getValue().info().shape());
+                shapes.put(n, e.getValue().info().shape().dims());
+                shapes.put(n.replace(".mlp.gate.", ".block_sparse_moe.gate."), e.getValue().info().shape().dims());
             }
         }
         Path a = write(dir.resolve("per-expert"), perExpert, shapes, fused);
@@ -131,7 +131,7 @@ class MoeForwardTest {
             throws Exception {
         Files.createDirectories(out);
         List<TensorSpec> specs = new ArrayList<>();
-        for (String n : tensors.keySet()) specs.add(new TensorSpec(n, dev.jmerge.tensor.DType.BF16, shapes.get(n)));
+        for (String n : tensors.keySet()) specs.add(new TensorSpec(n, dev.jmerge.tensor.DType.BF16, new dev.jmerge.tensor.Shape(shapes.get(n))));
         Kernels k = KernelsProvider.get();
         try (SafetensorsWriter w = SafetensorsWriter.create(out.resolve("model.safetensors"), specs)) {
             for (var e : tensors.entrySet()) {

@@ -1,11 +1,18 @@
-package dev.jmerge.io.safetensors;
+package dev.jmerge.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
+import dev.jmerge.io.safetensors.IndexWriter;
+import dev.jmerge.io.safetensors.SafetensorsFormat;
+import dev.jmerge.io.safetensors.SafetensorsWriter;
+import dev.jmerge.io.safetensors.ShardLayout;
+import dev.jmerge.io.safetensors.StBytes;
+import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,7 +34,7 @@ class ModelWeightsTest {
     private ShardLayout writeModel(Path folder, int count, long maxShardBytes) throws IOException {
         Files.createDirectories(folder);
         List<TensorSpec> specs = new ArrayList<>();
-        for (int k = 0; k < count; k++) specs.add(new TensorSpec("w" + k, DType.F32, new long[] {2, 2}));
+        for (int k = 0; k < count; k++) specs.add(new TensorSpec("w" + k, DType.F32, Shape.of(2, 2)));
         ShardLayout layout = ShardLayout.of(specs, maxShardBytes);
         for (ShardLayout.Shard shard : layout.shards()) {
             try (SafetensorsWriter w = SafetensorsWriter.create(folder, shard)) {
@@ -49,7 +56,7 @@ class ModelWeightsTest {
 
     private Path index(String json) throws IOException {
         Files.createDirectories(dir);
-        return Files.writeString(dir.resolve(ModelWeights.INDEX_FILE), json);
+        return Files.writeString(dir.resolve(SafetensorsFormat.INDEX_FILE), json);
     }
 
     @Test
@@ -61,7 +68,7 @@ class ModelWeightsTest {
             assertThat(w.fileOf("w4").getFileName().toString()).isEqualTo("model-00003-of-00003.safetensors");
             assertThat(w.openedShardCount()).isZero();
             assertThat(first(w, "w2")).isEqualTo(20f);
-            assertThat(w.info("w3").shape()).containsExactly(2, 2);
+            assertThat(w.info("w3").shape().dims()).containsExactly(2, 2);
             assertThat(w.openedShardCount()).isEqualTo(1);
             assertThat(w.segment("w3").getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 3)).isEqualTo(33f);
             assertThat(w.openedShardCount()).isEqualTo(1);
@@ -69,14 +76,14 @@ class ModelWeightsTest {
             assertThat(w.openedShardCount()).isEqualTo(3);
             assertThat(w.has("w4")).isTrue();
             assertThat(w.has("w5")).isFalse();
-            assertThat(w.shardFiles()).hasSize(3);
+            assertThat(w.files()).hasSize(3);
         }
     }
 
     @Test
     void indexIsPrettyJsonLikePythonsIndentTwo() throws IOException {
         writeModel(dir, 3, 16);
-        String text = Files.readString(dir.resolve(ModelWeights.INDEX_FILE));
+        String text = Files.readString(dir.resolve(SafetensorsFormat.INDEX_FILE));
         assertThat(text).isEqualTo("""
                 {
                   "metadata": {
@@ -94,7 +101,7 @@ class ModelWeightsTest {
     @Test
     void singleFileFolder() throws IOException {
         writeModel(dir, 3, 0);
-        assertThat(dir.resolve(ModelWeights.INDEX_FILE)).doesNotExist();
+        assertThat(dir.resolve(SafetensorsFormat.INDEX_FILE)).doesNotExist();
         try (ModelWeights w = ModelWeights.open(dir)) {
             assertThat(w.names()).containsExactly("w0", "w1", "w2");
             assertThat(first(w, "w1")).isEqualTo(10f);
@@ -106,7 +113,7 @@ class ModelWeightsTest {
     void indexWinsOverASingleFileAsInMergekit() throws IOException {
         writeModel(dir, 4, 32);
         try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve("model.safetensors"),
-                List.of(new TensorSpec("stale", DType.U8, new long[] {1})))) {
+                List.of(new TensorSpec("stale", DType.U8, Shape.of(1))))) {
             w.finish();
         }
         try (ModelWeights w = ModelWeights.open(dir)) {
@@ -122,7 +129,7 @@ class ModelWeightsTest {
         writeModel(blobs, 2, 16);
         Files.createDirectories(snapshot);
         for (String f : List.of("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
-                ModelWeights.INDEX_FILE)) {
+                SafetensorsFormat.INDEX_FILE)) {
             Files.createSymbolicLink(snapshot.resolve(f), blobs.resolve(f));
         }
         try (ModelWeights w = ModelWeights.open(snapshot)) {

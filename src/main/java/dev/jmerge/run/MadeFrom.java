@@ -1,4 +1,4 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.error.MergeException;
 import dev.jmerge.plan.Plan;

@@ -1,6 +1,7 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.arch.ConfigPath;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
@@ -16,17 +17,18 @@ final class VocabCheck {
 
     private VocabCheck() {}
 
-    static List<String> warnings(Plan plan) {
-        List<String> out = new ArrayList<>();
+    static List<Diagnostic> diagnostics(Plan plan) {
+        List<Diagnostic> out = new ArrayList<>();
         for (LoadedModel m : plan.models()) {
             var vocab = ConfigPath.findInt(m.config(), plan.arch().vocabSizeKey());
             if (vocab.isEmpty()) continue;
             PlannedInput embed = firstEmbedding(plan, m.index());
-            if (embed == null || embed.info().shape().length != 2) continue;
-            long rows = embed.info().shape()[0];
+            if (embed == null || embed.info().shape().rank() != 2) continue;
+            long rows = embed.info().shape().dim(0);
             if (rows != vocab.get()) {
-                out.add("model '" + m.label() + "' (" + m.folder() + "): config.json " + plan.arch().vocabSizeKey()
-                        + " is " + vocab.get() + " but tensor '" + embed.tensorName() + "' has " + rows + " rows");
+                out.add(new Diagnostic.Finding("model '" + m.label() + "' (" + m.folder() + "): config.json "
+                        + plan.arch().vocabSizeKey() + " is " + vocab.get() + " but tensor '" + embed.tensorName()
+                        + "' has " + rows + " rows"));
             }
         }
         return out;

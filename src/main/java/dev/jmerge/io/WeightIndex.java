@@ -1,7 +1,7 @@
-package dev.jmerge.io.safetensors;
+package dev.jmerge.io;
 
-import static dev.jmerge.io.safetensors.Failures.bad;
-import static dev.jmerge.io.safetensors.Failures.quote;
+import static dev.jmerge.io.Failures.bad;
+import static dev.jmerge.io.Failures.quote;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,12 +15,16 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.json.JsonFactory;
 
 /**
- * The {@code weight_map} of a {@code model.safetensors.index.json}: tensor name to shard file, in index order.
+ * The {@code weight_map} of a sharded model's index ({@code model.safetensors.index.json},
+ * {@code pytorch_model.bin.index.json}): tensor name to shard file, in index order.
  * Every shard path is checked to stay inside the model folder and to exist, so a bad index fails before work.
  */
 record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
+
+    private static final JsonFactory JSON = JsonFactory.builder().build();
 
     WeightIndex {
         shardOf = Collections.unmodifiableMap(new LinkedHashMap<>(shardOf));
@@ -40,7 +44,7 @@ record WeightIndex(Path indexFile, Map<String, Path> shardOf) {
             throw bad(indexFile, "cannot read (" + e + ")", "a readable index file", e);
         }
         Map<String, Path> shardOf = new LinkedHashMap<>();
-        try (JsonParser p = Json.FACTORY.createParser(ObjectReadContext.empty(), json)) {
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw bad(indexFile, "index is not a JSON object", "{\"weight_map\": {\"tensor\": \"shard file\"}}");
             }

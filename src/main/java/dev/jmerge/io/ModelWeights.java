@@ -1,10 +1,9 @@
-package dev.jmerge.io.safetensors;
+package dev.jmerge.io;
 
-import static dev.jmerge.io.safetensors.Failures.bad;
-import static dev.jmerge.io.safetensors.Failures.quote;
+import static dev.jmerge.io.Failures.bad;
+import static dev.jmerge.io.Failures.quote;
 
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.pytorch.PytorchCheckpoint;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * way ({@code pytorch_model.bin.index.json}, else {@code pytorch_model.bin}). Thread-safe; {@link #close()} unmaps
  * every shard opened so far.
  */
-public final class ModelWeights implements AutoCloseable {
-
-    public static final String SINGLE_FILE = "model.safetensors";
-    public static final String INDEX_FILE = "model.safetensors.index.json";
-    public static final String BIN_SINGLE_FILE = "pytorch_model.bin";
-    public static final String BIN_INDEX_FILE = "pytorch_model.bin.index.json";
+public final class ModelWeights implements TensorSource {
 
     private final Path folder;
     private final Path indexFile;               // null for a single-file model
@@ -51,33 +45,32 @@ public final class ModelWeights implements AutoCloseable {
      * remote headers and must be {@link #fetch fetched} before their data is read.
      */
     public static ModelWeights open(Path folder, RemoteFiles remote) {
+        List<WeightFormat> formats = WeightFormat.all();
         if (!Files.isDirectory(folder)) {
-            throw new ConfigException(folder + ": not a directory; expected a model folder with " + SINGLE_FILE
-                    + " or " + INDEX_FILE);
+            throw new ConfigException(folder + ": not a directory; expected a model folder with "
+                    + formats.getFirst().singleFile() + " or " + formats.getFirst().indexFile());
         }
         Path dir = folder.toAbsolutePath().normalize();
-        Path index = dir.resolve(INDEX_FILE);
         java.util.function.Predicate<Path> pending = p -> remote != null && remote.pending(p);
-        if (Files.exists(index)) {
-            WeightIndex wi = WeightIndex.read(index, pending);
-            return new ModelWeights(dir, index, wi.shardOf(), remote);
+        List<String> expected = new ArrayList<>();
+        for (WeightFormat format : formats) {
+            Path index = dir.resolve(format.indexFile());
+            if (Files.exists(index)) {
+                WeightIndex wi = WeightIndex.read(index, pending);
+                return new ModelWeights(dir, index, wi.shardOf(), remote);
+            }
+            Path single = dir.resolve(format.singleFile());
+            if (pending.test(single)) {
+                Map<String, Path> shardOf = new LinkedHashMap<>();
+                for (String name : remote.header(single).keySet()) shardOf.put(name, single);
+                return new ModelWeights(dir, null, shardOf, remote);
+            }
+            if (Files.exists(single)) return ofSingle(dir, format.open(single));
+            expected.add(format.singleFile());
+            expected.add(format.indexFile());
         }
-        Path single = dir.resolve(SINGLE_FILE);
-        if (pending.test(single)) {
-            Map<String, Path> shardOf = new LinkedHashMap<>();
-            for (String name : remote.header(single).keySet()) shardOf.put(name, single);
-            return new ModelWeights(dir, null, shardOf, remote);
-        }
-        if (Files.exists(single)) return ofSingle(dir, openFile(single));
-        Path binIndex = dir.resolve(BIN_INDEX_FILE);
-        if (Files.exists(binIndex)) {
-            WeightIndex wi = WeightIndex.read(binIndex, pending);
-            return new ModelWeights(dir, binIndex, wi.shardOf(), remote);
-        }
-        Path bin = dir.resolve(BIN_SINGLE_FILE);
-        if (Files.exists(bin)) return ofSingle(dir, openFile(bin));
-        throw new ConfigException(folder + ": no model weights found; expected " + SINGLE_FILE + ", " + INDEX_FILE
-                + ", " + BIN_SINGLE_FILE + " or " + BIN_INDEX_FILE);
+        throw new ConfigException(folder + ": no model weights found; expected "
+                + String.join(", ", expected.subList(0, expected.size() - 1)) + " or " + expected.getLast());
     }
 
     private static ModelWeights ofSingle(Path dir, WeightFile file) {
@@ -88,24 +81,22 @@ public final class ModelWeights implements AutoCloseable {
         return weights;
     }
 
-    /** Safetensors unless the name says PyTorch checkpoint ({@code .bin}, {@code .pt}, {@code .pth}). */
-    private static WeightFile openFile(Path path) {
-        String n = path.getFileName().toString();
-        return n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth") ? PytorchCheckpoint.open(path)
-                : SafetensorsFile.open(path);
-    }
-
+    @Override
     public Path folder() { return folder; }
 
     /** Tensor names in index order (or file order for a single file). */
+    @Override
     public Set<String> names() { return shardOf.keySet(); }
 
+    @Override
     public boolean has(String name) { return shardOf.containsKey(name); }
 
     /** The shard holding a tensor, without opening it. */
+    @Override
     public Path fileOf(String name) { return shardOfOrThrow(name); }
 
     /** Header entry of a tensor; opens its shard on first use (a pending shard's remote header instead). */
+    @Override
     public TensorInfo info(String name) {
         Path path = shardOfOrThrow(name);
         if (remote != null && !opened.containsKey(path) && remote.pending(path)) {
@@ -123,10 +114,11 @@ public final class ModelWeights implements AutoCloseable {
     /** Weight files not on disk yet (empty for a local folder). */
     public List<Path> pendingFiles() {
         if (remote == null) return List.of();
-        return shardFiles().stream().filter(p -> !opened.containsKey(p) && remote.pending(p)).toList();
+        return files().stream().filter(p -> !opened.containsKey(p) && remote.pending(p)).toList();
     }
 
     /** Downloads those of {@code files} that are still pending; a no-op for a local folder. */
+    @Override
     public void fetch(java.util.Collection<Path> files) {
         if (remote == null) return;
         List<Path> wanted = files.stream().filter(remote::pending).distinct().toList();
@@ -139,11 +131,18 @@ public final class ModelWeights implements AutoCloseable {
         return file.segment(file.tensors().get(name));
     }
 
-    /** Absolute position of the tensor's first byte in {@link #fileOf} (for positional reads). */
-    public long fileOffset(String name) {
-        WeightFile file = shard(shardOfOrThrow(name));
-        return file.fileOffset(file.tensors().get(name));
+    /** Stored values are read as they are. */
+    @Override
+    public boolean adjusted(String name) { return false; }
+
+    @Override
+    public StoredTensor stored(String name) {
+        Path path = shardOfOrThrow(name);
+        WeightFile file = shard(path);
+        TensorInfo info = file.tensors().get(name);
+        return new StoredTensor(info, path, file.segment(info), null);
     }
+
 
     /** Bytes of tensor data over all tensors; opens every shard. */
     public long totalBytes() {
@@ -153,7 +152,8 @@ public final class ModelWeights implements AutoCloseable {
     }
 
     /** Distinct shard files, in order of first appearance. */
-    public List<Path> shardFiles() { return new ArrayList<>(new LinkedHashSet<>(shardOf.values())); }
+    @Override
+    public List<Path> files() { return new ArrayList<>(new LinkedHashSet<>(shardOf.values())); }
 
     int openedShardCount() { return opened.size(); }
 
@@ -176,7 +176,7 @@ public final class ModelWeights implements AutoCloseable {
             if (remote != null && remote.pending(path)) {
                 throw new IllegalStateException(path + " is read before it was fetched");
             }
-            file = openFile(path);
+            file = WeightFormat.openFile(path);
             try {
                 requireIndexedTensors(path, file);
             } catch (RuntimeException e) {

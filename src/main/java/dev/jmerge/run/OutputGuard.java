@@ -1,4 +1,4 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.plan.LoadedModel;

@@ -1,14 +1,16 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.config.MergeConfig;
+import dev.jmerge.diagnostic.Diagnostic;
+import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
+import dev.jmerge.error.OutputWriteException;
 import dev.jmerge.exec.Executor;
-import dev.jmerge.exec.NonFiniteCount;
+import dev.jmerge.exec.MemoryEstimate;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.io.safetensors.IndexWriter;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.output.ConfigJson;
 import dev.jmerge.output.ModelCard;
 import dev.jmerge.output.OutputFolder;
@@ -32,10 +34,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One merge, start to finish: plan (every check), then tensors into a temporary folder beside the output,
- * shard by shard, each recorded with its checksum in a journal as it is finished, then config.json, model
- * card and tokenizer, then one rename. Nothing appears at the output path unless everything succeeded; a
- * killed run can be resumed from its last finished shard.
+ * One merge, start to finish: plan (every check, every decision), review (what the plan found, refused under
+ * {@code --strict}), then tensors into a temporary folder beside the output in one executor session, each shard
+ * recorded with its checksum in a journal as it is finished, then config.json, model card and tokenizer, then one
+ * rename. Nothing appears at the output path unless everything succeeded; a killed run can be resumed from its
+ * last finished shard.
  */
 public final class MergeRun {
 
@@ -43,7 +46,8 @@ public final class MergeRun {
     public record Extras(boolean copyTokenizer, boolean writeModelCard) {}
 
     /**
-     * @param strict NaN or Inf in any output tensor fails the merge instead of warning
+     * @param strict config mistakes ({@link Diagnostic#configMistake()}) stop the merge before anything is read,
+     *               and NaN or Inf in any output tensor fails it
      * @param resume continue a killed run of the same plan from its finished shards
      */
     public record Guards(boolean strict, boolean resume) {
@@ -58,31 +62,27 @@ public final class MergeRun {
     private final Executor.Options execOptions;
     private final Extras extras;
     private final Guards guards;
-    private final Consumer<String> warn;
+    private final Consumer<Diagnostic> report;
     private final Consumer<String> note;
     private volatile Active active;
 
-    public MergeRun(Planner planner, Planner.Options planOptions, Executor.Options execOptions, Extras extras,
-                    Consumer<String> warn) {
-        this(planner, planOptions, execOptions, extras, Guards.NONE, warn, warn);
-    }
-
     /**
-     * @param warn receives what a user should act on (a tensor's NaNs, a vocabulary cut, a quirk kept for parity)
+     * @param report receives what a user should act on (the plan's findings when reviewed, then each tensor's NaNs
+     *               or kept quirks as the run finds them)
      * @param note receives routine facts (leftovers of earlier runs removed, shards kept by --resume)
      */
     public MergeRun(Planner planner, Planner.Options planOptions, Executor.Options execOptions, Extras extras,
-                    Guards guards, Consumer<String> warn, Consumer<String> note) {
+                    Guards guards, Consumer<Diagnostic> report, Consumer<String> note) {
         this.planner = planner;
         this.planOptions = planOptions;
         this.execOptions = execOptions;
         this.extras = extras;
         this.guards = guards;
-        this.warn = warn;
+        this.report = report;
         this.note = note;
     }
 
-    /** The executor runs use: its {@code estimate} is what --dry-run reports. */
+    /** The executor runs use: its {@code estimate} is what --dry-run reports and the budget a run obeys. */
     public Executor executor() { return new Executor(execOptions); }
 
     Executor.Options execOptions() { return execOptions; }
@@ -92,23 +92,27 @@ public final class MergeRun {
 
     public Extras extras() { return extras; }
 
-    /** Every check, no tensor data read; the plan's warnings are reported by {@link #run(Plan, Path, boolean, Progress)}. */
+    /**
+     * Every check and every decision, no tensor data read: the plan, with what the config and the planning found and
+     * a check of config.json's vocabulary sizes against the embeddings.
+     */
     public Plan plan(MergeConfig config) {
-        return planner.plan(config, planOptions);
+        Plan plan = planner.plan(config, planOptions);
+        return plan.withDiagnostics(VocabCheck.diagnostics(plan));
     }
 
-    /** What the plan warns about: the planner's findings and config.json/embedding disagreements. */
-    public static List<String> warnings(Plan plan) {
-        List<String> all = new ArrayList<>(plan.warnings());
-        all.addAll(VocabCheck.warnings(plan));
-        return all;
-    }
-
-    /** Plans and runs {@code config} into {@code out}; an existing non-empty {@code out} needs {@code overwrite}. */
-    public Plan run(MergeConfig config, Path out, boolean overwrite, Progress progress) {
-        Plan plan = plan(config);
-        run(plan, out, overwrite, progress);
-        return plan;
+    /**
+     * Reports what the plan found; under {@code --strict} a config mistake among them is a configuration error,
+     * before any download, output folder or lock.
+     */
+    public void review(Plan plan) {
+        plan.diagnostics().forEach(report);
+        if (!guards.strict()) return;
+        long mistakes = plan.diagnostics().stream().filter(Diagnostic::configMistake).count();
+        if (mistakes > 0) {
+            throw new ConfigException(plan.config().fileName() + ": --strict: " + mistakes + " configuration problem"
+                    + (mistakes == 1 ? "" : "s") + " (above); nothing was read or written");
+        }
     }
 
     /**
@@ -134,12 +138,15 @@ public final class MergeRun {
         OutputGuard.check(plan, out, overwrite);
     }
 
-    /** Runs a plan made by {@link #plan} into {@code out}, then closes its models. */
-    public void run(Plan plan, Path out, boolean overwrite, Progress progress) {
+    /**
+     * Runs a plan made by {@link #plan} (and {@link #review reviewed}) into {@code out}, then closes its models.
+     *
+     * @return what the run found while merging, each also given to the report as it was found
+     */
+    public List<Diagnostic> run(Plan plan, Path out, boolean overwrite, Progress progress) {
         Active a = new Active(out, plan.shards().shards().size());
         active = a;
         try {
-            warnings(plan).forEach(warn);
             checkOutput(plan, out, overwrite);
             fetchInputs(plan);
             String fingerprint = PlanFingerprint.of(plan, execOptions);
@@ -147,17 +154,15 @@ public final class MergeRun {
                     stochastic(plan) ? execOptions.seed() : null, guards.resume(), note)) {
                 a.folder = folder;
                 if (a.stopped) folder.interrupt();
+                List<Diagnostic> found;
                 try {
-                    writeAll(plan, folder, progress, a);
+                    found = writeAll(plan, folder, progress, a);
                 } catch (JmergeException e) {
                     throw DiskFull.explain(e, folder.target());
-                } catch (InternalError e) {
-                    // A write through a mapping that the file system cannot back arrives as SIGBUS.
-                    if (!DiskFull.isMappedWriteFault(e)) throw e;
-                    throw DiskFull.fromMappedWrite(e, folder.target());
                 }
                 PausePoint.reach("before-commit");
                 folder.commit();
+                return found;
             }
         } finally {
             active = null;
@@ -212,9 +217,7 @@ public final class MergeRun {
             Set<Path> files = new LinkedHashSet<>();
             for (PlannedTensor t : plan.tensors()) {
                 for (PlannedInput in : t.inputs()) {
-                    if (in.model() == m.index() && !(in.lora() instanceof LoraPatch.Replace)) {
-                        files.add(m.weights().fileOf(in.tensorName()));
-                    }
+                    if (in.model() == m.index()) files.add(m.weights().fileOf(in.tensorName()));
                 }
             }
             m.weights().fetch(files);
@@ -231,12 +234,13 @@ public final class MergeRun {
         if (!extras.copyTokenizer()) return;
         TokenizerFiles.copy(plan.donor().folder(), dir);
         if (t.chatTemplate() != null && !TokenizerWriter.setChatTemplate(dir, t.chatTemplate())) {
-            warn.accept("chat_template: model '" + plan.donor().label() + "' has no tokenizer_config.json to"
-                    + " set the template in; none is written");
+            report.accept(new Diagnostic.Finding("chat_template: model '" + plan.donor().label() + "' has no"
+                    + " tokenizer_config.json to set the template in; none is written"));
         }
     }
 
-    private void writeAll(Plan plan, OutputFolder folder, Progress progress, Active a) {
+    /** The weights in one executor session, each shard journaled as it is finished; then the other files. */
+    private List<Diagnostic> writeAll(Plan plan, OutputFolder folder, Progress progress, Active a) {
         List<ShardLayout.Shard> shards = plan.shards().shards();
         Set<String> names = new LinkedHashSet<>();
         for (ShardLayout.Shard s : shards) names.add(s.fileName());
@@ -251,44 +255,36 @@ public final class MergeRun {
         Executor executor = new Executor(execOptions);
         a.executor = executor;
         if (a.stopped) executor.cancel();
-        Progress perShard = new ShardProgress(progress);
-        Set<String> warnings = new LinkedHashSet<>();
-        progress.start(plan.tensors().size(), plan.bytesWritten());
-        for (ShardLayout.Shard shard : shards) {
-            if (kept.containsKey(shard.fileName())) {
-                for (var t : shard.tensors()) progress.tensorDone(t.byteSize());
-                continue;
-            }
-            for (String w : executor.run(onlyShard(plan, shard), folder.temp(), perShard)) {
-                if (!warnings.add(w)) continue;
-                if (guards.strict() && NonFiniteCount.isReport(w)) {
-                    throw new MergeException(w + " (--strict refuses non-finite values)");
+        List<Diagnostic> found = new ArrayList<>();
+        MemoryEstimate memory = executor.estimate(plan);
+        if (memory.overBudget()) found.add(new Diagnostic.Finding(memory.overBudgetWarning()));
+        found.forEach(report);
+        Set<Diagnostic> seen = new LinkedHashSet<>(found);
+        executor.run(plan, folder.temp(), kept.keySet(), new PausingProgress(progress), (shard, raised) -> {
+            for (Diagnostic d : raised) {
+                if (!seen.add(d)) continue;
+                if (guards.strict() && d instanceof Diagnostic.NonFinite) {
+                    throw new MergeException(d.message() + " (--strict refuses non-finite values)");
                 }
-                warn.accept(w);
+                report.accept(d);
+                found.add(d);
             }
             folder.shardFinished(shard.fileName());
             PausePoint.reach("shard-done");
-        }
-        progress.finish();
+        });
         writeExtras(plan, folder.temp(), folder.target().getFileName().toString());
+        return found;
     }
 
-    /** The plan cut to one shard: the executor lays out and fills just that file. */
-    private static Plan onlyShard(Plan plan, ShardLayout.Shard shard) {
-        List<PlannedTensor> tensors = new ArrayList<>();
-        for (var spec : shard.tensors()) tensors.add(plan.tensor(spec.name()));
-        return new Plan(plan.config(), plan.method(), plan.models(), plan.arch(), tensors,
-                new ShardLayout(List.of(shard)), plan.donor(), plan.outputLayers(), plan.warnings(), plan.tokenizer());
-    }
-
-    /** Passes per-tensor progress through; the whole-run start and finish are MergeRun's. */
-    private record ShardProgress(Progress whole) implements Progress {
-        @Override public void start(int tensors, long bytes) {}
+    /** Passes progress through, with the test hook after each tensor this run writes. */
+    private record PausingProgress(Progress whole) implements Progress {
+        @Override public void start(int tensors, long bytes) { whole.start(tensors, bytes); }
         @Override public void tensorDone(long bytes) {
             whole.tensorDone(bytes);
             PausePoint.reach("tensor-done");
         }
-        @Override public void finish() {}
+        @Override public void tensorKept(long bytes) { whole.tensorKept(bytes); }
+        @Override public void finish() { whole.finish(); }
     }
 
     private void writeExtras(Plan plan, Path dir, String outputName) {
@@ -300,7 +296,7 @@ public final class MergeRun {
                 Files.writeString(dir.resolve("mergekit_config.yml"), ModelCard.configFile(plan.config().yamlText(), seed));
             }
         } catch (IOException e) {
-            throw new MergeException(dir + ": cannot write output files (" + e.getMessage() + ")");
+            throw new OutputWriteException(dir, -1, dir + ": cannot write output files (" + e.getMessage() + ")", e);
         }
         writeMetadata(plan, dir);
     }
@@ -312,7 +308,7 @@ public final class MergeRun {
             writeTokenizer(plan, dir);
             TokenizerFiles.copyTagalong(plan.donor().folder(), dir, plan.tagalongFiles());
         } catch (IOException e) {
-            throw new MergeException(dir + ": cannot write output files (" + e.getMessage() + ")");
+            throw new OutputWriteException(dir, -1, dir + ": cannot write output files (" + e.getMessage() + ")", e);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
 import dev.jmerge.exec.Executor;
 import dev.jmerge.io.safetensors.ShardLayout;
@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -38,12 +37,12 @@ final class PlanFingerprint {
         for (ShardLayout.Shard s : plan.shards().shards()) {
             b.append("shard ").append(s.fileName()).append('\n');
             for (TensorSpec t : s.tensors()) {
-                b.append(t.name()).append(' ').append(t.dtype()).append(' ').append(Arrays.toString(t.shape()))
+                b.append(t.name()).append(' ').append(t.dtype()).append(' ').append(t.shape())
                         .append('\n');
             }
         }
         for (LoadedModel m : plan.models()) {
-            for (Path f : m.weights().shardFiles()) {
+            for (Path f : m.weights().files()) {
                 b.append("input ").append(f).append(' ');
                 try {
                     b.append(Files.size(f)).append(' ').append(Files.getLastModifiedTime(f).toMillis());

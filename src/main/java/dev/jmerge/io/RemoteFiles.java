@@ -1,4 +1,4 @@
-package dev.jmerge.io.safetensors;
+package dev.jmerge.io;
 
 import java.nio.file.Path;
 import java.util.Collection;

@@ -1,9 +1,10 @@
-package dev.jmerge;
+package dev.jmerge.run;
 
+import dev.jmerge.io.safetensors.SafetensorsFormat;
 import dev.jmerge.error.MergeException;
-import dev.jmerge.io.safetensors.ModelWeights;
-import dev.jmerge.io.safetensors.RemoteFiles;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.ModelWeights;
+import dev.jmerge.io.RemoteFiles;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.output.OutputFolder;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedTensor;
@@ -29,7 +30,7 @@ public final class PlannedOutput implements RemoteFiles, AutoCloseable {
 
     private PlannedOutput(Path folder, Map<String, TensorInfo> header) {
         this.folder = folder;
-        this.weights = folder.resolve(ModelWeights.SINGLE_FILE);
+        this.weights = folder.resolve(SafetensorsFormat.SINGLE_FILE);
         this.header = Map.copyOf(header);
     }
 
