@@ -1,9 +1,9 @@
 package dev.jmerge.exec;
 
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.tensor.DType;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * Counts the NaN and infinite values a method writes to one tensor, as they will be stored: a finite float
@@ -11,9 +11,7 @@ import java.util.regex.Pattern;
  * through the method, so this sees both those and the ones a method produces. The encoder reports each
  * range's largest magnitude ({@code Kernels.fromFloat}), so ranges of ordinary values cost nothing here.
  */
-public final class NonFiniteCount {
-
-    private static final Pattern REPORT = Pattern.compile("tensor '.*': \\d+ NaN, \\d+ Inf in the output");
+final class NonFiniteCount {
 
     private final DType dtype;
     /** Magnitude bits at or below which a float is finite in the output dtype; above them, check exactly. */
@@ -53,13 +51,8 @@ public final class NonFiniteCount {
         };
     }
 
-    /** Reports the counts through {@code warn} (which prefixes the tensor name), if there were any. */
-    void report(Consumer<String> warn) {
-        if (nan + inf > 0) warn.accept(nan + " NaN, " + inf + " Inf in the output");
-    }
-
-    /** Whether a warning is one of these reports (what {@code --strict} refuses). */
-    public static boolean isReport(String warning) {
-        return REPORT.matcher(warning).matches();
+    /** Reports the counts of tensor {@code name}, if there were any. */
+    void report(String name, Consumer<Diagnostic> report) {
+        if (nan + inf > 0) report.accept(new Diagnostic.NonFinite(name, nan, inf));
     }
 }

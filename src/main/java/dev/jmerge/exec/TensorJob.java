@@ -1,5 +1,7 @@
 package dev.jmerge.exec;
 
+import dev.jmerge.tensor.Shape;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.MergeInput;
 import dev.jmerge.methods.Params;
@@ -20,18 +22,18 @@ final class TensorJob implements MergeInput {
     private final int chunk;
     private final long seed;
     private final TileBuffers buffers;
-    private final Consumer<String> warnings;
+    private final Consumer<Diagnostic> report;
     private final ScratchPool scratch;
 
     TensorJob(PlannedTensor tensor, List<TensorReader> readers, Kernels kernels, int chunk, long seed,
-              TileBuffers buffers, Consumer<String> warnings, ScratchPool scratch) {
+              TileBuffers buffers, Consumer<Diagnostic> report, ScratchPool scratch) {
         this.tensor = tensor;
         this.readers = readers;
         this.kernels = kernels;
         this.chunk = chunk;
         this.seed = seed;
         this.buffers = buffers;
-        this.warnings = warnings;
+        this.report = report;
         this.scratch = scratch;
     }
 
@@ -44,7 +46,7 @@ final class TensorJob implements MergeInput {
         } finally {
             for (TensorReader r : readers) r.finish();
         }
-        writer.counted.report(this::warn);
+        writer.counted.report(tensor.name(), report);
     }
 
     /**
@@ -88,7 +90,7 @@ final class TensorJob implements MergeInput {
     }
 
     @Override public String tensorName() { return tensor.name(); }
-    @Override public long[] shape() { return tensor.shape().clone(); }
+    @Override public Shape shape() { return tensor.shape(); }
     @Override public long numel() { return tensor.numel(); }
     @Override public int count() { return readers.size(); }
     @Override public int baseIndex() { return tensor.baseIndex(); }
@@ -104,6 +106,6 @@ final class TensorJob implements MergeInput {
     @Override public int chunkSize() { return chunk; }
     @Override public float[][] tiles(int count, int length) { return buffers.get(count, length); }
     @Override public long seed() { return seed; }
-    @Override public void warn(String message) { warnings.accept("tensor '" + tensor.name() + "': " + message); }
+    @Override public void warn(String message) { report.accept(new Diagnostic.Quirk(tensor.name(), message)); }
     @Override public Scratch scratch(long bytes) { return scratch.lend(bytes, tensor.name()); }
 }

@@ -9,6 +9,7 @@ import dev.jmerge.methods.ParamSpec;
 import dev.jmerge.methods.Params;
 import dev.jmerge.methods.TensorOutput;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -144,7 +145,7 @@ public class MethodsBench {
         void reset() { lent = 0; }
 
         @Override public String tensorName() { return "model.layers.0.mlp.up_proj.weight"; }
-        @Override public long[] shape() { return new long[] {ROWS, COLS}; }
+        @Override public Shape shape() { return Shape.of(ROWS, COLS); }
         @Override public int count() { return data.length; }
         @Override public int baseIndex() { return hasBase ? 0 : -1; }
         @Override public Params global() { return global; }
