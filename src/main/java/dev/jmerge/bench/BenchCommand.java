@@ -56,7 +56,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warm", description = "only the warm table (same as --cache warm)")
     boolean warmOnly;
 
-    @Option(names = "--no-scaling", description = "skip the 2x-layers linear run that checks RSS stays flat")
+    @Option(names = "--no-scaling", description = "skip the 2x-layers linear and ties runs that check RSS stays flat")
     boolean noScaling;
 
     @Option(names = "--results", paramLabel = "FILE", defaultValue = "bench-results.json",
@@ -67,6 +67,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "instead of the merges: extract-lora at this rank (default 32) against its I/O floor, and"
                     + " on layer 0 against --exact-svd")
     Integer extractRank;
+
+    /**
+     * Run again on twice the layers, to show peak RSS does not grow with the model: linear (the plainest stream)
+     * and ties (the largest resident set, from the tie-order scratch of the widest tensor).
+     */
+    static final List<String> SCALED = List.of("linear", "ties");
 
     @Override
     public Integer call() throws IOException {
@@ -98,8 +104,12 @@ public final class BenchCommand implements Callable<Integer> {
             for (String m : methods) {
                 rows.add(measure(m, models, scratch, j, pc, out));
             }
-            BenchTable.Row scaled = big == null ? null
-                    : measure("linear", big, scratch, j, pc, out).relabel("linear (2x layers)");
+            List<BenchTable.Row> scaled = new ArrayList<>();
+            if (big != null) {
+                for (String m : SCALED) {
+                    if (methods.contains(m)) scaled.add(measure(m, big, scratch, j, pc, out).relabel(m + " (2x layers)"));
+                }
+            }
             sections.add(new BenchTable.Section(pc.name(), pc.description(), loadBefore, PageCache.loadAverage(), rows,
                     scaled));
         }

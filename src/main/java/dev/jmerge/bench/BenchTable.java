@@ -16,14 +16,28 @@ record BenchTable(ModelShape shape, int threads, int cores, List<Section> sectio
     static final Map<String, Double> TARGETS = Map.of("linear", 1.5, "task_arithmetic", 1.5, "model_stock", 1.5,
             "slerp", 2.0, "nuslerp", 2.0, "ties", 2.5, "dare_ties", 2.5, "breadcrumbs", 2.5, "della", 2.5, "sce", 2.5);
     static final long RSS_TARGET = 600L << 20;
+    /** Peak RSS on models with twice the layers may exceed the same method's on the original ones by this much. */
+    static final double RSS_GROWTH_TARGET = 0.10;
 
-    /** The runs in one page cache state; {@code scaled} is linear on twice the layers, or null. */
-    record Section(String cache, String description, String loadBefore, String loadAfter, List<Row> rows, Row scaled) {
+    /** The runs in one page cache state; {@code scaled} are runs on twice the layers (possibly none). */
+    record Section(String cache, String description, String loadBefore, String loadAfter, List<Row> rows,
+                   List<Row> scaled) {
         List<Row> all() {
             List<Row> all = new ArrayList<>(rows);
-            if (scaled != null) all.add(scaled);
+            all.addAll(scaled);
             return all;
         }
+
+        /** The run of {@code s}'s method on the original models, or null. */
+        Row original(Row s) {
+            String method = s.label().replace(" (2x layers)", "");
+            return rows.stream().filter(r -> r.label().equals(method)).findFirst().orElse(null);
+        }
+    }
+
+    /** Peak RSS growth of a 2x-layers run over its method's run on the original models (0.05 = +5 %). */
+    static double growth(Row original, Row doubled) {
+        return (double) doubled.merge().peakRssBytes() / original.merge().peakRssBytes() - 1;
     }
 
     /**
@@ -63,6 +77,14 @@ record BenchTable(ModelShape shape, int threads, int cores, List<Section> sectio
             List<Row> all = s.all();
             sb.append(String.format(Locale.ROOT, "floor: read the inputs, write %.2f GB, fsync; RSS target <= %d MiB%n",
                     all.isEmpty() ? 0 : all.getFirst().outBytes() / 1e9, RSS_TARGET >> 20));
+            for (Row d : s.scaled()) {
+                Row o = s.original(d);
+                if (o == null) continue;
+                double g = growth(o, d);
+                sb.append(String.format(Locale.ROOT, "%s: peak RSS %d MiB -> %d MiB with 2x layers, %+.1f %% (target <= +%.0f %%: %s)%n",
+                        o.label(), o.merge().peakRssBytes() >> 20, d.merge().peakRssBytes() >> 20, 100 * g,
+                        100 * RSS_GROWTH_TARGET, g <= RSS_GROWTH_TARGET ? "ok" : "MISS"));
+            }
         }
         return sb.toString();
     }
@@ -81,6 +103,9 @@ record BenchTable(ModelShape shape, int threads, int cores, List<Section> sectio
             List<Row> all = s.all();
             for (int i = 0; i < all.size(); i++) {
                 Row r = all.get(i);
+                Row o = s.scaled().contains(r) ? s.original(r) : null;
+                String extra = (r.target() == null ? "" : String.format(Locale.ROOT, ", \"target\": %.1f", r.target()))
+                        + (o == null ? "" : String.format(Locale.ROOT, ", \"rss_growth_over_1x\": %.3f", growth(o, r)));
                 sb.append(String.format(Locale.ROOT, "      {\"method\": \"%s\", \"read_bytes\": %d, \"read_elements\": %d, "
                                 + "\"written_bytes\": %d, \"wall_s\": %.3f, \"cpu_s\": %.3f, \"cpu_ns_per_element\": %.3f, "
                                 + "\"peak_rss_bytes\": %d, \"floor_wall_s\": %.3f, \"floor_cpu_s\": %.3f, "
@@ -88,8 +113,7 @@ record BenchTable(ModelShape shape, int threads, int cores, List<Section> sectio
                         r.label(), r.inBytes(), r.inElements(), r.outBytes(), r.merge().wallSeconds(), r.merge().cpuSeconds(),
                         r.cpuNsPerElement(), r.merge().peakRssBytes(), r.floor().wallSeconds(), r.floor().cpuSeconds(),
                         r.floor().peakRssBytes(), r.estimate(), r.ratio(),
-                        r.target() == null ? "" : String.format(Locale.ROOT, ", \"target\": %.1f", r.target()),
-                        i + 1 < all.size() ? "," : ""));
+                        extra, i + 1 < all.size() ? "," : ""));
             }
             sb.append("     ]}").append(k + 1 < sections.size() ? "," : "").append('\n');
         }
