@@ -82,6 +82,14 @@ public final class Executor {
 
     /** Merges every tensor of {@code plan} into shard files under {@code folder}; returns the warnings raised. */
     public List<String> run(Plan plan, Path folder, Progress progress) {
+        return run(plan, folder, progress, null);
+    }
+
+    /**
+     * As {@link #run(Plan, Path, Progress)}, handing each tensor's numbers to {@code stats} (from the worker
+     * threads) as it is finished; null gathers none.
+     */
+    public List<String> run(Plan plan, Path folder, Progress progress, Consumer<TensorStats> stats) {
         Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
         MemoryEstimate memory = estimate(plan);
         if (memory.overBudget()) warnings.add(memory.overBudgetWarning());
@@ -132,7 +140,9 @@ public final class Executor {
                     readahead.started(inBytes);
                     TileBuffers b = buffers.get();
                     b.reset();
-                    job(plan, files, t, b, warnings::add, scratch).run(shard);
+                    TensorJob job = job(plan, files, t, b, warnings::add, scratch);
+                    if (stats != null) stats.accept(job.withStatistics(models(t), reference(plan, t)).run(shard));
+                    else job.run(shard);
                     progress.tensorDone(t.outBytes());
                 }));
             }
@@ -147,6 +157,58 @@ public final class Executor {
             for (ShardOutput shard : shards) shard.close();
             scratch.close();
         }
+    }
+
+    /**
+     * Reads the inputs of every tensor of {@code plan} once and hands their numbers to {@code stats}, merging
+     * nothing ({@code --dry-run --report}); runs on as many workers as a merge would.
+     */
+    public void scan(Plan plan, Progress progress, Consumer<TensorStats> stats) {
+        MemoryEstimate memory = estimate(plan);
+        ExecutorService pool = Executors.newFixedThreadPool(memory.workers(), r -> {
+            Thread t = new Thread(r, "jmerge-scan");
+            t.setDaemon(true);
+            return t;
+        });
+        activePool = pool;
+        if (cancelled) pool.shutdownNow();
+        ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
+        try (InputFiles files = new InputFiles(); ScratchPool scratch = new ScratchPool(0)) {
+            progress.start(plan.tensors().size(), plan.bytesRead());
+            List<Future<?>> futures = new ArrayList<>();
+            for (PlannedTensor t : plan.tensors()) {
+                futures.add(pool.submit(() -> {
+                    TileBuffers b = buffers.get();
+                    b.reset();
+                    stats.accept(job(plan, files, t, b, w -> {}, scratch).withStatistics(models(t), reference(plan, t)).scan());
+                    progress.tensorDone(inputBytes(t));
+                }));
+            }
+            Futures.awaitAll(futures, "scan");
+            progress.finish();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int[] models(PlannedTensor t) {
+        int[] m = new int[t.inputs().size()];
+        for (int i = 0; i < m.length; i++) m[i] = t.inputs().get(i).model();
+        return m;
+    }
+
+    /**
+     * The input task vectors are taken against in a report: the method's base, else the config's
+     * {@code base_model} when it is among the inputs (linear and karcher merge it like any model), else -1.
+     */
+    private static int reference(Plan plan, PlannedTensor t) {
+        if (t.baseIndex() >= 0) return t.baseIndex();
+        var base = plan.config().baseModel();
+        if (base == null) return -1;
+        for (int i = 0; i < t.inputs().size(); i++) {
+            if (plan.models().get(t.inputs().get(i).model()).ref().equals(base)) return i;
+        }
+        return -1;
     }
 
     private static List<Readahead.Item> prefetchList(Plan plan, List<PlannedTensor> order) {
