@@ -39,8 +39,14 @@ import java.util.function.Consumer;
  */
 public final class MergeRun {
 
-    /** What the output folder gets besides the weights. */
-    public record Extras(boolean copyTokenizer, boolean writeModelCard) {}
+    /**
+     * What the output folder gets besides the weights.
+     *
+     * @param report report.json and report.html: numbers gathered while the tensors stream ({@code --report})
+     */
+    public record Extras(boolean copyTokenizer, boolean writeModelCard, boolean report) {
+        public Extras(boolean copyTokenizer, boolean writeModelCard) { this(copyTokenizer, writeModelCard, false); }
+    }
 
     /**
      * @param strict NaN or Inf in any output tensor fails the merge instead of warning
@@ -252,6 +258,7 @@ public final class MergeRun {
         a.executor = executor;
         if (a.stopped) executor.cancel();
         Progress perShard = new ShardProgress(progress);
+        MergeStatistics stats = extras.report() ? new MergeStatistics() : null;
         Set<String> warnings = new LinkedHashSet<>();
         progress.start(plan.tensors().size(), plan.bytesWritten());
         for (ShardLayout.Shard shard : shards) {
@@ -259,7 +266,7 @@ public final class MergeRun {
                 for (var t : shard.tensors()) progress.tensorDone(t.byteSize());
                 continue;
             }
-            for (String w : executor.run(onlyShard(plan, shard), folder.temp(), perShard)) {
+            for (String w : executor.run(onlyShard(plan, shard), folder.temp(), perShard, stats)) {
                 if (!warnings.add(w)) continue;
                 if (guards.strict() && NonFiniteCount.isReport(w)) {
                     throw new MergeException(w + " (--strict refuses non-finite values)");
@@ -271,6 +278,30 @@ public final class MergeRun {
         }
         progress.finish();
         writeExtras(plan, folder.temp(), folder.target().getFileName().toString());
+        if (stats != null) {
+            scanMissing(plan, executor, stats);
+            stats.write(plan, true, folder.temp());
+        }
+    }
+
+    /** Shards kept by --resume were not merged by this run: their tensors' input numbers are read now. */
+    private void scanMissing(Plan plan, Executor executor, MergeStatistics stats) {
+        List<PlannedTensor> missing = plan.tensors().stream().filter(t -> !stats.has(t.name())).toList();
+        if (missing.isEmpty()) return;
+        note.accept("report: " + missing.size() + " tensors of the kept shards have input numbers only (no"
+                + " output_delta_norm): they were merged by the interrupted run");
+        executor.scan(withTensors(plan, missing), Progress.NONE, stats);
+    }
+
+    /**
+     * Reads the inputs of every tensor of {@code plan} and writes report.json and report.html into {@code dir}
+     * without merging ({@code --dry-run --report}); the plan's models stay open.
+     */
+    public void reportInputs(Plan plan, Path dir, Progress progress) {
+        fetchInputs(plan);
+        MergeStatistics stats = new MergeStatistics();
+        new Executor(execOptions).scan(plan, progress, stats);
+        stats.write(plan, false, dir);
     }
 
     /** The plan cut to one shard: the executor lays out and fills just that file. */
@@ -279,6 +310,12 @@ public final class MergeRun {
         for (var spec : shard.tensors()) tensors.add(plan.tensor(spec.name()));
         return new Plan(plan.config(), plan.method(), plan.models(), plan.arch(), tensors,
                 new ShardLayout(List.of(shard)), plan.donor(), plan.outputLayers(), plan.warnings(), plan.tokenizer());
+    }
+
+    /** The plan with only {@code tensors} (for a scan: no shard is written). */
+    private static Plan withTensors(Plan plan, List<PlannedTensor> tensors) {
+        return new Plan(plan.config(), plan.method(), plan.models(), plan.arch(), tensors, new ShardLayout(List.of()),
+                plan.donor(), plan.outputLayers(), plan.warnings(), plan.tokenizer());
     }
 
     /** Passes per-tensor progress through; the whole-run start and finish are MergeRun's. */

@@ -63,6 +63,14 @@ final class MergeOptions {
     @Option(names = "--dry-run", description = "print the plan (tensors, bytes, shards, memory) of every document and stop")
     boolean dryRun;
 
+    @Option(names = "--report", description = "write report.json and report.html into the output folder: per tensor,"
+            + " the task vectors' norms and cosines, model_stock's t or the kept shares, the merged change; plots per layer")
+    boolean report;
+
+    @Option(names = "--report-dir", paramLabel = "DIR", description = "with --dry-run: write the report (input numbers"
+            + " only) into DIR, as a dry run makes no output folder; implies --report")
+    Path reportDir;
+
     @Option(names = "--overwrite", description = "replace an existing non-empty output folder (never an input model's)")
     boolean overwrite;
 
@@ -110,8 +118,23 @@ final class MergeOptions {
         return new MergeRun(planner, new Planner.Options(allowCrimes, outShardSize),
                 new Executor.Options(nThreads, Executor.DEFAULT_CHUNK, seed, KernelsProvider.get(),
                         memory != null ? memory : MemoryEstimate.DEFAULT_BUDGET),
-                new MergeRun.Extras(copyTokenizer, writeModelCard), new MergeRun.Guards(strict, resume),
+                new MergeRun.Extras(copyTokenizer, writeModelCard, reporting()), new MergeRun.Guards(strict, resume),
                 w -> ctx.err().println("warning: " + w), n -> ctx.err().println("note: " + n));
+    }
+
+    /** Whether a report is asked for ({@code --report}, or {@code --report-dir} which implies it). */
+    boolean reporting() { return report || reportDir != null; }
+
+    /** A merge writes its report into its output; a dry run, which has none, needs --report-dir. */
+    void checkReportOptions() {
+        if (reportDir != null && !dryRun) {
+            throw new CommandLine.ParameterException(mixee.commandLine(), "--report-dir is for --dry-run; a merge"
+                    + " writes its report into the output folder (use --report)");
+        }
+        if (report && dryRun && reportDir == null) {
+            throw new CommandLine.ParameterException(mixee.commandLine(), "--report with --dry-run needs --report-dir"
+                    + " DIR: a dry run makes no output folder to put report.json and report.html in");
+        }
     }
 
     /** Status lines (Hub lookups, summaries, skipped steps) are shown unless --quiet. */

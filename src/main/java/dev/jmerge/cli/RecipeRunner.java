@@ -45,6 +45,7 @@ final class RecipeRunner {
      * @param outOption  how messages name the output path
      */
     int run(Path configFile, Path outPath, Path intermediateDir, boolean pickFinal, String outOption) {
+        options.checkReportOptions();
         if (ConfigLoader.isMoe(configFile)) return moe(configFile);
         List<MergeConfig> docs = new ArrayList<>();
         for (LoadedConfig c : ConfigLoader.loadWithWarnings(configFile)) {
@@ -94,6 +95,7 @@ final class RecipeRunner {
             if (step.intermediate()) MadeFrom.record(step.out(), plan, run);
             finished.add(step);
             status(summary(plan, System.nanoTime() - start, step.out()));
+            if (options.reporting()) status("report: " + step.out().resolve(dev.jmerge.report.ReportFiles.HTML));
         }
     }
 
@@ -117,6 +119,7 @@ final class RecipeRunner {
                     MergeRun.warnings(plan).forEach(w -> ctx.err().println("warning: " + w));
                     if (step.out() != null) MergeRun.checkOutput(plan, step.out(), options.overwrite || step.intermediate());
                     ctx.out().print(PlanReport.render(plan, step.out(), run.executor().estimate(plan)));
+                    if (options.reporting()) reportInputs(plan, step, steps.subList(0, i));
                     if (i + 1 < steps.size()) standIns.add(run.standIn(plan, step.out()));
                 } finally {
                     close(plan);
@@ -125,6 +128,29 @@ final class RecipeRunner {
         } finally {
             standIns.forEach(PlannedOutput::close);
         }
+    }
+
+    /**
+     * --dry-run --report: the step's inputs read and their numbers written to --report-dir (a subfolder per
+     * document of a recipe). A document that uses an earlier one's merge has nothing to read yet.
+     */
+    private void reportInputs(Plan plan, Recipe.Step step, List<Recipe.Step> before) {
+        for (Recipe.Step b : before) {
+            if (b.out() == null) continue;
+            for (LoadedModel m : plan.models()) {
+                if (Path.of(m.ref().model().path()).toAbsolutePath().normalize().equals(b.out().toAbsolutePath().normalize())) {
+                    ctx.out().println("report: none for " + step.label() + ": it uses " + b.label()
+                            + ", which a dry run does not merge");
+                    return;
+                }
+            }
+        }
+        Path dir = recipe.steps().size() == 1 ? options.reportDir
+                : options.reportDir.resolve(step.config().name() != null ? step.config().name() : "final");
+        Progress progress = options.showProgress(ctx) ? new TerminalProgress(ctx.err(), "report",
+                TerminalWidth.supplier(ctx.env())) : Progress.NONE;
+        run.reportInputs(plan, dir, progress);
+        ctx.out().println("report: " + dir.resolve(dev.jmerge.report.ReportFiles.HTML) + " (input numbers only)");
     }
 
     /** The seed: --random-seed, else (with --resume) the interrupted run's, else a fresh one, said when it matters. */
