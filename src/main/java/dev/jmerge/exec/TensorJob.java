@@ -90,8 +90,9 @@ final class TensorJob implements MergeInput {
 
     @Override
     public void read(int i, long offset, float[] dst, int dstOff, int len) {
-        readers.get(i).read(kernels, offset, dst, dstOff, len);
-        if (stats != null) stats.onRead(i, offset, dst, dstOff, len);
+        TensorReader r = readers.get(i);
+        r.read(kernels, offset, dst, dstOff, len);
+        if (stats != null) stats.onRead(i, offset, dst, dstOff, len, r.source(offset, len), r.sourceType());
     }
 
     @Override public MergeStats stats() { return stats != null ? stats : MergeStats.OFF; }

@@ -8,14 +8,19 @@ import java.util.Arrays;
 
 /**
  * Gathers one tensor's {@link TensorStats} from the tiles its method reads and writes, so a report costs no
- * extra read: each input tile read at the first range not yet counted is copied, and once the base and every
- * other input have been read at that range the task vectors' norms and dot products are added in float64.
- * Methods read every input at the same ranges at least once (their last pass does), so this happens during
- * one of their passes; what a method did not read that way is read here at the end. Each written range is
- * compared with the base tile read last, or the base is read again for it when the method read another range.
+ * extra read of the input files. For each input the tile read last is remembered: as the slice of the input's
+ * mapping it was decoded from when the read was a plain decode (nothing is copied: the bytes are in cache and
+ * still mapped), else as a copy of the floats. Once the base and every other input have been read at the first
+ * range not yet counted, that range is summed block by block in L1: the task vectors' products
+ * ({@link Kernels#gram}, in float64 over the blocks). Methods read every input at the same ranges at least once
+ * (their last pass does); what a method did not read that way is read here at the end. Each written range is
+ * compared with the base's tile read last, or with the base read again where the method read another range.
  * Confined to the worker thread merging the tensor.
  */
 final class TileStatistics implements MergeStats {
+
+    /** Elements summed at a time: a block of every input fits in L1 beside the kernels' own work. */
+    static final int BLOCK = 1024;
 
     /** Reads input {@code i} without being observed. */
     @FunctionalInterface
@@ -30,20 +35,40 @@ final class TileStatistics implements MergeStats {
     private final int[] vectors;
     private final Kernels k;
     private final int chunk;
-    private final RawReader raw;
+    private final RawReader reader;
 
-    private final float[][] slot;       // per input: a copy of the last tile read at the pending range
-    private final long[] slotOffset;
-    private final int[] slotLength;
+    private final Slot[] slots;
     private long next;                  // inputs are counted over [0, next)
-    private final double[][] gram;
-    private float[] diff = new float[0];
-    private float[] stored = new float[0];
+    private final float[][] block;      // per input, BLOCK floats
+    private final float[][] held;       // the vectors' blocks, in vector order
+    private final double[] gram;        // v×v, upper triangle
+    private final double[] output = new double[1];
+    private final float[][] one = new float[1][];
+    private float[] baseTile = new float[0];
     private double outputSquared;
     private long written;
     private double tSum;
     private int tCount;
     private final long[] kept;
+
+    /** An input's tile read last: where its values are (bytes of the mapping, or a copy) and which range. */
+    private static final class Slot {
+        long offset = -1;
+        int length;
+        MemorySegment bytes;
+        DType type;
+        float[] copy = new float[0];
+
+        boolean holds(long off, int len) { return offset == off && length == len; }
+
+        boolean covers(long off, int len) { return offset >= 0 && offset <= off && off + len <= offset + length; }
+
+        /** Elements {@code [from, from+n)} of the tile (relative to its offset) into {@code dst}. */
+        void load(Kernels k, int from, int n, float[] dst) {
+            if (bytes != null) k.toFloat(bytes, (long) from * type.byteSize(), type, dst, 0, n);
+            else System.arraycopy(copy, from, dst, 0, n);
+        }
+    }
 
     TileStatistics(String name, long numel, int[] models, int base, Kernels k, int chunk, RawReader raw) {
         this.name = name;
@@ -52,103 +77,110 @@ final class TileStatistics implements MergeStats {
         this.base = base;
         this.k = k;
         this.chunk = chunk;
-        this.raw = raw;
+        this.reader = raw;
         int n = models.length;
         this.vectors = new int[base >= 0 ? n - 1 : n];
         for (int i = 0, v = 0; i < n; i++) if (i != base) vectors[v++] = i;
-        this.slot = new float[n][0];
-        this.slotOffset = new long[n];
-        this.slotLength = new int[n];
-        Arrays.fill(slotOffset, -1);
-        this.gram = new double[vectors.length][vectors.length];
+        this.slots = new Slot[n];
+        for (int i = 0; i < n; i++) slots[i] = new Slot();
+        this.block = new float[n + 1][BLOCK];
+        this.held = new float[vectors.length][];
+        for (int a = 0; a < vectors.length; a++) held[a] = block[vectors[a]];
+        this.gram = new double[vectors.length * vectors.length];
         this.kept = new long[n];
         Arrays.fill(kept, -1);
     }
 
-    /** Input {@code i} was read at {@code [offset, offset+len)} into {@code src[off..]}. */
-    void onRead(int i, long offset, float[] src, int off, int len) {
+    /**
+     * Input {@code i} was read at {@code [offset, offset+len)} into {@code src[off..]}; {@code bytes} are what
+     * those values were decoded from as {@code type}, or null when they are not a plain decode.
+     */
+    void onRead(int i, long offset, float[] src, int off, int len, MemorySegment bytes, DType type) {
         boolean pending = offset == next && next < numel;
         if (i != base && !pending) return;
-        float[] s = tile(i, len);
-        System.arraycopy(src, off, s, 0, len);
-        slotOffset[i] = offset;
-        slotLength[i] = len;
-        if (pending) tryCount();
+        Slot s = slots[i];
+        s.offset = offset;
+        s.length = len;
+        s.bytes = bytes;
+        s.type = type;
+        if (bytes == null) {
+            if (s.copy.length < len) s.copy = new float[len];
+            System.arraycopy(src, off, s.copy, 0, len);
+        }
+        if (pending) tryCount(len);
     }
 
-    /** Adds the pending range once every input has been read there. */
-    private void tryCount() {
-        int len = slotLength[vectors.length > 0 ? vectors[0] : base];
-        for (int i = 0; i < slot.length; i++) {
-            if (slotOffset[i] != next || slotLength[i] != len) return;
-        }
+    /** Sums the pending range once every input has been read there. */
+    private void tryCount(int len) {
+        for (Slot s : slots) if (!s.holds(next, len)) return;
         add(len);
         next += len;
-        for (int v : vectors) slotOffset[v] = -1;
+        for (int v : vectors) slots[v].offset = -1;
     }
 
-    /** Adds the task vectors (or inputs) held in the slots for a range of {@code len}. */
+    /** Adds the products of the task vectors (or the inputs, without a base) over the slots' range. */
     private void add(int len) {
-        if (base >= 0) for (int v : vectors) k.sub(slot[v], slot[base], slot[v], len);
-        for (int a = 0; a < vectors.length; a++) {
-            gram[a][a] += k.sumSquares(slot[vectors[a]], len);
-            for (int b = a + 1; b < vectors.length; b++) gram[a][b] += k.dot(slot[vectors[a]], slot[vectors[b]], len);
+        for (int from = 0; from < len; from += BLOCK) {
+            int n = Math.min(BLOCK, len - from);
+            for (int i = 0; i < slots.length; i++) slots[i].load(k, from, n, block[i]);
+            k.gram(held, vectors.length, base >= 0 ? block[base] : null, n, gram);
         }
     }
 
     /** {@code len} output values, encoded as {@code type}, are written at {@code offset}: they count as stored. */
     void onWrite(long offset, MemorySegment encoded, DType type, int len) {
         written += len;
-        if (stored.length < len) stored = new float[len];
-        float[] values = stored;
-        k.toFloat(encoded, 0, type, values, 0, len);
-        if (base < 0) {
-            outputSquared += k.sumSquares(values, len);
-            return;
+        Slot b = base >= 0 ? slots[base] : null;
+        int shift = 0;
+        float[] baseRead = null;
+        if (b != null && b.covers(offset, len)) {
+            shift = (int) (offset - b.offset);
+        } else if (b != null) {
+            // the method wrote a range other than the base's last read: read the base there
+            if (baseTile.length < len) baseTile = new float[len];
+            reader.read(base, offset, baseTile, 0, len);
+            baseRead = baseTile;
         }
-        float[] d = diffTile(len);
-        long from = slotOffset[base];
-        if (from >= 0 && from <= offset && offset + len <= from + slotLength[base]) {
-            System.arraycopy(slot[base], (int) (offset - from), d, 0, len);
-        } else {
-            raw.read(base, offset, d, 0, len);
+        float[] out = block[slots.length], ref = b != null ? block[base] : null;
+        one[0] = out;
+        for (int from = 0; from < len; from += BLOCK) {
+            int n = Math.min(BLOCK, len - from);
+            k.toFloat(encoded, (long) from * type.byteSize(), type, out, 0, n);
+            if (b != null) {
+                if (baseRead != null) System.arraycopy(baseRead, from, ref, 0, n);
+                else b.load(k, shift + from, n, ref);
+            }
+            output[0] = 0;
+            k.gram(one, 1, ref, n, output);
+            outputSquared += output[0];
         }
-        k.sub(values, d, d, len);
-        outputSquared += k.sumSquares(d, len);
     }
 
     /**
-     * The tensor's numbers: reads what the method's passes left uncounted (all of it for a scan, which reads
-     * no method), then sums up.
+     * The tensor's numbers: reads what the method's passes left uncounted (all of it for a scan, which runs no
+     * method), then sums up.
      */
     TensorStats finish() {
         while (next < numel) {
             int len = (int) Math.min(chunk, numel - next);
-            for (int i = 0; i < slot.length; i++) {
-                raw.read(i, next, tile(i, len), 0, len);
-                slotOffset[i] = next;
-                slotLength[i] = len;
+            for (int i = 0; i < slots.length; i++) {
+                Slot s = slots[i];
+                if (s.copy.length < len) s.copy = new float[len];
+                reader.read(i, next, s.copy, 0, len);
+                s.offset = next;
+                s.length = len;
+                s.bytes = null;
             }
             add(len);
             next += len;
         }
-        double[][] g = new double[vectors.length][];
-        for (int a = 0; a < vectors.length; a++) {
-            g[a] = gram[a].clone();
-            for (int b = 0; b < a; b++) g[a][b] = gram[b][a];
+        int n = vectors.length;
+        double[][] g = new double[n][n];
+        for (int a = 0; a < n; a++) {
+            for (int c = a; c < n; c++) g[a][c] = g[c][a] = gram[a * n + c];
         }
         return new TensorStats(name, numel, models.clone(), base, vectors.clone(), g,
                 written == numel ? outputSquared : Double.NaN, tCount == 0 ? Double.NaN : tSum / tCount, kept.clone());
-    }
-
-    private float[] tile(int i, int len) {
-        if (slot[i].length < len) slot[i] = new float[Math.max(len, Math.min(chunk, (int) Math.min(numel, Integer.MAX_VALUE)))];
-        return slot[i];
-    }
-
-    private float[] diffTile(int len) {
-        if (diff.length < len) diff = new float[len];
-        return diff;
     }
 
     @Override public boolean enabled() { return true; }
