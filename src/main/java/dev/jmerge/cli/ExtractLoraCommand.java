@@ -114,6 +114,10 @@ public final class ExtractLoraCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace an existing non-empty output folder")
     boolean overwrite;
 
+    @Option(names = "--report", description = "write report.json and report.html into the adapter folder: each"
+            + " module's rank, ‖Δ‖, relative error and energy kept, with plots per layer")
+    boolean report;
+
     @Option(names = "--transformers-cache", paramLabel = "PATH",
             description = "Hugging Face hub cache to find models in (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)")
     Path transformersCache;
@@ -158,6 +162,10 @@ public final class ExtractLoraCommand implements Callable<Integer> {
         KernelsProvider.reportFallback(msg -> err().println("note: " + msg));
         Kernels kernels = KernelsProvider.get();
         ExtractOptions options = options();
+        if (report && dryRun) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--report needs the factorisation, which"
+                    + " --dry-run does not run");
+        }
         ModelReference ft = ModelReference.parse(model, new SourcePos("--model", 0, 0), "--model");
         ModelReference base = ModelReference.parse(baseModel, new SourcePos("--base-model", 0, 0), "--base-model");
         ModelLocator locator = new ModelLocator(Path.of("").toAbsolutePath(), hubModels()).withLoraMergeCache(loraMergeCache);
@@ -176,7 +184,9 @@ public final class ExtractLoraCommand implements Callable<Integer> {
             }
             Progress progress = quiet || !TerminalProgress.isTerminal() ? Progress.NONE
                     : new TerminalProgress(err(), outPath.getFileName().toString(), TerminalWidth.supplier(environment));
-            LoraExtraction.Result result = LoraExtraction.run(plan, outPath, overwrite, invocation(), kernels, progress);
+            LoraExtraction.Result result = LoraExtraction.run(plan, outPath, overwrite, invocation(), kernels, progress,
+                    report);
+            if (report && !quiet) err().println("report: " + outPath.resolve(dev.jmerge.report.ReportFiles.HTML));
             if (verbose.length > 0) {
                 for (var d : result.decomposed()) {
                     err().println(String.format(Locale.ROOT, "  %s: rank %d, |delta - B.A| / |delta| = %.4f",
