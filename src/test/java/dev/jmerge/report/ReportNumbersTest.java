@@ -239,6 +239,48 @@ class ReportNumbersTest {
     }
 
     @Test
+    void linearWithoutABaseReportsTheWeightsThemselves() throws Exception {
+        String yaml = "merge_method: linear\ndtype: float32\nmodels:\n"
+                + "  - model: " + model(1) + "\n    parameters: {weight: 0.7}\n"
+                + "  - model: " + model(2) + "\n    parameters: {weight: 0.3}\n";
+        Path out = tmp.resolve("linear");
+        JsonNode r = merge(yaml, out);
+        assertThat(r.get("base").isNull()).isTrue();
+        Map<String, ModelFiles.Tensor> merged = ModelFiles.read(out);
+        for (JsonNode t : r.get("tensors")) {
+            String name = t.get("name").asString();
+            assertThat(t.has("task_vector_norm") || t.has("cosine") || t.has("output_delta_norm")).isFalse();
+            float[] a = fts.get(0).get(name).values(), b = fts.get(1).get(name).values(), o = merged.get(name).values();
+            double aa = 0, bb = 0, ab = 0, oo = 0;
+            for (int i = 0; i < a.length; i++) {
+                aa += (double) a[i] * a[i];
+                bb += (double) b[i] * b[i];
+                ab += (double) a[i] * b[i];
+                oo += (double) o[i] * o[i];
+            }
+            assertThat(t.get("weight_norm").get(model(1)).asDouble()).isCloseTo(Math.sqrt(aa), within(1e-6 * Math.sqrt(aa)));
+            assertThat(t.get("weight_norm").get(model(2)).asDouble()).isCloseTo(Math.sqrt(bb), within(1e-6 * Math.sqrt(bb)));
+            assertThat(t.get("weight_cosine").get(model(1) + "|" + model(2)).asDouble()).as(name)
+                    .isCloseTo(ab / Math.sqrt(aa * bb), within(1e-6));
+            assertThat(t.get("output_norm").asDouble()).isCloseTo(Math.sqrt(oo), within(1e-6 * Math.sqrt(oo)));
+        }
+    }
+
+    @Test
+    void reportOptionsThatCannotBeHonouredAreUsageErrors() throws Exception {
+        Path cfg = tmp.resolve("c.yml");
+        Files.writeString(cfg, header("model_stock", null) + "  - model: " + model(1) + "\n  - model: " + model(2) + "\n");
+        Cli noDir = Cli.run(cfg.toString(), "--dry-run", "--report");
+        assertThat(noDir.exitCode()).isEqualTo(2);
+        assertThat(noDir.err()).contains("--report with --dry-run needs --report-dir");
+        Path out = tmp.resolve("never");
+        Cli notDry = Cli.run(cfg.toString(), out.toString(), "--report-dir", tmp.resolve("r").toString());
+        assertThat(notDry.exitCode()).isEqualTo(2);
+        assertThat(notDry.err()).contains("--report-dir is for --dry-run");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void aDryRunReportsTheSameInputNumbersAndNoOutput() throws Exception {
         String yaml = header("model_stock", null) + "  - model: " + model(1) + "\n  - model: " + model(3) + "\n";
         Path cfg = tmp.resolve("dry.yml");
