@@ -19,10 +19,12 @@ public final class MergeReportPage {
     private MergeReportPage() {}
 
     public static ReportPage of(MergeReport r) {
+        Names names = Names.of(r);
         List<ReportPage.Fact> facts = new ArrayList<>();
         facts.add(new ReportPage.Fact("method", r.method()));
         facts.add(new ReportPage.Fact("base", r.base() == null ? "none" : r.base()));
         facts.add(new ReportPage.Fact("models", String.join(", ", r.models())));
+        if (!names.prefix().isEmpty()) facts.add(new ReportPage.Fact("plots and table drop", names.prefix()));
         facts.add(new ReportPage.Fact("tensors", Integer.toString(r.tensors().size())));
         if (!r.merged()) facts.add(new ReportPage.Fact("output", "none (dry run: input numbers only)"));
         Map<TensorKind, List<MergeReport.Tensor>> byKind = new LinkedHashMap<>();
@@ -30,24 +32,46 @@ public final class MergeReportPage {
         for (MergeReport.Tensor t : r.tensors()) byKind.get(t.kind()).add(t);
         List<ReportPage.Section> sections = new ArrayList<>();
         byKind.forEach((kind, tensors) -> {
-            if (!tensors.isEmpty()) sections.add(section(r, kind, tensors));
+            if (!tensors.isEmpty()) sections.add(section(r, names, kind, tensors));
         });
         String title = "jmerge report: " + r.method() + (r.merged() ? "" : " (dry run)");
-        return new ReportPage(title, facts, sections, table(r), r.config());
+        return new ReportPage(title, facts, sections, table(r, names), r.config());
     }
 
-    private static ReportPage.Section section(MergeReport r, TensorKind kind, List<MergeReport.Tensor> tensors) {
+    /**
+     * How the page names models: without the folder path all of them share ({@code examples/models/}), which
+     * would only crowd legends and headers; report.json keeps the names whole.
+     */
+    record Names(String prefix) {
+
+        static Names of(MergeReport r) {
+            List<String> all = new ArrayList<>(r.models());
+            if (r.base() != null) all.add(r.base());
+            if (all.isEmpty()) return new Names("");
+            String p = all.getFirst();
+            for (String n : all) while (!n.startsWith(p)) p = p.substring(0, p.length() - 1);
+            int slash = p.lastIndexOf('/');
+            return new Names(slash < 0 ? "" : p.substring(0, slash + 1));
+        }
+
+        String of(String model) { return model.startsWith(prefix) ? model.substring(prefix.length()) : model; }
+
+        String pair(String first, String second) { return of(first) + " · " + of(second); }
+    }
+
+    private static ReportPage.Section section(MergeReport r, Names names, TensorKind kind,
+                                              List<MergeReport.Tensor> tensors) {
         boolean base = r.base() != null;
         List<Chart> charts = new ArrayList<>();
-        Layered layered = new Layered(r, tensors, base);
+        Layered layered = new Layered(r, names, tensors, base);
         if (r.models().size() > 1) {
             charts.add(layered.cosines(base ? "Cosine of task vectors" : "Cosine of weights"));
         }
         charts.add(layered.norms(base ? "‖task vector‖ (Frobenius)" : "‖weights‖ (Frobenius)"));
         if (tensors.stream().anyMatch(t -> t.modelStockT() != null)) charts.add(modelStockT(tensors));
         if (tensors.stream().anyMatch(t -> t.keptFraction() != null)) charts.add(layered.kept());
-        String note = tensors.size() + " tensors; a layer's " + kind.title().toLowerCase(java.util.Locale.ROOT)
-                + " tensors are taken together" + (base ? "" : "; no base model, so the weights themselves are compared");
+        String note = tensors.size() + " tensors; a layer's tensors of this kind are plotted as one vector"
+                + (base ? "" : "; no base model, so the weights themselves are compared");
         return new ReportPage.Section(kind.title(), note, charts);
     }
 
@@ -55,19 +79,27 @@ public final class MergeReportPage {
     private static Chart modelStockT(List<MergeReport.Tensor> tensors) {
         Chart.Builder b = new Chart.Builder("model_stock t (weight of the fine-tunes' mean)", LAYER, "t").range(0, 1);
         for (MergeReport.Tensor t : tensors) {
-            if (t.modelStockT() != null) b.put(TensorNames.role(t.name()), t.layer(), t.name(), t.modelStockT());
+            if (t.modelStockT() != null) b.put(role(t.name()), t.layer(), t.name(), t.modelStockT());
         }
         return b.build();
+    }
+
+    /** A tensor's name within its layer, less {@code .weight}. */
+    static String role(String name) {
+        String r = TensorNames.role(name);
+        return r.endsWith(".weight") ? r.substring(0, r.length() - ".weight".length()) : r;
     }
 
     /** Sums of a kind's tensors per layer (or per tensor outside the layers). */
     private static final class Layered {
         private final MergeReport r;
+        private final Names names;
         private final List<MergeReport.Tensor> tensors;
         private final boolean base;
 
-        Layered(MergeReport r, List<MergeReport.Tensor> tensors, boolean base) {
+        Layered(MergeReport r, Names names, List<MergeReport.Tensor> tensors, boolean base) {
             this.r = r;
+            this.names = names;
             this.tensors = tensors;
             this.base = base;
         }
@@ -83,11 +115,11 @@ public final class MergeReportPage {
         Chart norms(String title) {
             Map<String, Map<String, Double>> squares = new LinkedHashMap<>();
             Chart.Builder b = new Chart.Builder(title, LAYER, "norm").range(0, Double.NaN);
-            for (String m : r.models()) b.series(m);
+            for (String m : r.models()) b.series(names.of(m));
             for (MergeReport.Tensor t : tensors) {
                 Map<String, Double> n = norms(t);
                 Map<String, Double> cat = squares.computeIfAbsent(category(t), k -> new LinkedHashMap<>());
-                if (n != null) n.forEach((m, v) -> cat.merge(m, v * v, Double::sum));
+                if (n != null) n.forEach((m, v) -> cat.merge(names.of(m), v * v, Double::sum));
                 Double out = base ? t.outputDeltaNorm() : t.outputNorm();
                 if (out != null) cat.merge(base ? MERGED : "merged", out * out, Double::sum);
             }
@@ -113,11 +145,12 @@ public final class MergeReportPage {
                 });
             }
             for (int i = 0; i < r.models().size(); i++) {
-                for (int j = i + 1; j < r.models().size(); j++) b.series(MergeReport.pair(r.models().get(i), r.models().get(j)));
+                for (int j = i + 1; j < r.models().size(); j++) b.series(names.pair(r.models().get(i), r.models().get(j)));
             }
             sums.forEach((cat, byPair) -> byPair.forEach((pair, s) -> {
                 double den = Math.sqrt(s[1]) * Math.sqrt(s[2]);
-                b.put(pair, cat, den > 0 ? s[0] / den : Double.NaN);
+                String[] ms = split(pair);
+                b.put(names.pair(ms[0], ms[1]), cat, den > 0 ? s[0] / den : Double.NaN);
             }));
             return b.build();
         }
@@ -125,12 +158,12 @@ public final class MergeReportPage {
         Chart kept() {
             Map<String, Map<String, double[]>> sums = new LinkedHashMap<>();
             Chart.Builder b = new Chart.Builder("Kept share of each task vector", LAYER, "share of elements").range(0, 1);
-            for (String m : r.models()) b.series(m);
+            for (String m : r.models()) b.series(names.of(m));
             for (MergeReport.Tensor t : tensors) {
                 if (t.keptFraction() == null) continue;
                 Map<String, double[]> cat = sums.computeIfAbsent(category(t), k -> new LinkedHashMap<>());
                 t.keptFraction().forEach((m, f) -> {
-                    double[] s = cat.computeIfAbsent(m, k -> new double[2]);
+                    double[] s = cat.computeIfAbsent(names.of(m), k -> new double[2]);
                     s[0] += f * t.numel();
                     s[1] += t.numel();
                 });
@@ -149,7 +182,7 @@ public final class MergeReportPage {
         }
     }
 
-    private static ReportPage.Table table(MergeReport r) {
+    private static ReportPage.Table table(MergeReport r, Names names) {
         boolean base = r.base() != null;
         List<String> pairs = new ArrayList<>();
         for (int i = 0; i < r.models().size(); i++) {
@@ -158,10 +191,12 @@ public final class MergeReportPage {
         boolean hasT = r.tensors().stream().anyMatch(t -> t.modelStockT() != null);
         boolean hasKept = r.tensors().stream().anyMatch(t -> t.keptFraction() != null);
         List<String> header = new ArrayList<>(List.of("tensor", "layer"));
-        for (String m : r.models()) header.add("‖" + (base ? "Δ " : "") + m + "‖");
-        for (String p : pairs) header.add("cos " + p);
+        for (String m : r.models()) header.add("‖" + (base ? "Δ " : "") + names.of(m) + "‖");
+        for (int i = 0; i < r.models().size(); i++) {
+            for (int j = i + 1; j < r.models().size(); j++) header.add("cos " + names.pair(r.models().get(i), r.models().get(j)));
+        }
         if (hasT) header.add("t");
-        if (hasKept) for (String m : r.models()) header.add("kept " + m);
+        if (hasKept) for (String m : r.models()) header.add("kept " + names.of(m));
         if (r.merged()) header.add(base ? "‖output − base‖" : "‖output‖");
         List<List<String>> rows = new ArrayList<>();
         for (MergeReport.Tensor t : r.tensors()) {

@@ -29,6 +29,12 @@ public final class ReportFiles {
         }
     }
 
+    /** As {@link #write(Path, String, ReportPage)} with the numbers as a JSON tree (written indented). */
+    public static void write(Path dir, tools.jackson.databind.JsonNode json, ReportPage page) {
+        write(dir, tools.jackson.databind.json.JsonMapper.shared().writerWithDefaultPrettyPrinter()
+                .writeValueAsString(json) + "\n", page);
+    }
+
     /** A merge's report. */
     public static void write(Path dir, MergeReport report) {
         write(dir, MergeReportJson.render(report), MergeReportPage.of(report));
