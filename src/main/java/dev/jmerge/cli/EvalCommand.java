@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
         description = {"Perplexity and speed of models: is a merge broken?",
                 "",
                 "Per model, the perplexity (exp of the mean next-token negative log-likelihood) and the forward "
-                + "pass's speed, on the CPU. Models are local folders of Llama, Mistral, Qwen2 or Qwen3 causal LMs "
-                + "(safetensors, any float dtype). With one model the last line is 'perplexity: <value>'.",
+                + "pass's speed, on the CPU. Models are local folders of Llama, Mistral, Qwen2, Qwen3, Mixtral or "
+                + "Qwen3-MoE causal LMs (safetensors, any float dtype). With one model the last line is 'perplexity: <value>'.",
                 "",
                 "Sequences longer than --context are cut into windows of --context tokens. The first token of each "
                 + "sequence or window is context only, every later one is predicted, and the perplexity weighs every "

@@ -3,32 +3,26 @@ package dev.jmerge.cli;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.exec.MemoryEstimate;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.extract.ExtractEstimate;
 import dev.jmerge.extract.ExtractOptions;
 import dev.jmerge.extract.ExtractionPlan;
 import dev.jmerge.extract.LoraExtraction;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.kernels.KernelsProvider;
 import dev.jmerge.linalg.TruncatedSvd;
 import dev.jmerge.source.ModelLocator;
-import dev.jmerge.source.hub.DownloadProgress;
-import dev.jmerge.source.hub.HubClient;
-import dev.jmerge.source.hub.HubModels;
-import dev.jmerge.source.hub.HubSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -101,78 +95,45 @@ public final class ExtractLoraCommand implements Callable<Integer> {
                     + " same adapter)")
     long randomSeed;
 
-    @Option(names = {"-j", "--num-threads"}, paramLabel = "INT", description = "modules factorised at once (default: cores)")
-    Integer threads;
+    @Mixin
+    SharedOptions shared;
 
-    @Option(names = "--memory", paramLabel = "SIZE", converter = MemorySize.class,
-            description = "memory the extraction may use, K/M/G suffixes (default: 512M); fewer modules run at once to fit")
-    Long memory;
+    // merge options that mean nothing to an extraction: accepted so scripts passing mergekit's merge flags run
+    @Option(names = {"--allow-crimes", "--copy-tokenizer", "--write-model-card", "--no-copy-tokenizer",
+            "--no-write-model-card"}, hidden = true)
+    boolean[] ignoredMergeFlags = new boolean[0];
 
-    @Option(names = "--dry-run", description = "print what each module becomes, bytes and memory, and stop")
-    boolean dryRun;
+    @Option(names = "--out-shard-size", hidden = true, paramLabel = "VALUE")
+    List<String> ignoredMergeValues = new ArrayList<>();
 
-    @Option(names = "--overwrite", description = "replace an existing non-empty output folder")
-    boolean overwrite;
+    private final CliContext ctx;
 
     @Option(names = "--report", description = "write report.json and report.html into the adapter folder: each"
             + " module's rank, ‖Δ‖, relative error and energy kept, with plots per layer")
     boolean report;
 
-    @Option(names = "--transformers-cache", paramLabel = "PATH",
-            description = "Hugging Face hub cache to find models in (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)")
-    Path transformersCache;
+    ExtractLoraCommand(CliContext ctx) { this.ctx = ctx; }
 
-    @Option(names = "--download-threads", paramLabel = "INT", defaultValue = "4",
-            description = "parallel file downloads from the Hugging Face Hub (default: ${DEFAULT-VALUE})")
-    int downloadThreads;
-
-    @Option(names = "--lora-merge-cache", paramLabel = "DIR",
-            description = "for MODEL+LORA inputs: write the merged models here and reuse them")
-    Path loraMergeCache;
-
-    @Option(names = "-v", description = "more output (-v: each module's rank and error, -vv: stack traces)")
-    boolean[] verbose = new boolean[0];
-
-    @Option(names = "--quiet", description = "no progress display")
-    boolean quiet;
-
-    // mergekit's merge options that mean nothing here: accepted so existing scripts run, reported once.
-    @Option(names = {"--cuda", "--low-cpu-memory", "--lazy-unpickle", "--clone-tensors", "--trust-remote-code",
-            "--read-to-gpu", "--multi-gpu", "--gpu-rich", "--async-write", "--safe-serialization", "--allow-crimes",
-            "--copy-tokenizer", "--write-model-card", "--no-cuda", "--no-low-cpu-memory", "--no-lazy-unpickle",
-            "--no-clone-tensors", "--no-trust-remote-code", "--no-read-to-gpu", "--no-multi-gpu", "--no-async-write",
-            "--no-safe-serialization", "--no-copy-tokenizer", "--no-write-model-card"}, hidden = true)
-    boolean[] ignoredFlags = new boolean[0];
-
-    @Option(names = {"--device", "--write-threads", "--lora-merge-dtype", "--out-shard-size"}, hidden = true,
-            paramLabel = "VALUE")
-    List<String> ignoredValues = new ArrayList<>();
-
-    private final Map<String, String> environment;
-
-    ExtractLoraCommand(CliContext ctx) { this.environment = ctx.env(); }
-
-    private PrintWriter err() { return spec.commandLine().getErr(); }
+    private PrintWriter err() { return ctx.err(); }
 
     @Override
     public Integer call() { return extract(); }
 
     private int extract() {
-        reportIgnoredFlags();
-        KernelsProvider.reportFallback(msg -> err().println("note: " + msg));
-        Kernels kernels = KernelsProvider.get();
+        SharedOptions.reportIgnoredFlags(spec, ctx);
+        Kernels kernels = shared.kernels(ctx);
         ExtractOptions options = options();
-        if (report && dryRun) {
+        if (report && shared.dryRun) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--report needs the factorisation, which"
                     + " --dry-run does not run");
         }
         ModelReference ft = ModelReference.parse(model, new SourcePos("--model", 0, 0), "--model");
         ModelReference base = ModelReference.parse(baseModel, new SourcePos("--base-model", 0, 0), "--base-model");
-        ModelLocator locator = new ModelLocator(Path.of("").toAbsolutePath(), hubModels()).withLoraMergeCache(loraMergeCache);
-        PrintWriter out = spec.commandLine().getOut();
+        ModelLocator locator = shared.locator(ctx);
+        PrintWriter out = ctx.out();
         try (ExtractionPlan plan = LoraExtraction.plan(ft, base, locator, options)) {
             ExtractEstimate memory = ExtractEstimate.of(plan);
-            if (dryRun) {
+            if (shared.dryRun) {
                 out.print(report(plan, outPath, memory));
                 out.flush();
                 return 0;
@@ -182,12 +143,12 @@ public final class ExtractLoraCommand implements Callable<Integer> {
                 err().println("warning: memory budget of " + Bytes.human(memory.budget()) + " is below the "
                         + Bytes.human(memory.total()) + " one module needs; running one at a time anyway");
             }
-            Progress progress = quiet || !TerminalProgress.isTerminal() ? Progress.NONE
-                    : new TerminalProgress(err(), outPath.getFileName().toString(), TerminalWidth.supplier(environment));
-            LoraExtraction.Result result = LoraExtraction.run(plan, outPath, overwrite, invocation(), kernels, progress,
-                    report);
-            if (report && !quiet) err().println("report: " + outPath.resolve(dev.jmerge.report.ReportFiles.HTML));
-            if (verbose.length > 0) {
+            Progress progress = shared.showProgress(ctx) ? new TerminalProgress(err(), outPath.getFileName().toString(),
+                    TerminalWidth.supplier(ctx.env())) : Progress.NONE;
+            LoraExtraction.Result result = LoraExtraction.run(plan, outPath, shared.overwrite, invocation(), kernels,
+                    progress, report);
+            if (report && !shared.quiet) err().println("report: " + outPath.resolve(dev.jmerge.report.ReportFiles.HTML));
+            if (shared.verbose.length > 0) {
                 for (var d : result.decomposed()) {
                     err().println(String.format(Locale.ROOT, "  %s: rank %d, |delta - B.A| / |delta| = %.4f",
                             d.module(), d.rank(), d.relativeError()));
@@ -203,11 +164,9 @@ public final class ExtractLoraCommand implements Callable<Integer> {
     private ExtractOptions options() {
         if (maxRank < 1) throw new ConfigException("--max-rank: expected a rank of at least 1, got " + maxRank);
         if (!(svEpsilon >= 0)) throw new ConfigException("--sv-epsilon: expected 0 or more, got " + svEpsilon);
-        int nThreads = threads != null && threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         return new ExtractOptions(maxRank, distributeScale, embedLora, saveModules, regexes("--include-regex", include),
                 regexes("--exclude-regex", exclude), svEpsilon, skipUndecomposable,
-                TruncatedSvd.Options.of(exactSvd, randomSeed), nThreads,
-                memory != null ? memory : MemoryEstimate.DEFAULT_BUDGET);
+                TruncatedSvd.Options.of(exactSvd, randomSeed), shared.threads(), shared.memoryBudget());
     }
 
     private static List<Pattern> regexes(String flag, List<String> given) {
@@ -223,30 +182,9 @@ public final class ExtractLoraCommand implements Callable<Integer> {
         return out;
     }
 
-    private HubModels hubModels() {
-        HubSettings settings = HubSettings.from(environment, transformersCache);
-        DownloadProgress progress = quiet || !TerminalProgress.isTerminal() ? DownloadProgress.NONE
-                : new TerminalDownloads(err(), TerminalWidth.supplier(environment));
-        return new HubModels(settings, HubClient.Options.DEFAULT, Math.max(1, downloadThreads), progress);
-    }
-
     /** The command line for the model card, quoted so that it can be pasted into a shell. */
     private String invocation() {
-        StringBuilder sb = new StringBuilder("jmerge extract-lora");
-        for (String a : spec.commandLine().getParseResult().originalArgs()) {
-            sb.append(' ').append(a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
-        }
-        return sb.toString();
-    }
-
-    private void reportIgnoredFlags() {
-        List<String> given = new ArrayList<>();
-        for (String arg : spec.commandLine().getParseResult().originalArgs()) {
-            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-            var opt = spec.findOption(name);
-            if (opt != null && opt.hidden() && !given.contains(name)) given.add(name);
-        }
-        if (!given.isEmpty()) err().println("note: ignored (no meaning for jmerge extract-lora): " + String.join(", ", given));
+        return Invocation.of("jmerge extract-lora", spec.commandLine().getParseResult().originalArgs());
     }
 
     /** The --dry-run report: every module and what becomes of it, bytes, memory, notes. */
@@ -261,7 +199,7 @@ public final class ExtractLoraCommand implements Callable<Integer> {
         for (ExtractionPlan.Step s : plan.steps()) {
             var m = s.module();
             counts[s.action().ordinal()]++;
-            sb.append("  ").append(m.name()).append(' ').append(Arrays.toString(m.shape())).append(' ')
+            sb.append("  ").append(m.name()).append(' ').append(m.shape()).append(' ')
                     .append(m.dtype().torchName()).append("  ");
             switch (s.action()) {
                 case DECOMPOSE -> {

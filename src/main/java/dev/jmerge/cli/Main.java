@@ -28,7 +28,8 @@ public final class Main {
             new Subcommand("architectures", c -> new ArchitecturesCommand()),
             new Subcommand("bench", c -> new BenchCommand()),
             new Subcommand("eval", EvalCommand::new),
-            new Subcommand("extract-lora", ExtractLoraCommand::new));
+            new Subcommand("extract-lora", ExtractLoraCommand::new),
+            new Subcommand("moe", MoeCommand::new));
 
     private Main() {}
 

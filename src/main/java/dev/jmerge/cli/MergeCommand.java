@@ -48,8 +48,8 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        options.reportIgnoredFlags(ctx);
-        if (outPath == null && !options.dryRun) {
+        SharedOptions.reportIgnoredFlags(spec, ctx);
+        if (outPath == null && !options.shared.dryRun) {
             throw new CommandLine.ParameterException(spec.commandLine(), "missing OUT_PATH, the output model folder");
         }
         return new RecipeRunner(ctx, options).run(configFile, outPath, intermediateDir, true, "OUT_PATH");

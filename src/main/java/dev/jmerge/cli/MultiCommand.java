@@ -2,10 +2,12 @@ package dev.jmerge.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code jmerge multi}: mergekit-multi's command line (compat §5.2) over the same recipe runner. */
 @Command(name = "multi", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
@@ -26,6 +28,9 @@ final class MultiCommand implements Callable<Integer> {
     @Option(names = "--out-path", paramLabel = "OUT_PATH", description = "where the final merge goes")
     Path outPath;
 
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Mixin
     MergeOptions options;
 
@@ -35,7 +40,7 @@ final class MultiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        options.reportIgnoredFlags(ctx);
+        SharedOptions.reportIgnoredFlags(spec, ctx);
         return new RecipeRunner(ctx, options).run(configFile, outPath, intermediateDir, outPath != null, "--out-path");
     }
 }

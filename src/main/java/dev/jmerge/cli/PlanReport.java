@@ -5,13 +5,19 @@ import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 
 /** The --dry-run report: every output tensor with its inputs and parameters, the shards, bytes and memory. */
 final class PlanReport {
 
     private PlanReport() {}
+
+    /** One line per output shard: its file, tensor count and bytes. */
+    static void shards(StringBuilder sb, dev.jmerge.io.safetensors.ShardLayout layout) {
+        sb.append("shards:\n");
+        layout.shards().forEach(s -> sb.append("  ").append(s.fileName()).append("  ").append(s.tensors().size())
+                .append(" tensors, ").append(Bytes.human(s.dataBytes())).append('\n'));
+    }
 
     static String render(Plan plan, Path out, MemoryEstimate memory) {
         StringBuilder sb = new StringBuilder();
@@ -22,7 +28,7 @@ final class PlanReport {
                 .append(m.folder()).append(m == plan.donor() ? "  (config and tokenizer donor)" : "").append('\n'));
         sb.append("tensors:\n");
         for (PlannedTensor t : plan.tensors()) {
-            sb.append("  ").append(t.name()).append(' ').append(Arrays.toString(t.shape())).append(' ')
+            sb.append("  ").append(t.name()).append(' ').append(t.shape()).append(' ')
                     .append(t.outDtype().torchName()).append(" <-");
             for (int i = 0; i < t.inputs().size(); i++) {
                 PlannedInput in = t.inputs().get(i);
@@ -32,9 +38,7 @@ final class PlanReport {
             if (!t.global().asMap().isEmpty()) sb.append("  ").append(t.global());
             sb.append('\n');
         }
-        sb.append("shards:\n");
-        plan.shards().shards().forEach(s -> sb.append("  ").append(s.fileName()).append("  ").append(s.tensors().size())
-                .append(" tensors, ").append(Bytes.human(s.dataBytes())).append('\n'));
+        shards(sb, plan.shards());
         sb.append(String.format(Locale.ROOT, "output: %s%n", out == null ? "(none)" : out.toAbsolutePath()));
         sb.append(String.format(Locale.ROOT, "tensors: %d  read: %s  written: %s%n", plan.tensors().size(),
                 Bytes.human(plan.bytesRead()), Bytes.human(plan.bytesWritten())));
@@ -44,7 +48,7 @@ final class PlanReport {
                 memory.scratch() == 0 ? "" : ", " + Bytes.human(memory.scratch()) + " scratch for the tie order",
                 Bytes.human(memory.budget())));
         if (memory.overBudget()) sb.append("warning: ").append(memory.overBudgetWarning()).append('\n');
-        plan.warnings().forEach(w -> sb.append("warning: ").append(w).append('\n'));
+        plan.diagnostics().forEach(d -> sb.append("warning: ").append(d.message()).append('\n'));
         return sb.toString();
     }
 }

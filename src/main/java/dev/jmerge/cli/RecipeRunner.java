@@ -1,12 +1,11 @@
 package dev.jmerge.cli;
 
-import dev.jmerge.MadeFrom;
-import dev.jmerge.MergeRun;
-import dev.jmerge.PlannedOutput;
+import dev.jmerge.run.MadeFrom;
+import dev.jmerge.run.MergeRun;
+import dev.jmerge.run.PlannedOutput;
 import dev.jmerge.config.ConfigLoader;
-import dev.jmerge.config.LoadedConfig;
 import dev.jmerge.config.MergeConfig;
-import dev.jmerge.error.ConfigException;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.methods.MethodRegistry;
@@ -33,6 +32,8 @@ final class RecipeRunner {
     private final MergeOptions options;
     private MergeRun run;
     private Recipe recipe;
+    /** The drawn seed's line, said once the first merge that uses it starts (not before a config error). */
+    private String seedLine;
     private final List<Recipe.Step> finished = new ArrayList<>();
 
     RecipeRunner(CliContext ctx, MergeOptions options) {
@@ -46,16 +47,14 @@ final class RecipeRunner {
      */
     int run(Path configFile, Path outPath, Path intermediateDir, boolean pickFinal, String outOption) {
         options.checkReportOptions();
-        if (ConfigLoader.isMoe(configFile)) return moe(configFile);
-        List<MergeConfig> docs = new ArrayList<>();
-        for (LoadedConfig c : ConfigLoader.loadWithWarnings(configFile)) {
-            c.warnings().forEach(w -> ctx.err().println("warning: " + w));
-            docs.add(c.config());
+        if (ConfigLoader.isMoe(configFile)) {
+            return new MoeRunner(ctx, options).run(configFile, outPath, false);
         }
-        recipe = Recipe.of(docs, outPath, intermediateDir, pickFinal, !options.dryRun, outOption);
+        List<MergeConfig> docs = ConfigLoader.load(configFile);
+        recipe = Recipe.of(docs, outPath, intermediateDir, pickFinal, !options.shared.dryRun, outOption);
         run = options.newRun(ctx, seed(docs));
         try (AutoCloseable watch = Interrupts.watch(ctx.err(), this::interrupted)) {
-            if (options.dryRun) dryRun();
+            if (options.shared.dryRun) dryRun();
             else merge();
         } catch (OutOfMemoryError e) {
             throw new MergeException("out of memory (Java heap of " + Bytes.human(Runtime.getRuntime().maxMemory())
@@ -68,16 +67,11 @@ final class RecipeRunner {
         return 0;
     }
 
-    /** mergekit-moe configs are recognised here; building a MoE model is the job of {@code jmerge moe}. */
-    private static int moe(Path configFile) {
-        throw new ConfigException(configFile + ": this is a mergekit-moe config (it has 'experts:'); MoE configs"
-                + " need 'jmerge moe', which is not available yet");
-    }
-
     private void merge() {
         for (Recipe.Step step : recipe.steps()) {
             long start = System.nanoTime();
             Plan plan = run.plan(step.config());
+            review(plan);
             if (step.intermediate() && Recipe.looksMerged(step.out())) {
                 Optional<String> why = options.lazy ? MadeFrom.whyNot(step.out(), plan, run, options.randomSeed != null)
                         : Optional.of("--no-lazy");
@@ -89,12 +83,16 @@ final class RecipeRunner {
                 }
                 ctx.err().println("note: rebuilding " + step.label() + " in " + step.out() + ": " + why.get());
             }
-            Progress progress = options.showProgress(ctx) ? new TerminalProgress(ctx.err(),
+            Progress progress = options.shared.showProgress(ctx) ? new TerminalProgress(ctx.err(),
                     step.out().getFileName().toString(), TerminalWidth.supplier(ctx.env())) : Progress.NONE;
-            run.run(plan, step.out(), options.overwrite || step.intermediate(), progress);
+            if (seedLine != null && MergeRun.stochastic(plan)) {
+                ctx.err().println(seedLine);
+                seedLine = null;
+            }
+            List<Diagnostic> found = run.run(plan, step.out(), options.shared.overwrite || step.intermediate(), progress);
             if (step.intermediate()) MadeFrom.record(step.out(), plan, run);
             finished.add(step);
-            status(summary(plan, System.nanoTime() - start, step.out()));
+            status(summary(plan, System.nanoTime() - start, step.out(), plan.diagnostics().size() + found.size()));
             if (options.reporting()) status("report: " + step.out().resolve(dev.jmerge.report.ReportFiles.HTML));
         }
     }
@@ -111,16 +109,18 @@ final class RecipeRunner {
                     if (steps.size() > 1) {
                         ctx.out().println("== " + step.label() + " -> " + (step.out() == null ? "(no output path)" : step.out()));
                     }
-                    if (step.intermediate() && options.lazy && Recipe.looksMerged(step.out())
-                            && MadeFrom.whyNot(step.out(), plan, run, options.randomSeed != null).isEmpty()) {
+                    boolean reuse = step.intermediate() && options.lazy && Recipe.looksMerged(step.out())
+                            && MadeFrom.whyNot(step.out(), plan, run, options.randomSeed != null).isEmpty();
+                    if (reuse) {
                         ctx.out().println("would reuse " + step.out() + " (made from the same document and inputs)");
-                        continue;
+                    } else {
+                        if (step.out() != null) MergeRun.checkOutput(plan, step.out(), options.shared.overwrite || step.intermediate());
+                        ctx.out().print(PlanReport.render(plan, step.out(), run.executor().estimate(plan)));
                     }
-                    MergeRun.warnings(plan).forEach(w -> ctx.err().println("warning: " + w));
-                    if (step.out() != null) MergeRun.checkOutput(plan, step.out(), options.overwrite || step.intermediate());
-                    ctx.out().print(PlanReport.render(plan, step.out(), run.executor().estimate(plan)));
+                    ctx.out().flush();
+                    run.review(plan);
                     if (options.reporting()) reportInputs(plan, step, steps.subList(0, i));
-                    if (i + 1 < steps.size()) standIns.add(run.standIn(plan, step.out()));
+                    if (!reuse && i + 1 < steps.size()) standIns.add(run.standIn(plan, step.out()));
                 } finally {
                     close(plan);
                 }
@@ -147,7 +147,7 @@ final class RecipeRunner {
         }
         Path dir = recipe.steps().size() == 1 ? options.reportDir
                 : options.reportDir.resolve(step.config().name() != null ? step.config().name() : "final");
-        Progress progress = options.showProgress(ctx) ? new TerminalProgress(ctx.err(), "report",
+        Progress progress = options.shared.showProgress(ctx) ? new TerminalProgress(ctx.err(), "report",
                 TerminalWidth.supplier(ctx.env())) : Progress.NONE;
         run.reportInputs(plan, dir, progress);
         ctx.out().println("report: " + dir.resolve(dev.jmerge.report.ReportFiles.HTML) + " (input numbers only)");
@@ -168,9 +168,7 @@ final class RecipeRunner {
         long s = new SecureRandom().nextLong() & 0x7FFFFFFFFFFFL;
         boolean stochastic = docs.stream().anyMatch(d -> MethodRegistry.find(d.mergeMethod())
                 .map(m -> m.isStochastic()).orElse(false));
-        if (stochastic && !options.dryRun) {
-            ctx.err().println("random seed: " + s + " (pass --random-seed " + s + " to reproduce)");
-        }
+        if (stochastic && !options.shared.dryRun) seedLine = "random seed: " + s + " (pass --random-seed " + s + " to reproduce)";
         return s;
     }
 
@@ -178,7 +176,7 @@ final class RecipeRunner {
     private String interrupted() {
         MergeRun.Interruption i = run.interrupt();
         if (i != null && i.published()) return null;
-        if (options.dryRun) return "interrupted: nothing was written";
+        if (options.shared.dryRun) return "interrupted: nothing was written";
         String kept = finished.isEmpty() ? "" : "; finished intermediates are kept and reused by the next run ("
                 + String.join(", ", finished.stream().map(Recipe.Step::label).toList()) + ")";
         if (i == null || i.nothingKept()) {
@@ -190,14 +188,25 @@ final class RecipeRunner {
     }
 
     private void status(String line) {
-        if (options.showStatus()) ctx.err().println(line);
+        if (options.shared.showStatus()) ctx.err().println(line);
     }
 
-    /** {@code merged N tensors (X) in T s → OUT}. */
-    private String summary(Plan plan, long nanos, Path out) {
+    /** Reports what the plan found (refused under --strict); the plan's models are closed when that stops it. */
+    private void review(Plan plan) {
+        try {
+            run.review(plan);
+        } catch (RuntimeException e) {
+            close(plan);
+            throw e;
+        }
+    }
+
+    /** {@code merged N tensors (X) in T s → OUT}, with the number of warnings when there were any. */
+    private String summary(Plan plan, long nanos, Path out, int warnings) {
         String arrow = System.err.charset().newEncoder().canEncode('→') ? "→" : "->";
-        return String.format(Locale.ROOT, "merged %d tensors (%s) in %.1f s %s %s", plan.tensors().size(),
-                Bytes.human(plan.bytesWritten()), nanos / 1e9, arrow, out);
+        return String.format(Locale.ROOT, "merged %d tensors (%s) in %.1f s %s %s%s", plan.tensors().size(),
+                Bytes.human(plan.bytesWritten()), nanos / 1e9, arrow, out,
+                warnings == 0 ? "" : " (" + warnings + " warning" + (warnings == 1 ? "" : "s") + ")");
     }
 
     private static void close(Plan plan) {

@@ -33,8 +33,8 @@ final class ConfigBinder {
     MergeConfig bind(Node root, String yamlText) {
         YamlNodes.Fields top = y.mapping(root, "config", "a mapping of merge settings");
         if (isMoe(top)) {
-            throw new ConfigException(y.pos(root) + ": this is a mergekit-moe config (it has 'experts:'); MoE"
-                    + " configs need 'jmerge moe', which is not available yet");
+            throw new ConfigException(y.pos(root) + ": this document is a mergekit-moe config (it has 'experts:');"
+                    + " a MoE model is built from a config file of its own, with 'jmerge moe CONFIG OUT'");
         }
         y.warnUnknown(top, TOP_KEYS, "");
 
@@ -68,7 +68,7 @@ final class ConfigBinder {
 
         return new MergeConfig(method, y.pos(methodNode), inputs.models(), inputs.slices(), inputs.modules(), base,
                 basePos, parameters(top.get("parameters"), "parameters"), dtype, outDtype, tokenizer, chatTemplate,
-                name, yamlText, y.file());
+                name, yamlText, y.file(), y.diagnostics());
     }
 
     /** mergekit-moe's shape (compat §5.3): experts and no merge method. */

@@ -14,14 +14,18 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
-    /** Reads a config file (at most 10 MB, UTF-8). */
+    /** Reads a config file (at most 10 MB, UTF-8); each document carries what reading it found. */
     public static List<MergeConfig> load(Path file) {
-        return configs(loadWithWarnings(file));
+        return parse(YamlDocuments.readUtf8(file), file.toString());
     }
 
     /** Parses config text; {@code fileName} is only used in messages and {@link SourcePos}. */
     public static List<MergeConfig> parse(String text, String fileName) {
-        return configs(parseWithWarnings(text, fileName));
+        List<MergeConfig> out = new ArrayList<>();
+        for (YamlDocuments.Document doc : YamlDocuments.compose(text, fileName)) {
+            out.add(new ConfigBinder(new YamlNodes(fileName)).bind(doc.root(), doc.text()));
+        }
+        return List.copyOf(out);
     }
 
     /**
@@ -34,20 +38,23 @@ public final class ConfigLoader {
         return ConfigBinder.isMoe(new YamlNodes(file.toString()).mapping(first.root(), "config", "a mapping"));
     }
 
-    /** As {@link #load}, keeping the per-document warnings about ignored keys. */
-    public static List<LoadedConfig> loadWithWarnings(Path file) {
-        return parseWithWarnings(YamlDocuments.readUtf8(file), file.toString());
+    /**
+     * Reads a mergekit-moe config (one YAML document, as mergekit-moe reads it), with what reading it found (keys nothing reads).
+     */
+    public static LoadedMoeConfig loadMoe(Path file) {
+        return parseMoe(YamlDocuments.readUtf8(file), file.toString());
     }
 
-    /** As {@link #parse}, keeping the per-document warnings about ignored keys. */
-    public static List<LoadedConfig> parseWithWarnings(String text, String fileName) {
-        List<LoadedConfig> out = new ArrayList<>();
-        for (YamlDocuments.Document doc : YamlDocuments.compose(text, fileName)) {
-            YamlNodes nodes = new YamlNodes(fileName);
-            MergeConfig config = new ConfigBinder(nodes).bind(doc.root(), doc.text());
-            out.add(new LoadedConfig(config, nodes.warnings()));
+    /** As {@link #loadMoe}, from text; {@code fileName} is only used in messages. */
+    public static LoadedMoeConfig parseMoe(String text, String fileName) {
+        List<YamlDocuments.Document> docs = YamlDocuments.compose(text, fileName);
+        if (docs.size() != 1) {
+            throw new dev.jmerge.error.ConfigException(fileName + ": a mergekit-moe config is one YAML document, this"
+                    + " file has " + docs.size());
         }
-        return List.copyOf(out);
+        YamlNodes nodes = new YamlNodes(fileName);
+        MoeConfig config = new MoeConfigBinder(nodes).bind(docs.getFirst().root(), text);
+        return new LoadedMoeConfig(config, nodes.diagnostics());
     }
 
     /**
@@ -68,9 +75,5 @@ public final class ConfigLoader {
     /** mergekit-multi: points references to intermediates at their output folders; see {@link MultiMerge}. */
     public static MergeConfig rewriteReferences(MergeConfig c, Map<String, String> nameToPath) {
         return MultiMerge.rewriteReferences(c, nameToPath);
-    }
-
-    private static List<MergeConfig> configs(List<LoadedConfig> loaded) {
-        return loaded.stream().map(LoadedConfig::config).toList();
     }
 }

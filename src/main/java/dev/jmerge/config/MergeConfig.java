@@ -1,5 +1,6 @@
 package dev.jmerge.config;
 
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.tensor.DType;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Map;
  * themselves or the method registry happen when the plan is built.
  *
  * @param yamlText the document's text verbatim (written to mergekit_config.yml)
+ * @param diagnostics what reading it found (keys nothing reads), in file order
  */
 public record MergeConfig(
         String mergeMethod,
@@ -26,7 +28,12 @@ public record MergeConfig(
         String chatTemplate,
         String name,
         String yamlText,
-        String fileName) {
+        String fileName,
+        List<Diagnostic> diagnostics) {
+
+    public MergeConfig {
+        diagnostics = List.copyOf(diagnostics);
+    }
 
     /** Built-in chat template names (compat §4.4); any other value but "auto" must look like a Jinja template. */
     public static final List<String> CHAT_TEMPLATE_NAMES = List.of("alpaca", "chatml", "exaone", "llama3", "mistral");

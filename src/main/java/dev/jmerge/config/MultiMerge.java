@@ -132,7 +132,7 @@ public final class MultiMerge {
         }
         return new MergeConfig(c.mergeMethod(), c.mergeMethodPos(), models(c.models(), f), slices(c.slices(), f),
                 modules, ref(c.baseModel(), f), c.baseModelPos(), c.parameters(), c.dtype(), c.outDtype(),
-                tokenizer(c.tokenizer(), f), c.chatTemplate(), c.name(), c.yamlText(), c.fileName());
+                tokenizer(c.tokenizer(), f), c.chatTemplate(), c.name(), c.yamlText(), c.fileName(), c.diagnostics());
     }
 
     private static ModelReference ref(ModelReference r, UnaryOperator<ModelReference> f) {

@@ -1,5 +1,7 @@
 package dev.jmerge.config;
 
+import dev.jmerge.diagnostic.Diagnostic;
+import dev.jmerge.diagnostic.Suggestions;
 import dev.jmerge.error.ConfigException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,21 +39,21 @@ final class YamlNodes {
         }
     }
 
-    private record Warning(SourcePos pos, String text) {}
+    private record Found(SourcePos pos, Diagnostic diagnostic) {}
 
     private final String file;
-    private final List<Warning> warnings = new ArrayList<>();
+    private final List<Found> found = new ArrayList<>();
 
     YamlNodes(String file) {
         this.file = file;
     }
 
-    /** Warnings in file order (the binder meets nested keys before later top-level ones). */
-    List<String> warnings() {
-        return warnings.stream()
-                .sorted(java.util.Comparator.comparingInt((Warning w) -> w.pos().line())
+    /** What reading found, in file order (the binder meets nested keys before later top-level ones). */
+    List<Diagnostic> diagnostics() {
+        return found.stream()
+                .sorted(java.util.Comparator.comparingInt((Found w) -> w.pos().line())
                         .thenComparingInt(w -> w.pos().column()))
-                .map(Warning::text).toList();
+                .map(Found::diagnostic).toList();
     }
 
     String file() { return file; }
@@ -69,11 +71,14 @@ final class YamlNodes {
         return error(at, key, "must be " + what + ", got " + describe(at));
     }
 
+    /** Records each key of {@code fields} not in {@code known}, with the known key it most likely misspells. */
     void warnUnknown(Fields fields, Set<String> known, String where) {
         for (Field f : fields.byKey().values()) {
             if (!known.contains(f.key())) {
                 SourcePos at = pos(f.keyNode());
-                warnings.add(new Warning(at, at + ": unknown key '" + f.key() + "'" + where + " ignored"));
+                String close = Suggestions.closest(f.key(), known);
+                found.add(new Found(at, new Diagnostic.UnknownKey(at.toString(), f.key(), where,
+                        close == null ? null : "'" + close + "'", known.contains("parameters"))));
             }
         }
     }

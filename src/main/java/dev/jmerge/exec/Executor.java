@@ -1,11 +1,9 @@
 package dev.jmerge.exec;
 
-import dev.jmerge.error.MergeException;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.lora.LoraPatch;
-import dev.jmerge.plan.LoadedModel;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.StoredTensor;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
@@ -14,9 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,11 +23,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
- * Runs a plan: output shards are laid out first (headers written, files pre-sized), then tensors stream
- * from the input files through their method into the shards, several at once on a pool sized by the
- * memory budget ({@link MemoryEstimate}), and the shards are forced to disk. Each
- * tensor is computed by one thread with a fixed tile size, so the bytes written do not depend on the
- * number of threads or the order tensors finish in.
+ * Runs a plan: output shards are laid out (headers written, files pre-sized), then tensors stream from the input
+ * files through their method into the shards, several at once on a pool sized by the memory budget
+ * ({@link MemoryEstimate}), and the shards are forced to disk, each reported as it is done. Each tensor is
+ * computed by one thread with a fixed tile size, so the bytes written do not depend on the number of threads or
+ * the order tensors finish in.
  */
 public final class Executor {
 
@@ -80,21 +78,49 @@ public final class Executor {
         return MemoryEstimate.of(plan, options.threads(), options.chunkSize(), options.memoryBudget());
     }
 
-    /** Merges every tensor of {@code plan} into shard files under {@code folder}; returns the warnings raised. */
-    public List<String> run(Plan plan, Path folder, Progress progress) {
-        return run(plan, folder, progress, null);
+    /**
+     * What a run found while merging (non-finite outputs, quirks a method kept for mergekit parity), and the memory
+     * estimate it was held to: the one {@link #estimate} gives and {@code --dry-run} prints.
+     */
+    public record Result(MemoryEstimate memory, List<Diagnostic> diagnostics) {
+        public Result {
+            diagnostics = List.copyOf(diagnostics);
+        }
+    }
+
+    /** Hears, on the thread that called {@link #run}, of each shard once its file is complete and forced to disk. */
+    public interface ShardDone {
+
+        /**
+         * @param found what its tensors raised
+         * @throws RuntimeException to stop the run (the shard's file stays; the caller decides its fate)
+         */
+        void finished(ShardLayout.Shard shard, List<Diagnostic> found);
     }
 
     /**
-     * As {@link #run(Plan, Path, Progress)}, handing each tensor's numbers to {@code stats} (from the worker
-     * threads) as it is finished; null gathers none.
+     * Merges every tensor of {@code plan} into shard files under {@code folder}, in one session: one pool of the
+     * workers the plan's memory estimate allows, one scratch pool, readahead and write-back over the whole run.
+     * Shards are filled one after another, in plan order, each laid out first (header written, file pre-sized);
+     * within a shard, tensors start largest first. Shards named in {@code keep} (finished by an interrupted run)
+     * are not written again; their tensors count as done for {@code progress}.
      */
-    public List<String> run(Plan plan, Path folder, Progress progress, Consumer<TensorStats> stats) {
-        Set<String> warnings = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+    public Result run(Plan plan, Path folder, Set<String> keep, Progress progress, ShardDone done) {
+        return run(plan, folder, keep, progress, done, null);
+    }
+
+    /**
+     * As {@link #run(Plan, Path, Set, Progress, ShardDone)}, handing each merged tensor's numbers to {@code stats}
+     * (from the worker threads) as it is finished; null gathers none and looks at no tile.
+     */
+    public Result run(Plan plan, Path folder, Set<String> keep, Progress progress, ShardDone done,
+                      TensorStats.Sink stats) {
         MemoryEstimate memory = estimate(plan);
-        if (memory.overBudget()) warnings.add(memory.overBudgetWarning());
+        List<ShardLayout.Shard> todo = new ArrayList<>();
+        for (ShardLayout.Shard s : plan.shards().shards()) if (!keep.contains(s.fileName())) todo.add(s);
+        List<Diagnostic> found = new ArrayList<>();
+        List<ShardOutput> open = new java.util.concurrent.CopyOnWriteArrayList<>();
         ScratchPool scratch = new ScratchPool(memory.scratch());
-        List<ShardOutput> shards = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(memory.workers(), r -> {
             Thread t = new Thread(r, "jmerge-worker");
             t.setDaemon(true);
@@ -116,45 +142,59 @@ public final class Executor {
             return t;
         });
         try (InputFiles files = new InputFiles()) {
-            Map<String, ShardOutput> shardOf = new HashMap<>();
-            for (ShardLayout.Shard spec : plan.shards().shards()) {
-                ShardOutput out = ShardOutput.create(folder, spec);
-                shards.add(out);
-                for (var t : spec.tensors()) shardOf.put(t.name(), out);
-            }
             progress.start(plan.tensors().size(), plan.bytesWritten());
-            // Largest first: the last tensors to start are small, so workers finish together. Each tensor is
-            // computed by one worker with the fixed tile length, so the order changes no byte of the output.
-            List<PlannedTensor> order = new ArrayList<>(plan.tensors());
-            order.sort(Comparator.comparingLong((PlannedTensor t) -> t.numel() * Math.max(1, t.inputs().size()))
-                    .reversed());
-            Readahead readahead = new Readahead(prefetchList(plan, order), READAHEAD_BYTES);
-            readaheadThread.submit(readahead);
-            flushThread.scheduleWithFixedDelay(() -> shards.forEach(sh -> sh.flushIfDirty(FLUSH_BYTES)),
-                    FLUSH_PERIOD_MS, FLUSH_PERIOD_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
-            List<Future<?>> futures = new ArrayList<>();
-            for (PlannedTensor t : order) {
-                ShardOutput shard = shardOf.get(t.name());
-                long inBytes = inputBytes(t);
-                futures.add(pool.submit(() -> {
-                    readahead.started(inBytes);
-                    TileBuffers b = buffers.get();
-                    b.reset();
-                    TensorJob job = job(plan, files, t, b, warnings::add, scratch);
-                    if (stats != null) stats.accept(job.withStatistics(models(t), reference(plan, t)).run(shard));
-                    else job.run(shard);
-                    progress.tensorDone(t.outBytes());
-                }));
+            for (ShardLayout.Shard s : plan.shards().shards()) {
+                if (keep.contains(s.fileName())) for (var t : s.tensors()) progress.tensorKept(t.byteSize());
             }
-            Futures.awaitAll(futures, "merge");
+            // Largest first within a shard: the last tensors to start are small, so workers finish together. Each
+            // tensor is computed by one worker with the fixed tile length, so the order changes no byte of the output.
+            Map<String, PlannedTensor> byName = new HashMap<>();
+            for (PlannedTensor t : plan.tensors()) byName.put(t.name(), t);
+            List<List<PlannedTensor>> orders = new ArrayList<>();
+            List<PlannedTensor> all = new ArrayList<>();
+            for (ShardLayout.Shard s : todo) {
+                List<PlannedTensor> order = new ArrayList<>();
+                for (var spec : s.tensors()) order.add(byName.get(spec.name()));
+                order.sort(Comparator.comparingLong((PlannedTensor t) -> t.numel() * Math.max(1, t.inputs().size()))
+                        .reversed());
+                orders.add(order);
+                all.addAll(order);
+            }
+            Readahead readahead = new Readahead(prefetchList(plan, all), READAHEAD_BYTES);
+            readaheadThread.submit(readahead);
+            flushThread.scheduleWithFixedDelay(() -> open.forEach(sh -> sh.flushIfDirty(FLUSH_BYTES)),
+                    FLUSH_PERIOD_MS, FLUSH_PERIOD_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            for (int k = 0; k < todo.size(); k++) {
+                ShardOutput shard = ShardOutput.create(folder, todo.get(k));
+                open.add(shard);
+                Set<Diagnostic> raised = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+                List<Future<?>> futures = new ArrayList<>();
+                for (PlannedTensor t : orders.get(k)) {
+                    long inBytes = inputBytes(t);
+                    futures.add(pool.submit(() -> {
+                        readahead.started(inBytes);
+                        TileBuffers b = buffers.get();
+                        b.reset();
+                        TensorJob job = job(plan, files, t, b, raised::add, scratch);
+                        if (stats != null) stats.accept(job.withStatistics(models(t), reference(t, stats.referenceModel())).run(shard));
+                        else job.run(shard);
+                        progress.tensorDone(t.outBytes());
+                    }));
+                }
+                Futures.awaitAll(futures, "merge");
+                shard.finish();
+                open.remove(shard);
+                List<Diagnostic> mine = List.copyOf(raised);
+                found.addAll(mine);
+                done.finished(todo.get(k), mine);
+            }
             stopHelpers(readaheadThread, flushThread);
-            for (ShardOutput shard : shards) shard.finish();
             progress.finish();
-            return List.copyOf(warnings);
+            return new Result(memory, found);
         } finally {
             pool.shutdownNow();
             stopHelpers(readaheadThread, flushThread);
-            for (ShardOutput shard : shards) shard.close();
+            for (ShardOutput shard : open) shard.close();
             scratch.close();
         }
     }
@@ -163,7 +203,7 @@ public final class Executor {
      * Reads the inputs of every tensor of {@code plan} once and hands their numbers to {@code stats}, merging
      * nothing ({@code --dry-run --report}); runs on as many workers as a merge would.
      */
-    public void scan(Plan plan, Progress progress, Consumer<TensorStats> stats) {
+    public void scan(Plan plan, Progress progress, TensorStats.Sink stats) {
         MemoryEstimate memory = estimate(plan);
         ExecutorService pool = Executors.newFixedThreadPool(memory.workers(), r -> {
             Thread t = new Thread(r, "jmerge-scan");
@@ -180,7 +220,7 @@ public final class Executor {
                 futures.add(pool.submit(() -> {
                     TileBuffers b = buffers.get();
                     b.reset();
-                    stats.accept(job(plan, files, t, b, w -> {}, scratch).withStatistics(models(t), reference(plan, t)).scan());
+                    stats.accept(job(plan, files, t, b, w -> {}, scratch).withStatistics(models(t), reference(t, stats.referenceModel())).scan());
                     progress.tensorDone(inputBytes(t));
                 }));
             }
@@ -197,17 +237,10 @@ public final class Executor {
         return m;
     }
 
-    /**
-     * The input task vectors are taken against in a report: the method's base, else the config's
-     * {@code base_model} when it is among the inputs (linear and karcher merge it like any model), else -1.
-     */
-    private static int reference(Plan plan, PlannedTensor t) {
-        if (t.baseIndex() >= 0) return t.baseIndex();
-        var base = plan.config().baseModel();
-        if (base == null) return -1;
-        for (int i = 0; i < t.inputs().size(); i++) {
-            if (plan.models().get(t.inputs().get(i).model()).ref().equals(base)) return i;
-        }
+    /** The input task vectors are taken against: the method's base, else the input of model {@code model}, else -1. */
+    private static int reference(PlannedTensor t, int model) {
+        if (t.baseIndex() >= 0 || model < 0) return t.baseIndex();
+        for (int i = 0; i < t.inputs().size(); i++) if (t.inputs().get(i).model() == model) return i;
         return -1;
     }
 
@@ -216,10 +249,14 @@ public final class Executor {
         List<Readahead.Item> items = new ArrayList<>();
         for (PlannedTensor t : order) {
             List<java.lang.foreign.MemorySegment> segs = new ArrayList<>();
-            for (PlannedInput in : t.inputs()) segs.add(plan.models().get(in.model()).weights().segment(in.tensorName()));
+            for (PlannedInput in : t.inputs()) segs.add(stored(plan, in).bytes());
             items.add(new Readahead.Item(segs, inputBytes(t)));
         }
         return items;
+    }
+
+    private static StoredTensor stored(Plan plan, PlannedInput in) {
+        return plan.models().get(in.model()).weights().stored(in.tensorName());
     }
 
     private static long inputBytes(PlannedTensor t) {
@@ -240,34 +277,18 @@ public final class Executor {
         }
     }
 
-    private TensorJob job(Plan plan, InputFiles files, PlannedTensor t, TileBuffers b, Consumer<String> warn,
+    private TensorJob job(Plan plan, InputFiles files, PlannedTensor t, TileBuffers b, Consumer<Diagnostic> report,
                           ScratchPool scratch) {
         List<TensorReader> readers = new ArrayList<>();
-        List<MemorySegment> segments = new ArrayList<>();
-        for (PlannedInput in : t.inputs()) {
-            LoadedModel m = plan.models().get(in.model());
-            segments.add(in.lora() instanceof LoraPatch.Replace r ? r.data() : m.weights().segment(in.tensorName()));
-        }
+        List<StoredTensor> stored = new ArrayList<>();
+        for (PlannedInput in : t.inputs()) stored.add(stored(plan, in));
+        List<MemorySegment> segments = stored.stream().map(StoredTensor::bytes).toList();
         for (int i = 0; i < t.inputs().size(); i++) {
-            PlannedInput in = t.inputs().get(i);
-            LoraPatch.Delta delta = in.lora() instanceof LoraPatch.Delta d ? d : null;
-            if (in.gather() != null) {
-                if (delta != null) {
-                    throw new MergeException("tensor '" + t.name() + "': a LoRA adapter on an embedding cannot be"
-                            + " combined with a tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
-                }
-                readers.add(new GatherReader(t, i, segments));
-            } else if (in.lora() instanceof LoraPatch.Replace) {
-                // an adapter's replacement tensor: read from its mapping, not released page by page
-                readers.add(new InputReader(segments.get(i), null, null, -1, in.info().dtype(), in.info().shape(),
-                        t.shape(), t.loadDtype(), b, null));
-            } else {
-                ModelWeights w = plan.models().get(in.model()).weights();
-                Path file = w.fileOf(in.tensorName());
-                readers.add(new InputReader(segments.get(i), file, files.channel(file), w.fileOffset(in.tensorName()),
-                        in.info().dtype(), in.info().shape(), t.shape(), t.loadDtype(), b, delta));
-            }
+            StoredTensor s = stored.get(i);
+            // the planner refuses adapters that change an embedding it re-lays on a merged vocabulary
+            readers.add(t.inputs().get(i).gather() != null ? new GatherReader(t, i, segments)
+                    : new InputReader(s, files.channel(s.file()), t.shape(), t.loadDtype(), b));
         }
-        return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, warn, scratch);
+        return new TensorJob(t, readers, options.kernels(), options.chunkSize(), options.seed(), b, report, scratch);
     }
 }

@@ -33,7 +33,7 @@ final class GatherReader implements TensorReader {
         this.gather = t.inputs().get(input).gather();
         this.segments = segments;
         this.inputs = t.inputs();
-        this.cols = t.shape()[1];
+        this.cols = t.shape().dim(1);
         this.load = t.loadDtype();
     }
 
@@ -82,7 +82,7 @@ final class GatherReader implements TensorReader {
 
     private void source(Kernels k, int input, int row, int col, float[] dst, int off, int n) {
         DType stored = inputs.get(input).info().dtype();
-        long inCols = inputs.get(input).info().shape()[1];
+        long inCols = inputs.get(input).info().shape().dim(1);
         k.toFloat(segments.get(input), (row * inCols + col) * stored.byteSize(), stored, dst, off, n);
         InputReader.round(roundTo(input), dst, off, n);
     }

@@ -13,11 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code pread} into small reused buffers keeps input bytes out of the process's resident set: touched pages
  * of a mapping stay resident until unmapped, which for a 4 GB merge is 4 GB of RSS (see docs/design.md).
  */
-final class InputFiles implements AutoCloseable {
+public final class InputFiles implements AutoCloseable {
 
     private final Map<Path, FileChannel> open = new ConcurrentHashMap<>();
 
-    FileChannel channel(Path file) {
+    /** The file opened for reading, once, shared by every caller. */
+    public FileChannel channel(Path file) {
         return open.computeIfAbsent(file, f -> {
             try {
                 return FileChannel.open(f, StandardOpenOption.READ);

@@ -3,8 +3,10 @@ package dev.jmerge.exec;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
-import dev.jmerge.lora.LoraPatch;
+import dev.jmerge.io.StoredTensor;
+import dev.jmerge.io.ValueDelta;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -43,32 +45,30 @@ final class InputReader implements TensorReader {
     private final long outCols;
     private final boolean direct;
     private final TileBuffers buf;
-    private final LoraPatch.Delta lora;
+    private final ValueDelta lora;
 
     /**
-     * @param mapped the tensor's bytes in the input's mapping (the whole file mapped from offset 0), used when
-     *               pages can be released
-     * @param fileOffset where the tensor starts in {@code file}; -1 for a mapping read as it is (nothing to
-     *                   re-read, no pages released)
+     * @param in the tensor: its bytes in the file's mapping (used when pages can be released), the file and where
+     *           the tensor starts in it, and the change its source adds to the values read (a LoRA delta), if any
+     * @param channel {@code in.file()} open for positional reads
      * @param buf the worker thread's buffers (readers are built on the thread that uses them)
-     * @param lora a low-rank delta added to each value read (then rounded to the stored dtype), or null
      */
-    InputReader(MemorySegment mapped, Path file, FileChannel channel, long fileOffset, DType stored, long[] inShape,
-                long[] outShape, DType loadDtype, TileBuffers buf, LoraPatch.Delta lora) {
-        this.releasable = fileOffset >= 0 && Madvise.available();
-        this.mapped = releasable || fileOffset < 0 ? mapped : null;
+    InputReader(StoredTensor in, FileChannel channel, Shape outShape, DType loadDtype, TileBuffers buf) {
+        this.releasable = Madvise.available();
+        this.mapped = releasable ? in.bytes() : null;
         this.buf = buf;
-        this.lora = lora;
-        this.fileSize = channel == null ? 0 : size(channel, file);
-        this.file = file;
+        this.lora = in.delta();
+        this.file = in.file();
+        this.fileSize = size(channel, file);
         this.channel = channel;
-        this.fileOffset = fileOffset;
-        this.stored = stored;
-        this.byteSize = numel(inShape) * stored.byteSize();
+        this.fileOffset = in.info().begin();
+        this.stored = in.info().dtype();
+        Shape inShape = in.info().shape();
+        this.byteSize = in.info().byteSize();
         this.roundTo = narrowerFloat(loadDtype, stored) ? loadDtype : null;
-        this.inCols = inShape.length >= 2 ? inShape[inShape.length - 1] : 1;
-        this.outCols = outShape.length >= 2 ? outShape[outShape.length - 1] : 1;
-        this.direct = numel(inShape) == numel(outShape);
+        this.inCols = inShape.lastAxis();
+        this.outCols = outShape.lastAxis();
+        this.direct = inShape.numel() == outShape.numel();
     }
 
     static boolean narrowerFloat(DType load, DType stored) {
@@ -82,12 +82,6 @@ final class InputReader implements TensorReader {
         } catch (IOException e) {
             throw new MergeException(file + ": cannot read its size (" + e + ")", e);
         }
-    }
-
-    private static long numel(long[] shape) {
-        long n = 1;
-        for (long d : shape) n *= d;
-        return n;
     }
 
     @Override

@@ -48,7 +48,7 @@ public record MemoryEstimate(long budget, int requestedThreads, int workers, lon
 
     public static MemoryEstimate of(Plan plan, int threads, int chunk, long budget) {
         int maxInputs = plan.tensors().stream().mapToInt(t -> t.inputs().size()).max().orElse(0);
-        long maxRow = plan.tensors().stream().mapToLong(MemoryEstimate::lastAxis).max().orElse(1);
+        long maxRow = plan.tensors().stream().mapToLong(t -> t.shape().lastAxis()).max().orElse(1);
         long tile = Math.max(chunk, maxRow);
         // methods ask for at most two tiles per input plus a few of their own (TaskVectorTiles, Combination),
         // the worker adds one read and one write buffer of at most a float tile each
@@ -67,10 +67,5 @@ public record MemoryEstimate(long budget, int requestedThreads, int workers, lon
         long pool = Math.min((long) fit * largestScratch,
                 Math.max(largestScratch, budget - BASELINE_BYTES - fit * perWorker));
         return new MemoryEstimate(budget, asked, fit, BASELINE_BYTES, perWorker, pool, largestScratch);
-    }
-
-    private static long lastAxis(PlannedTensor t) {
-        long[] s = t.shape();
-        return s.length >= 2 ? s[s.length - 1] : 1;
     }
 }

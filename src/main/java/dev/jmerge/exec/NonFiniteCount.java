@@ -1,19 +1,17 @@
 package dev.jmerge.exec;
 
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.methods.TensorOutput;
 import dev.jmerge.tensor.DType;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * Counts the NaN and infinite values a method writes to one tensor, as they will be stored: a finite float
  * that rounds to infinity in a 16-bit output counts as infinite. Inputs' NaN and Inf reach the output
  * through the method, so this sees both those and the ones a method produces.
  */
-public final class NonFiniteCount implements TensorOutput {
-
-    private static final Pattern REPORT = Pattern.compile("tensor '.*': \\d+ NaN, \\d+ Inf in the output");
+final class NonFiniteCount implements TensorOutput {
 
     private final TensorOutput target;
     private final DType dtype;
@@ -59,13 +57,8 @@ public final class NonFiniteCount implements TensorOutput {
         };
     }
 
-    /** Reports the counts through {@code warn} (which prefixes the tensor name), if there were any. */
-    void report(Consumer<String> warn) {
-        if (nan + inf > 0) warn.accept(nan + " NaN, " + inf + " Inf in the output");
-    }
-
-    /** Whether a warning is one of these reports (what {@code --strict} refuses). */
-    public static boolean isReport(String warning) {
-        return REPORT.matcher(warning).matches();
+    /** Reports the counts of tensor {@code name}, if there were any. */
+    void report(String name, Consumer<Diagnostic> report) {
+        if (nan + inf > 0) report.accept(new Diagnostic.NonFinite(name, nan, inf));
     }
 }

@@ -14,5 +14,8 @@ public interface Progress {
     /** Called from worker threads once a tensor is written; {@code bytes} is its output size. */
     void tensorDone(long bytes);
 
+    /** A tensor an interrupted run already wrote (its shard is kept by {@code --resume}). */
+    default void tensorKept(long bytes) { tensorDone(bytes); }
+
     void finish();
 }

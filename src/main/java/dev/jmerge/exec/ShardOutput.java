@@ -1,9 +1,9 @@
 package dev.jmerge.exec;
 
-import dev.jmerge.error.MergeException;
+import dev.jmerge.error.OutputWriteException;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,7 +33,7 @@ public final class ShardOutput implements AutoCloseable {
             return new ShardOutput(w, FileChannel.open(w.path(), StandardOpenOption.WRITE));
         } catch (IOException e) {
             w.close();
-            throw new MergeException(w.path() + ": cannot open for writing (" + e + ")", e);
+            throw new OutputWriteException(w.path(), -1, w.path() + ": cannot open for writing (" + e + ")", e);
         }
     }
 
@@ -44,13 +44,15 @@ public final class ShardOutput implements AutoCloseable {
         if (byteOffset < 0 || byteOffset + src.remaining() > info.byteSize()) {
             throw new IllegalArgumentException("write past tensor " + tensor + ": " + byteOffset + "+" + src.remaining());
         }
-        long pos = writer.dataOffset() + info.begin() + byteOffset;
+        long pos = info.begin() + byteOffset;
+        long end = pos + src.remaining();
         try {
             int n = src.remaining();
             while (src.hasRemaining()) pos += channel.write(src, pos);
             unflushed.addAndGet(n);
         } catch (IOException e) {
-            throw new MergeException(writer.path() + ": write failed at byte " + pos + " (" + e + ")", e);
+            throw new OutputWriteException(writer.path(), end, writer.path() + ": write failed at byte " + pos + " ("
+                    + e + ")", e);
         }
     }
 
@@ -74,7 +76,7 @@ public final class ShardOutput implements AutoCloseable {
             channel.force(true);
             channel.close();
         } catch (IOException e) {
-            throw new MergeException(writer.path() + ": cannot flush to disk (" + e + ")", e);
+            throw new OutputWriteException(writer.path(), -1, writer.path() + ": cannot flush to disk (" + e + ")", e);
         }
         writer.finish();
     }

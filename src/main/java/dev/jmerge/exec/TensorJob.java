@@ -1,5 +1,7 @@
 package dev.jmerge.exec;
 
+import dev.jmerge.tensor.Shape;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.MergeInput;
 import dev.jmerge.methods.MergeStats;
@@ -19,19 +21,19 @@ final class TensorJob implements MergeInput {
     private final int chunk;
     private final long seed;
     private final TileBuffers buffers;
-    private final Consumer<String> warnings;
+    private final Consumer<Diagnostic> report;
     private final ScratchPool scratch;
     private TileStatistics stats; // null: no report
 
     TensorJob(PlannedTensor tensor, List<TensorReader> readers, Kernels kernels, int chunk, long seed,
-              TileBuffers buffers, Consumer<String> warnings, ScratchPool scratch) {
+              TileBuffers buffers, Consumer<Diagnostic> report, ScratchPool scratch) {
         this.tensor = tensor;
         this.readers = readers;
         this.kernels = kernels;
         this.chunk = chunk;
         this.seed = seed;
         this.buffers = buffers;
-        this.warnings = warnings;
+        this.report = report;
         this.scratch = scratch;
     }
 
@@ -76,12 +78,12 @@ final class TensorJob implements MergeInput {
         } finally {
             for (TensorReader r : readers) r.finish();
         }
-        counted.report(this::warn);
+        counted.report(tensor.name(), report);
         return numbers;
     }
 
     @Override public String tensorName() { return tensor.name(); }
-    @Override public long[] shape() { return tensor.shape().clone(); }
+    @Override public Shape shape() { return tensor.shape(); }
     @Override public long numel() { return tensor.numel(); }
     @Override public int count() { return readers.size(); }
     @Override public int baseIndex() { return tensor.baseIndex(); }
@@ -101,6 +103,6 @@ final class TensorJob implements MergeInput {
     @Override public int chunkSize() { return chunk; }
     @Override public float[][] tiles(int count, int length) { return buffers.get(count, length); }
     @Override public long seed() { return seed; }
-    @Override public void warn(String message) { warnings.accept("tensor '" + tensor.name() + "': " + message); }
+    @Override public void warn(String message) { report.accept(new Diagnostic.Quirk(tensor.name(), message)); }
     @Override public Scratch scratch(long bytes) { return scratch.lend(bytes, tensor.name()); }
 }

@@ -15,4 +15,17 @@ package dev.jmerge.exec;
  * @param kept         per input, elements of its task vector the method kept, or -1 where it reported none
  */
 public record TensorStats(String name, long numel, int[] models, int baseIndex, int[] vectors, double[][] gram,
-                          double outputSquared, double interpolation, long[] kept) {}
+                          double outputSquared, double interpolation, long[] kept) {
+
+    /** Takes each tensor's numbers, from the worker threads, and says what task vectors are taken against. */
+    public interface Sink {
+
+        /**
+         * Plan model index of the base for tensors whose method has none of its own (the config's base_model, which
+         * linear and karcher merge like any model), or -1.
+         */
+        int referenceModel();
+
+        void accept(TensorStats stats);
+    }
+}

@@ -1,11 +1,8 @@
 package dev.jmerge.exec;
 
-import dev.jmerge.io.safetensors.ModelWeights;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.StoredTensor;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.plan.LoadedModel;
-import java.nio.file.Path;
 
 /**
  * Input tensors read outside a merge plan (LoRA extraction reads each matrix several times): float32 values
@@ -36,21 +33,10 @@ public final class TensorStreams implements AutoCloseable {
         return InputReader.RELEASE_BYTES + 2 * InputReader.FAULT_AROUND;
     }
 
-    /** Tensor {@code name} of {@code model} as the model presents it: its adapter's patch applied. */
+    /** Tensor {@code name} of {@code model} as the model presents it (its adapter applied). */
     public Stream open(LoadedModel model, String name) {
-        LoraPatch patch = model.patch(name);
-        TensorReader reader;
-        if (patch instanceof LoraPatch.Replace r) {
-            TensorInfo info = r.info();
-            reader = new InputReader(r.data(), null, null, -1, info.dtype(), info.shape(), info.shape(), null,
-                    buffers.get(), null);
-        } else {
-            ModelWeights w = model.weights();
-            TensorInfo info = w.info(name);
-            Path file = w.fileOf(name);
-            reader = new InputReader(w.segment(name), file, files.channel(file), w.fileOffset(name), info.dtype(),
-                    info.shape(), info.shape(), null, buffers.get(), patch instanceof LoraPatch.Delta d ? d : null);
-        }
+        StoredTensor s = model.weights().stored(name);
+        TensorReader reader = new InputReader(s, files.channel(s.file()), s.info().shape(), null, buffers.get());
         return new Stream() {
             @Override public void read(long offset, float[] dst, int dstOff, int len) { reader.read(kernels, offset, dst, dstOff, len); }
             @Override public void finish() { reader.finish(); }

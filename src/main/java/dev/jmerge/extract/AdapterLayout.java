@@ -4,11 +4,12 @@ import dev.jmerge.error.MergeException;
 import dev.jmerge.exec.ShardOutput;
 import dev.jmerge.exec.TensorStreams;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.StoredTensor;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.Kernels;
-import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.plan.LoadedModel;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -54,17 +55,17 @@ final class AdapterLayout {
                     String base = PREFIX + m.name();
                     if (s.transposed()) {
                         out.add(new Piece(s, Part.A, new TensorSpec(base + ".lora_embedding_A", s.factorDtype(),
-                                new long[] {r, m.rows()}), null));
+                                Shape.of(r, m.rows())), null));
                         out.add(new Piece(s, Part.B, new TensorSpec(base + ".lora_embedding_B", s.factorDtype(),
-                                new long[] {m.cols(), r}), null));
+                                Shape.of(m.cols(), r)), null));
                     } else {
                         out.add(new Piece(s, Part.A, new TensorSpec(base + ".lora_A.weight", s.factorDtype(),
-                                new long[] {r, m.cols()}), null));
+                                Shape.of(r, m.cols())), null));
                         out.add(new Piece(s, Part.B, new TensorSpec(base + ".lora_B.weight", s.factorDtype(),
-                                new long[] {m.rows(), r}), null));
+                                Shape.of(m.rows(), r)), null));
                     }
                     if (m.ftBias() != null) {
-                        long[] shape = plan.ft().info(m.ftBias()).shape();
+                        Shape shape = plan.ft().info(m.ftBias()).shape();
                         out.add(new Piece(s, Part.BIAS_DELTA, new TensorSpec(base + ".lora_B.bias", s.factorDtype(),
                                 shape), null));
                     }
@@ -122,28 +123,15 @@ final class AdapterLayout {
 
         /** The fine-tune's tensor as it stands (bytes copied), or as its own adapter changes it (re-encoded). */
         void copyTensor(Piece p, LoadedModel ft, String name, TensorStreams streams, Kernels kernels) throws IOException {
-            LoraPatch patch = ft.patch(name);
-            if (patch instanceof LoraPatch.Replace r) {
-                copySegment(p, r.data());
-            } else if (patch instanceof LoraPatch.Delta) {
+            StoredTensor stored = ft.weights().stored(name);
+            if (stored.delta() != null) {
                 copyDecoded(p, streams.open(ft, name), kernels);
             } else {
-                try (FileChannel in = FileChannel.open(ft.weights().fileOf(name), StandardOpenOption.READ)) {
-                    copy(p, in, ft.weights().fileOffset(name), p.spec().byteSize());
+                try (FileChannel in = FileChannel.open(stored.file(), StandardOpenOption.READ)) {
+                    copy(p, in, stored.info().begin(), p.spec().byteSize());
                 }
             }
             out.flushIfDirty(FLUSH_BYTES);
-        }
-
-        private void copySegment(Piece p, MemorySegment data) {
-            long bytes = p.spec().byteSize();
-            for (long done = 0; done < bytes; ) {
-                int n = (int) Math.min(CHUNK_BYTES, bytes - done);
-                buf.clear().limit(n);
-                MemorySegment.ofBuffer(buf).copyFrom(data.asSlice(done, n));
-                out.write(p.spec().name(), done, buf);
-                done += n;
-            }
         }
 
         private void copyDecoded(Piece p, TensorStreams.Stream in, Kernels kernels) {

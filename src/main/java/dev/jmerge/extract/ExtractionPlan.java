@@ -4,6 +4,7 @@ import dev.jmerge.arch.WeightSpec;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.plan.LoadedModel;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -145,10 +146,10 @@ public final class ExtractionPlan implements AutoCloseable {
         String name = find(base, spec, canonical).orElseThrow(() -> new ConfigException("base model '"
                 + base.label() + "' has no tensor '" + canonical + "' to subtract from the fine-tune's (module '"
                 + m.name() + "')"));
-        long[] a = ft.info(ftName).shape(), b = base.info(name).shape();
-        if (!Arrays.equals(a, b)) {
-            throw new ConfigException("tensor '" + canonical + "' is " + Arrays.toString(a) + " in '" + ft.label()
-                    + "' but " + Arrays.toString(b) + " in base model '" + base.label() + "'; expected the same shape"
+        Shape a = ft.info(ftName).shape(), b = base.info(name).shape();
+        if (!a.equals(b)) {
+            throw new ConfigException("tensor '" + canonical + "' is " + a + " in '" + ft.label()
+                    + "' but " + b + " in base model '" + base.label() + "'; expected the same shape"
                     + " (save the module at full rank with --save-module " + m.key() + ", or exclude it)");
         }
         return name;

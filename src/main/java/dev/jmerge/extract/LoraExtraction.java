@@ -1,10 +1,11 @@
 package dev.jmerge.extract;
 
-import dev.jmerge.DiskFull;
+import dev.jmerge.run.DiskFull;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.JmergeException;
 import dev.jmerge.error.MergeException;
+import dev.jmerge.error.OutputWriteException;
 import dev.jmerge.exec.Futures;
 import dev.jmerge.exec.Progress;
 import dev.jmerge.exec.TensorStreams;
@@ -131,7 +132,7 @@ public final class LoraExtraction {
             factors = decomposeAll(plan, streams, kernels, workers, ch, progress);
             assemble(plan, dir, streams, kernels, ch, factors, progress);
         } catch (IOException e) {
-            throw new MergeException(scratch + ": cannot write the factors (" + e.getMessage() + ")", e);
+            throw new OutputWriteException(scratch, -1, scratch + ": cannot write the factors (" + e.getMessage() + ")", e);
         }
         progress.finish();
         try {
@@ -155,7 +156,7 @@ public final class LoraExtraction {
                     plan.base().ref(), plan.ft().ref(), invocation, plan.baseVocab(), plan.ftVocab()));
             return new Result(dir.resolve(ADAPTER_FILE), decomposed, whole);
         } catch (IOException e) {
-            throw new MergeException(dir + ": cannot write the adapter files (" + e.getMessage() + ")", e);
+            throw new OutputWriteException(dir, -1, dir + ": cannot write the adapter files (" + e.getMessage() + ")", e);
         }
     }
 
@@ -246,7 +247,8 @@ public final class LoraExtraction {
         try {
             while (bytes.hasRemaining()) pos += ch.write(bytes, pos);
         } catch (IOException e) {
-            throw new MergeException("cannot write the factors' scratch file at byte " + pos + " (" + e.getMessage() + ")", e);
+            throw new OutputWriteException(null, at + bytes.limit(), "cannot write the factors' scratch file at byte " + pos
+                    + " (" + e.getMessage() + ")", e);
         }
         return at;
     }

@@ -2,6 +2,7 @@ package dev.jmerge.extract;
 
 import dev.jmerge.arch.WeightSpec;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 
 /**
  * One module of the fine-tuned model that has a weight: what mergekit's walk over the model's torch modules
@@ -17,7 +18,7 @@ import dev.jmerge.tensor.DType;
  * @param role     whether the model uses it as its input embedding or output head
  */
 public record Module(String name, String ftWeight, WeightSpec weightSpec, String ftBias, WeightSpec biasSpec, Kind kind,
-              Role role, long[] shape, DType dtype) {
+              Role role, Shape shape, DType dtype) {
 
     /** The torch module type the weight belongs to, as far as names and shapes tell. */
     public enum Kind {
@@ -52,7 +53,7 @@ public record Module(String name, String ftWeight, WeightSpec weightSpec, String
     /** The last component of the name: what {@code --save-module}, target_modules and modules_to_save use. */
     public String key() { return name.substring(name.lastIndexOf('.') + 1); }
 
-    public long rows() { return shape[0]; }
+    public long rows() { return shape.dim(0); }
 
-    public long cols() { return shape.length > 1 ? shape[1] : 1; }
+    public long cols() { return shape.rank() > 1 ? shape.dim(1) : 1; }
 }

@@ -8,7 +8,7 @@ import dev.jmerge.arch.ModularArchitectureSpec;
 import dev.jmerge.arch.ModuleSpec;
 import dev.jmerge.arch.WeightSpec;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.plan.LoadedModel;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,8 +1,9 @@
 package dev.jmerge.forward;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.safetensors.ModelWeights;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.ModelWeights;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -10,10 +11,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The forward pass of a Llama, Mistral, Qwen2 or Qwen3 causal language model in float32 activations, with the
- * weights read in place from the model's mapped safetensors (any float dtype, sharded or not). Pre-norm decoder
- * layers: RMSNorm, grouped-query attention with rotary embeddings (optional q/k/v biases, Qwen3's per-head q/k
- * norms, sliding windows), RMSNorm, SwiGLU MLP; a final RMSNorm and the output head (tied or not).
+ * The forward pass of a Llama, Mistral, Qwen2, Qwen3, Mixtral or Qwen3-MoE causal language model in float32
+ * activations, with the weights read in place from the model's mapped safetensors (any float dtype, sharded or
+ * not). Pre-norm decoder layers: RMSNorm, grouped-query attention with rotary embeddings (optional q/k/v biases,
+ * Qwen3's per-head q/k norms, sliding windows), RMSNorm, SwiGLU MLP or a mixture of SwiGLU experts
+ * ({@link SparseMlp}); a final RMSNorm and the output head (tied or not).
  * Thread-safe for sequential calls; the workers are the instance's own.
  */
 public final class Transformer implements AutoCloseable {
@@ -43,13 +45,16 @@ public final class Transformer implements AutoCloseable {
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
             int qOut = config.heads() * d, kvOut = config.kvHeads() * d;
+            boolean sparse = config.moe() != null && config.moe().sparseLayers()[i];
+            int inter = config.intermediate();
             layers[i] = new Layer(l.vector(p + "input_layernorm.weight", h),
                     l.linear(p + "self_attn.q_proj", qOut, h), l.linear(p + "self_attn.k_proj", kvOut, h),
                     l.linear(p + "self_attn.v_proj", kvOut, h), l.linear(p + "self_attn.o_proj", h, qOut),
                     l.optionalVector(p + "self_attn.q_norm.weight", d), l.optionalVector(p + "self_attn.k_norm.weight", d),
                     l.vector(p + "post_attention_layernorm.weight", h),
-                    l.linear(p + "mlp.gate_proj", config.intermediate(), h), l.linear(p + "mlp.up_proj", config.intermediate(), h),
-                    l.linear(p + "mlp.down_proj", h, config.intermediate()), config.slidingWindow()[i]);
+                    sparse ? null : new Mlp(l.linear(p + "mlp.gate_proj", inter, h), l.linear(p + "mlp.up_proj", inter, h),
+                            l.linear(p + "mlp.down_proj", h, inter)),
+                    sparse ? l.sparseMlp(p, config.moe(), h) : null, config.slidingWindow()[i]);
         }
         finalNorm = l.vector("model.norm.weight", h);
         head = config.tiedEmbeddings() ? embed : l.matrix("lm_head.weight", -1, h);
@@ -165,7 +170,11 @@ public final class Transformer implements AutoCloseable {
             L.o().apply(kernels, par, att, rows, proj);
             for (int i = 0; i < x.length; i++) x[i] += proj[i];
             rmsNorm(x, rows, h, L.postNorm(), xn);
-            mlp(L, xn, rows, x);
+            if (L.moe() != null) {
+                for (int r0 = 0; r0 < rows; r0 += MLP_ROWS) L.moe().apply(kernels, par, xn, r0, Math.min(MLP_ROWS, rows - r0), h, x);
+            } else {
+                mlp(L, xn, rows, x);
+            }
         }
         rmsNorm(x, rows, h, finalNorm, xn);
         return xn;
@@ -179,13 +188,7 @@ public final class Transformer implements AutoCloseable {
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             System.arraycopy(xn, r0 * h, in, 0, n * h);
-            L.gate().apply(kernels, par, in, n, g);
-            L.up().apply(kernels, par, in, n, u);
-            for (int i = 0; i < n * inter; i++) {
-                float a = g[i];
-                g[i] = (float) (a / (1.0 + Math.exp(-a))) * u[i];
-            }
-            L.down().apply(kernels, par, g, n, dn);
+            L.mlp().apply(kernels, par, in, n, g, u, dn);
             for (int i = 0; i < n * h; i++) x[r0 * h + i] += dn[i];
         }
     }
@@ -220,19 +223,19 @@ public final class Transformer implements AutoCloseable {
         /** A 2-D tensor {@code [out, in]}; {@code out} -1 accepts any row count. */
         Linear matrix(String name, int out, int in) {
             TensorInfo info = require(name);
-            long[] s = info.shape();
-            if (s.length != 2 || (out >= 0 && s[0] != out) || s[1] != in || s[0] > Integer.MAX_VALUE) {
-                throw new ConfigException(w.folder() + ": tensor '" + name + "' has shape " + Arrays.toString(s)
+            Shape s = info.shape();
+            if (s.rank() != 2 || (out >= 0 && s.dim(0) != out) || s.dim(1) != in || s.dim(0) > Integer.MAX_VALUE) {
+                throw new ConfigException(w.folder() + ": tensor '" + name + "' has shape " + s
                         + ", expected [" + (out >= 0 ? out : "rows") + ", " + in + "] from config.json");
             }
-            return new Linear(name, w.segment(name), info.dtype(), (int) s[0], in, null);
+            return new Linear(name, w.segment(name), info.dtype(), (int) s.dim(0), in, null);
         }
 
         float[] vector(String name, int n) {
             TensorInfo info = require(name);
-            if (info.shape().length != 1 || info.shape()[0] != n) {
+            if (!info.shape().equals(Shape.of(n))) {
                 throw new ConfigException(w.folder() + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(info.shape()) + ", expected [" + n + "] from config.json");
+                        + info.shape() + ", expected [" + n + "] from config.json");
             }
             float[] v = new float[n];
             MemorySegment seg = w.segment(name);
@@ -241,6 +244,59 @@ public final class Transformer implements AutoCloseable {
         }
 
         float[] optionalVector(String name, int n) { return w.has(name) ? vector(name, n) : null; }
+
+        /**
+         * A layer's experts and router, in any of the layouts checkpoints use: transformers v5's stacked
+         * {@code mlp.experts.gate_up_proj [E, 2I, H]} (each expert's gate rows, then its up rows) and
+         * {@code mlp.experts.down_proj [E, H, I]}; one tensor per expert ({@code mlp.experts.N.gate_proj}); or
+         * Mixtral's original {@code block_sparse_moe.experts.N.w1/w3/w2}.
+         */
+        SparseMlp sparseMlp(String p, ModelConfig.Moe moe, int h) {
+            int n = moe.experts(), inter = moe.intermediate();
+            Mlp[] experts = new Mlp[n];
+            Linear router;
+            if (w.has(p + "mlp.experts.gate_up_proj")) {
+                router = matrix(p + "mlp.gate.weight", n, h);
+                String gu = p + "mlp.experts.gate_up_proj", dn = p + "mlp.experts.down_proj";
+                TensorInfo a = stacked(gu, n, 2L * inter, h), b = stacked(dn, n, h, inter);
+                long block = (long) inter * h;
+                for (int e = 0; e < n; e++) {
+                    experts[e] = new Mlp(slice(gu, a, 2L * e * block, inter, h),
+                            slice(gu, a, (2L * e + 1) * block, inter, h), slice(dn, b, e * block, h, inter));
+                }
+            } else if (w.has(p + "block_sparse_moe.gate.weight")) {
+                router = matrix(p + "block_sparse_moe.gate.weight", n, h);
+                for (int e = 0; e < n; e++) {
+                    String x = p + "block_sparse_moe.experts." + e + ".";
+                    experts[e] = new Mlp(matrix(x + "w1.weight", inter, h), matrix(x + "w3.weight", inter, h),
+                            matrix(x + "w2.weight", h, inter));
+                }
+            } else {
+                router = matrix(p + "mlp.gate.weight", n, h);
+                for (int e = 0; e < n; e++) {
+                    String x = p + "mlp.experts." + e + ".";
+                    experts[e] = new Mlp(matrix(x + "gate_proj.weight", inter, h),
+                            matrix(x + "up_proj.weight", inter, h), matrix(x + "down_proj.weight", h, inter));
+                }
+            }
+            return new SparseMlp(router, experts, moe.topK(), moe.normTopK());
+        }
+
+        private TensorInfo stacked(String name, long n, long rows, long cols) {
+            TensorInfo info = require(name);
+            long[] s = info.shape().dims();
+            if (s.length != 3 || s[0] != n || s[1] != rows || s[2] != cols) {
+                throw new ConfigException(w.folder() + ": tensor '" + name + "' has shape " + Arrays.toString(s)
+                        + ", expected [" + n + ", " + rows + ", " + cols + "] from config.json");
+            }
+            return info;
+        }
+
+        /** Rows of a stacked tensor as one matrix {@code [out, in]}, starting at element {@code offset}. */
+        private Linear slice(String name, TensorInfo info, long offset, int out, int in) {
+            long bs = info.dtype().byteSize();
+            return new Linear(name, w.segment(name).asSlice(offset * bs, (long) out * in * bs), info.dtype(), out, in, null);
+        }
 
         private TensorInfo require(String name) {
             if (!w.has(name)) {

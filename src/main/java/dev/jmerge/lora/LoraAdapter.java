@@ -1,11 +1,11 @@
 package dev.jmerge.lora;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
-import dev.jmerge.io.pytorch.PytorchCheckpoint;
-import dev.jmerge.io.safetensors.SafetensorsFile;
-import dev.jmerge.io.safetensors.TensorInfo;
-import dev.jmerge.io.safetensors.WeightFile;
+import dev.jmerge.io.TensorInfo;
+import dev.jmerge.io.WeightFile;
+import dev.jmerge.io.WeightFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +76,8 @@ public final class LoraAdapter implements AutoCloseable {
         }
         Path st = folder.resolve("adapter_model.safetensors");
         Path bin = folder.resolve("adapter_model.bin");
-        WeightFile file = Files.exists(st) ? SafetensorsFile.open(st)
-                : Files.exists(bin) ? PytorchCheckpoint.open(bin) : null;
+        WeightFile file = Files.exists(st) ? WeightFormat.openFile(st)
+                : Files.exists(bin) ? WeightFormat.openFile(bin) : null;
         if (file == null) {
             throw new ConfigException(folder + ": LoRA adapter has no weights; expected adapter_model.safetensors"
                     + " or adapter_model.bin");
@@ -91,6 +91,9 @@ public final class LoraAdapter implements AutoCloseable {
     }
 
     public Path folder() { return folder; }
+
+    /** The adapter's weight file. */
+    Path file() { return file.path(); }
 
     private void classify() {
         for (TensorInfo t : file.tensors().values()) {
@@ -149,16 +152,14 @@ public final class LoraAdapter implements AutoCloseable {
     }
 
     /** The patch for base tensor {@code name} (shape checked against {@code base}), or null when untouched. */
-    public LoraPatch patch(String name, TensorInfo base) {
+    LoraPatch patch(String name, TensorInfo base) {
         TensorInfo rep = replaced.get(name);
         if (rep != null) {
-            if (!java.util.Arrays.equals(rep.shape(), base.shape())) {
+            if (!rep.shape().equals(base.shape())) {
                 throw new MergeException(file.path() + ": modules_to_save tensor '" + rep.name() + "' has shape "
-                        + java.util.Arrays.toString(rep.shape()) + " but the base model's '" + name + "' has "
-                        + java.util.Arrays.toString(base.shape()));
+                        + rep.shape() + " but the base model's '" + name + "' has " + base.shape());
             }
-            return new LoraPatch.Replace(new TensorInfo(name, rep.dtype(), rep.shape(), rep.begin(), rep.end()),
-                    file.segment(rep));
+            return new LoraPatch.Replace(rep, file.segment(rep));
         }
         TensorInfo bias = biases.get(name);
         if (bias != null) return patchBias(name, bias, base);
@@ -168,16 +169,15 @@ public final class LoraAdapter implements AutoCloseable {
         int rank = (int) pattern(rankPattern, module, defaultRank);
         double alpha = pattern(alphaPattern, module, defaultAlpha);
         boolean transposed = embedding.get(name) || fanInFanOut;
-        long[] w = base.shape();
-        if (w.length != 2) throw bad(name, "base tensor is not a matrix " + java.util.Arrays.toString(w));
-        long rows = w[0], cols = w[1];
-        long[] a = ab[0].shape(), b = ab[1].shape();
-        long[] wantA = {rank, transposed ? rows : cols};
-        long[] wantB = {transposed ? cols : rows, rank};
-        if (!java.util.Arrays.equals(a, wantA) || !java.util.Arrays.equals(b, wantB)) {
-            throw bad(name, "A " + java.util.Arrays.toString(a) + " and B " + java.util.Arrays.toString(b)
-                    + " do not fit base " + java.util.Arrays.toString(w) + " with rank " + rank + "; expected A "
-                    + java.util.Arrays.toString(wantA) + " and B " + java.util.Arrays.toString(wantB));
+        Shape w = base.shape();
+        if (w.rank() != 2) throw bad(name, "base tensor is not a matrix " + w);
+        long rows = w.dim(0), cols = w.dim(1);
+        Shape a = ab[0].shape(), b = ab[1].shape();
+        Shape wantA = Shape.of(rank, transposed ? rows : cols);
+        Shape wantB = Shape.of(transposed ? cols : rows, rank);
+        if (!a.equals(wantA) || !b.equals(wantB)) {
+            throw bad(name, "A " + a + " and B " + b + " do not fit base " + w + " with rank " + rank + "; expected A "
+                    + wantA + " and B " + wantB);
         }
         if (rank == 0) return null; // a module whose every singular value was dropped (extract-lora --sv-epsilon)
         double scale = scale(rank, alpha);
@@ -191,9 +191,8 @@ public final class LoraAdapter implements AutoCloseable {
 
     /** {@code lora_B.bias}: scaled like its module's low-rank term; nothing for a module of rank 0. */
     private LoraPatch patchBias(String name, TensorInfo bias, TensorInfo base) {
-        if (!java.util.Arrays.equals(bias.shape(), base.shape())) {
-            throw bad(name, "lora_B bias " + java.util.Arrays.toString(bias.shape()) + " does not fit base bias "
-                    + java.util.Arrays.toString(base.shape()));
+        if (!bias.shape().equals(base.shape())) {
+            throw bad(name, "lora_B bias " + bias.shape() + " does not fit base bias " + base.shape());
         }
         String module = name.substring(0, name.length() - ".bias".length());
         int rank = (int) pattern(rankPattern, module, defaultRank);

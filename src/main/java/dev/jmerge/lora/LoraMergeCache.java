@@ -2,10 +2,11 @@ package dev.jmerge.lora;
 
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.IndexWriter;
-import dev.jmerge.io.safetensors.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
 import dev.jmerge.io.safetensors.ShardLayout;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.StoredTensor;
+import dev.jmerge.io.TensorInfo;
+import dev.jmerge.io.TensorSource;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.KernelsProvider;
@@ -21,7 +22,7 @@ import java.util.stream.Stream;
 /**
  * mergekit's {@code --lora-merge-cache}: a base model with its adapter merged in, written once as a safetensors
  * model folder under the cache and reused by later runs. Each tensor is streamed through the same
- * {@link LoraPatch} arithmetic the on-the-fly path uses, then rounded once to the base tensor's dtype.
+ * arithmetic the on-the-fly path uses ({@link LoraSource}), then rounded once to the base tensor's dtype.
  */
 public final class LoraMergeCache {
 
@@ -35,8 +36,8 @@ public final class LoraMergeCache {
         return cache.resolve(reference.replaceAll("[^A-Za-z0-9._-]", "_"));
     }
 
-    /** The merged folder for base + adapter, written now unless a previous run left it complete. */
-    public static Path materialize(Path cache, String reference, Path baseFolder, ModelWeights base, LoraAdapter adapter) {
+    /** The merged folder for {@code patched} (a base model with its adapter), written now unless a previous run left it complete. */
+    public static Path materialize(Path cache, String reference, TensorSource patched) {
         Path target = folderFor(cache, reference);
         if (Files.isRegularFile(target.resolve("config.json"))) return target;
         Path temp = target.resolveSibling(target.getFileName() + ".partial");
@@ -44,9 +45,8 @@ public final class LoraMergeCache {
             deleteTree(temp);
             Files.createDirectories(temp);
             List<TensorSpec> specs = new ArrayList<>();
-            for (String name : base.names()) {
-                LoraPatch p = adapter.patch(name, base.info(name));
-                TensorInfo info = p instanceof LoraPatch.Replace r ? r.info() : base.info(name);
+            for (String name : patched.names()) {
+                TensorInfo info = patched.info(name);
                 specs.add(new TensorSpec(name, info.dtype(), info.shape()));
             }
             ShardLayout layout = ShardLayout.of(specs, SHARD_BYTES);
@@ -54,12 +54,12 @@ public final class LoraMergeCache {
             float[] buf = new float[CHUNK];
             for (ShardLayout.Shard shard : layout.shards()) {
                 try (SafetensorsWriter w = SafetensorsWriter.create(temp, shard)) {
-                    for (TensorSpec t : shard.tensors()) write(k, buf, base, adapter, t, w.tensorSegment(t.name()));
+                    for (TensorSpec t : shard.tensors()) write(k, buf, patched.stored(t.name()), w.tensorSegment(t.name()));
                     w.finish();
                 }
             }
             if (layout.needsIndex()) IndexWriter.write(temp, layout);
-            try (Stream<Path> files = Files.list(baseFolder)) {
+            try (Stream<Path> files = Files.list(patched.folder())) {
                 for (Path f : files.toList()) {
                     String n = f.getFileName().toString();
                     if ((n.endsWith(".json") && !n.endsWith(".index.json")) || n.equals("tokenizer.model")) {
@@ -74,26 +74,19 @@ public final class LoraMergeCache {
         }
     }
 
-    private static void write(Kernels k, float[] buf, ModelWeights base, LoraAdapter adapter, TensorSpec t,
-                              MemorySegment out) {
-        TensorInfo info = base.info(t.name());
-        LoraPatch patch = adapter.patch(t.name(), info);
-        if (patch instanceof LoraPatch.Replace r) {
-            out.copyFrom(r.data());
+    private static void write(Kernels k, float[] buf, StoredTensor in, MemorySegment out) {
+        TensorInfo info = in.info();
+        if (in.delta() == null || !info.dtype().isFloating()) {
+            out.copyFrom(in.bytes());
             return;
         }
-        MemorySegment in = base.segment(t.name());
         long n = info.numel();
         int es = info.dtype().byteSize();
         for (long off = 0; off < n; off += CHUNK) {
             int len = (int) Math.min(CHUNK, n - off);
-            if (patch instanceof LoraPatch.Delta lr && info.dtype().isFloating()) {
-                k.toFloat(in, off * es, info.dtype(), buf, 0, len);
-                lr.addTo(k, off, buf, 0, len);
-                k.fromFloat(buf, 0, out, off * es, info.dtype(), len);
-            } else {
-                MemorySegment.copy(in, off * es, out, off * es, (long) len * es);
-            }
+            k.toFloat(in.bytes(), off * es, info.dtype(), buf, 0, len);
+            in.delta().addTo(k, off, buf, 0, len);
+            k.fromFloat(buf, 0, out, off * es, info.dtype(), len);
         }
     }
 

@@ -1,21 +1,18 @@
 package dev.jmerge.lora;
 
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
+import dev.jmerge.io.ValueDelta;
 import dev.jmerge.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
-/** What an adapter does to one base tensor. */
-public sealed interface LoraPatch {
+/** What an adapter does to one base tensor ({@link LoraSource} presents the patched tensors). */
+sealed interface LoraPatch {
 
-    /** modules_to_save: the adapter carries the whole tensor, which replaces the base one. */
+    /** modules_to_save: the adapter carries the whole tensor (named as in the adapter file), which replaces the base one. */
     record Replace(TensorInfo info, MemorySegment data) implements LoraPatch {}
 
     /** A change added to the base values as they are read. */
-    sealed interface Delta extends LoraPatch permits LowRank, Bias {
-
-        /** Adds the change to {@code dst[dstOff, dstOff + len)}, holding elements {@code [flat, flat + len)} of the base tensor. */
-        void addTo(Kernels k, long flat, float[] dst, int dstOff, int len);
-    }
+    sealed interface Delta extends LoraPatch, ValueDelta permits LowRank, Bias {}
 
     /**
      * PEFT's {@code lora_bias}: {@code lora_B}'s bias, scaled like the low-rank term, added to the base layer's

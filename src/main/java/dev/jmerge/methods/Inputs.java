@@ -20,7 +20,7 @@ final class Inputs {
 
     /** Length of the last axis: the vectors that row-wise statistics (softmax, filter_wise) run over. */
     static int lastAxis(MergeInput in) {
-        long[] shape = in.shape();
+        long[] shape = in.shape().dims();
         long cols = shape.length == 0 ? 1 : shape[shape.length - 1];
         if (cols > Integer.MAX_VALUE) {
             throw new MergeException("tensor '" + in.tensorName() + "': last axis of " + cols + " elements is too long");

@@ -9,6 +9,9 @@ import java.util.List;
  */
 public final class Karcher implements MergeMethod {
 
+    static final ParamSpec MAX_ITER = ParamSpec.withDefault("max_iter", 10, "maximum number of iterations");
+    static final ParamSpec TOL = ParamSpec.withDefault("tol", 1e-5, "convergence tolerance");
+
     @Override public String name() { return "karcher"; }
     @Override public String prettyName() { return "Karcher Mean"; }
     @Override public String reference() { return "https://en.wikipedia.org/wiki/Karcher_mean"; }
@@ -16,9 +19,7 @@ public final class Karcher implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(
-                ParamSpec.withDefault("max_iter", 10, "maximum number of iterations"),
-                ParamSpec.withDefault("tol", 1e-5, "convergence tolerance"));
+        return List.of(MAX_ITER, TOL);
     }
 
     @Override public List<ParamSpec> modelParameters() { return List.of(); }
@@ -39,7 +40,7 @@ public final class Karcher implements MergeMethod {
         int[] all = new int[n];
         for (int i = 0; i < n; i++) all[i] = i;
         double[][] g = Combination.gram(in, all, -1);
-        double[] c = coefficients(g, (int) in.global().get("max_iter"), in.global().get("tol"));
+        double[] c = coefficients(g, (int) in.global().get(MAX_ITER), in.global().get(TOL));
         if (c == null) {
             Inputs.zeros(in, out);
         } else {

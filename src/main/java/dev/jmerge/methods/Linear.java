@@ -5,6 +5,9 @@ import java.util.List;
 /** mergekit {@code linear}: weighted sum of all inputs, divided by the weight sum when {@code normalize}. */
 public final class Linear implements MergeMethod {
 
+    static final ParamSpec NORMALIZE = ParamSpec.flag("normalize", true, "divide by the sum of the weights");
+    static final ParamSpec WEIGHT = ParamSpec.required("weight", "weight of this model");
+
     @Override public String name() { return "linear"; }
     @Override public String prettyName() { return "Linear"; }
     @Override public String reference() { return "https://arxiv.org/abs/2203.05482"; }
@@ -12,12 +15,12 @@ public final class Linear implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(ParamSpec.flag("normalize", true, "divide by the sum of the weights"));
+        return List.of(NORMALIZE);
     }
 
     @Override
     public List<ParamSpec> modelParameters() {
-        return List.of(ParamSpec.required("weight", "weight of this model"));
+        return List.of(WEIGHT);
     }
 
     @Override
@@ -35,10 +38,10 @@ public final class Linear implements MergeMethod {
         double[] w = new double[n];
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            w[i] = in.model(i).get("weight");
+            w[i] = in.model(i).get(WEIGHT);
             sum += w[i];
         }
-        boolean normalize = in.global().flag("normalize");
+        boolean normalize = in.global().flag(NORMALIZE);
         if (normalize && sum == 0) {
             // mergekit divides without a guard; the inf/NaN it produces is kept so results stay comparable.
             in.warn("weights sum to zero; normalising gives inf/NaN as in mergekit");

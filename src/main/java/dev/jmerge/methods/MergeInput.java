@@ -1,5 +1,6 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,25 +20,15 @@ public interface MergeInput {
     String tensorName();
 
     /** Output shape; every input is presented with this shape. */
-    long[] shape();
+    Shape shape();
 
-    default long numel() {
-        long n = 1;
-        for (long d : shape()) n *= d;
-        return n;
-    }
+    default long numel() { return shape().numel(); }
 
     /** Rows of the tensor seen as a matrix: shape[0] for 2-D and higher, 1 for 0-D/1-D. */
-    default long rows() {
-        long[] s = shape();
-        return s.length >= 2 ? s[0] : 1;
-    }
+    default long rows() { return shape().rows(); }
 
     /** Elements per row ({@code numel / rows}). */
-    default long cols() {
-        long r = rows();
-        return r == 0 ? 0 : numel() / r;
-    }
+    default long cols() { return shape().cols(); }
 
     /** Number of inputs, base included. */
     int count();

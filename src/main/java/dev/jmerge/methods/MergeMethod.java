@@ -1,5 +1,6 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.tensor.Shape;
 import java.util.List;
 
 /**
@@ -33,6 +34,31 @@ public interface MergeMethod {
      * @return a message saying what is wrong, or null when the method can run
      */
     default String checkInputs(int models, boolean hasBase) { return null; }
+
+    /**
+     * The parameters resolved for one output tensor, as {@link #validate} sees them.
+     *
+     * @param baseIndex position of the base model among the inputs, or -1
+     * @param perModel per-input parameters, in input order
+     */
+    record TensorParams(Shape shape, int baseIndex, Params global, List<Params> perModel) {}
+
+    /**
+     * A resolved value the method cannot run with.
+     *
+     * @param input the input it was resolved for, or -1 for a method-level parameter
+     * @param why what is wrong with it, in words
+     */
+    record Invalid(ParamSpec parameter, int input, String why) {}
+
+    /**
+     * Checks the parameters resolved for one tensor, before anything is read: the planner calls it for every
+     * output tensor and reports a problem as a configuration error naming the tensor and where the value was set.
+     * Ranges are checked here, once; {@link #merge} then meets only values it can use.
+     *
+     * @return the first problem found, or null
+     */
+    default Invalid validate(TensorParams p) { return null; }
 
     /**
      * Memory one merge of a tensor holds beyond its tiles (e.g. remembered masks), so the executor's estimate

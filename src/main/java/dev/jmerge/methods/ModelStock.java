@@ -10,6 +10,9 @@ import java.util.List;
  */
 public final class ModelStock implements MergeMethod {
 
+    static final ParamSpec FILTER_WISE = ParamSpec.flag("filter_wise", false,
+            "one interpolation factor per row instead of per tensor");
+
     private static final double MIN_NORM_PRODUCT = 1e-6;
 
     @Override public String name() { return "model_stock"; }
@@ -19,7 +22,7 @@ public final class ModelStock implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(ParamSpec.flag("filter_wise", false, "one interpolation factor per row instead of per tensor"));
+        return List.of(FILTER_WISE);
     }
 
     @Override public List<ParamSpec> modelParameters() { return List.of(); }
@@ -42,7 +45,7 @@ public final class ModelStock implements MergeMethod {
             throw Inputs.wrongCount(in, name(), "the base and at least two other models");
         }
         int[] idx = Inputs.others(in);
-        if (in.global().flag("filter_wise")) {
+        if (in.global().flag(FILTER_WISE)) {
             mergeRows(in, out, base, idx);
         } else {
             Factor f = Factor.of(Combination.gram(in, idx, base));

@@ -10,6 +10,10 @@ import java.util.List;
  */
 public final class MultiSlerp implements MergeMethod {
 
+    static final ParamSpec NORMALIZE_WEIGHTS = ParamSpec.flag("normalize_weights", true, "divide the weights by their sum");
+    static final ParamSpec EPS = ParamSpec.withDefault("eps", 1e-8, "guard added to norms");
+    static final ParamSpec WEIGHT = ParamSpec.required("weight", "weight of this model");
+
     @Override public String name() { return "multislerp"; }
     @Override public String prettyName() { return "Multi-SLERP"; }
     @Override public String reference() { return "https://goddard.blog/posts/multislerp-wow-what-a-cool-idea"; }
@@ -17,14 +21,12 @@ public final class MultiSlerp implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(
-                ParamSpec.flag("normalize_weights", true, "divide the weights by their sum"),
-                ParamSpec.withDefault("eps", 1e-8, "guard added to norms"));
+        return List.of(NORMALIZE_WEIGHTS, EPS);
     }
 
     @Override
     public List<ParamSpec> modelParameters() {
-        return List.of(ParamSpec.required("weight", "weight of this model"));
+        return List.of(WEIGHT);
     }
 
     @Override
@@ -41,14 +43,14 @@ public final class MultiSlerp implements MergeMethod {
             return;
         }
         int n = idx.length;
-        double eps = in.global().get("eps");
+        double eps = in.global().get(EPS);
         double[] w = new double[n];
         double wsum = 0;
         for (int i = 0; i < n; i++) {
-            w[i] = in.model(idx[i]).get("weight");
+            w[i] = in.model(idx[i]).get(WEIGHT);
             wsum += w[i];
         }
-        if (in.global().flag("normalize_weights")) {
+        if (in.global().flag(NORMALIZE_WEIGHTS)) {
             for (int i = 0; i < n; i++) w[i] /= wsum;
         }
         double[][] g = Combination.gram(in, idx, base);

@@ -8,6 +8,8 @@ import java.util.List;
  */
 public final class NearSwap implements MergeMethod {
 
+    static final ParamSpec T = ParamSpec.required("t", "distance below which the other model's value is taken");
+
     private static final float MIN_DIFF = 1e-6f;
 
     @Override public String name() { return "nearswap"; }
@@ -17,7 +19,7 @@ public final class NearSwap implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(ParamSpec.required("t", "distance below which the other model's value is taken"));
+        return List.of(T);
     }
 
     @Override public List<ParamSpec> modelParameters() { return List.of(); }
@@ -32,7 +34,7 @@ public final class NearSwap implements MergeMethod {
         int other = Inputs.otherThanBase(in, name(), out);
         if (other < 0) return;
         int base = 1 - other;
-        float t = (float) in.global().get("t");
+        float t = (float) in.global().get(T);
         float[][] tiles = in.tiles(2);
         float[] a = tiles[0], b = tiles[1];
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {

@@ -10,6 +10,11 @@ import java.util.List;
  */
 public final class NuSlerp implements MergeMethod {
 
+    static final ParamSpec FLATTEN = ParamSpec.flag("nuslerp_flatten", true, "treat the whole tensor as one vector");
+    static final ParamSpec ROW_WISE = ParamSpec.flag("nuslerp_row_wise", false,
+            "without flatten: interpolate vectors along axis 0 instead of the last axis");
+    static final ParamSpec WEIGHT = ParamSpec.required("weight", "relative weight; t = w2 / (w1 + w2)");
+
     private static final double MIN_NORM = 1e-7;
     private static final double COLINEAR_SIN = 1e-8;
 
@@ -20,14 +25,12 @@ public final class NuSlerp implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(
-                ParamSpec.flag("nuslerp_flatten", true, "treat the whole tensor as one vector"),
-                ParamSpec.flag("nuslerp_row_wise", false, "without flatten: interpolate vectors along axis 0 instead of the last axis"));
+        return List.of(FLATTEN, ROW_WISE);
     }
 
     @Override
     public List<ParamSpec> modelParameters() {
-        return List.of(ParamSpec.required("weight", "relative weight; t = w2 / (w1 + w2)"));
+        return List.of(WEIGHT);
     }
 
     @Override
@@ -44,13 +47,13 @@ public final class NuSlerp implements MergeMethod {
         int base = in.baseIndex();
         int[] idx = Inputs.others(in);
         if (idx.length != 2) throw Inputs.wrongCount(in, name(), "exactly two models besides the optional base");
-        double w0 = in.model(idx[0]).get("weight"), w1 = in.model(idx[1]).get("weight");
+        double w0 = in.model(idx[0]).get(WEIGHT), w1 = in.model(idx[1]).get(WEIGHT);
         double t = Math.abs(w0 + w1) < 1e-6 ? 0.5 : w1 / (w0 + w1);
-        if (in.global().flag("nuslerp_flatten")) {
+        if (in.global().flag(FLATTEN)) {
             double[][] g = Combination.gram(in, idx, base);
             double[] c = coefficients(t, g[0][0], g[1][1], g[0][1]);
             Combination.write(in, out, idx, base, c);
-        } else if (in.global().flag("nuslerp_row_wise")) {
+        } else if (in.global().flag(ROW_WISE)) {
             mergeColumns(in, out, idx, base, t);
         } else {
             mergeRows(in, out, idx, base, t);
@@ -93,7 +96,7 @@ public final class NuSlerp implements MergeMethod {
      * pass accumulates per-column norms and dots and a second one writes.
      */
     private static void mergeColumns(MergeInput in, TensorOutput out, int[] idx, int base, double t) {
-        long[] shape = in.shape();
+        long[] shape = in.shape().dims();
         long height = shape.length == 0 ? 1 : shape[0];
         int width = Math.toIntExact(height == 0 ? 0 : in.numel() / height);
         double[] ss0 = new double[width], ss1 = new double[width], dot = new double[width];

@@ -4,7 +4,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Parameter values already resolved for one tensor (gradients evaluated, filters matched, defaults applied). */
+/**
+ * Parameter values already resolved for one tensor (gradients evaluated, filters matched, defaults applied). Methods
+ * read them through their {@link ParamSpec}s, which hold the defaults: a value the planner did not resolve (inputs
+ * built by hand in tests) is the spec's default.
+ */
 public final class Params {
 
     private static final Params EMPTY = new Params(Map.of());
@@ -26,21 +30,19 @@ public final class Params {
         return new Params(m);
     }
 
-    public boolean has(String name) { return values.get(name) != null; }
+    /** Whether the parameter has a value: set by the config or by its default. */
+    public boolean has(ParamSpec p) { return values.get(p.name()) != null || p.defaultValue() != null; }
 
-    /** The value; a missing value here is a planner bug, since required parameters are checked before merging. */
-    public double get(String name) {
-        Double v = values.get(name);
-        if (v == null) throw new IllegalStateException("parameter '" + name + "' was not resolved");
+    /** The value, else the spec's default; a required parameter without one here is a planner bug. */
+    public double get(ParamSpec p) {
+        Double v = values.get(p.name());
+        if (v == null) v = p.defaultValue();
+        if (v == null) throw new IllegalStateException("parameter '" + p.name() + "' was not resolved");
         return v;
     }
 
-    public double get(String name, double fallback) {
-        Double v = values.get(name);
-        return v == null ? fallback : v;
-    }
-
-    public boolean flag(String name) { return get(name) != 0.0; }
+    /** A flag's value (mergekit's booleans are numbers: 0 is false). */
+    public boolean flag(ParamSpec p) { return get(p) != 0.0; }
 
     public Map<String, Double> asMap() { return values; }
 

@@ -5,6 +5,8 @@ import java.util.List;
 /** mergekit {@code passthrough}: the single input, multiplied by its {@code scale} when one is set. */
 public final class Passthrough implements MergeMethod {
 
+    static final ParamSpec SCALE = ParamSpec.optional("scale", "multiply the tensor by this factor");
+
     @Override public String name() { return "passthrough"; }
     @Override public String prettyName() { return "Passthrough"; }
     @Override public String reference() { return null; }
@@ -13,7 +15,7 @@ public final class Passthrough implements MergeMethod {
 
     @Override
     public List<ParamSpec> modelParameters() {
-        return List.of(ParamSpec.optional("scale", "multiply the tensor by this factor"));
+        return List.of(SCALE);
     }
 
     @Override
@@ -26,11 +28,11 @@ public final class Passthrough implements MergeMethod {
     public void merge(MergeInput in, TensorOutput out) {
         if (in.count() != 1) throw Inputs.wrongCount(in, name(), "exactly one input");
         Params p = in.model(0);
-        if (!p.has("scale")) {
+        if (!p.has(SCALE)) {
             Inputs.copy(in, 0, out);
             return;
         }
-        float scale = (float) p.get("scale");
+        float scale = (float) p.get(SCALE);
         float[] buf = in.tiles(1)[0];
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
             in.read(0, off, buf, 0, len);

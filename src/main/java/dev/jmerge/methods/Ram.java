@@ -8,6 +8,8 @@ import java.util.List;
  */
 public final class Ram implements MergeMethod {
 
+    static final ParamSpec EPSILON = ParamSpec.withDefault("epsilon", 1e-5, "|task vector| above this counts as active");
+
     @Override public String name() { return "ram"; }
     @Override public String prettyName() { return "Reinforced Agent Merging"; }
     @Override public String reference() { return "https://arxiv.org/abs/2601.13572"; }
@@ -15,7 +17,7 @@ public final class Ram implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(ParamSpec.withDefault("epsilon", 1e-5, "|task vector| above this counts as active"));
+        return List.of(EPSILON);
     }
 
     @Override public List<ParamSpec> modelParameters() { return List.of(); }
@@ -35,6 +37,6 @@ public final class Ram implements MergeMethod {
         }
         float[] unique = new float[idx.length];
         java.util.Arrays.fill(unique, 1f);
-        RamMath.write(in, out, base, idx, (float) in.global().get("epsilon"), unique);
+        RamMath.write(in, out, base, idx, (float) in.global().get(EPSILON), unique);
     }
 }

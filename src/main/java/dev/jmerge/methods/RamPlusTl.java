@@ -9,6 +9,9 @@ import java.util.List;
  */
 public final class RamPlusTl implements MergeMethod {
 
+    static final ParamSpec R = ParamSpec.withDefault("r", 0.1, "strength of the boost of unique entries");
+    static final ParamSpec ALPHA = ParamSpec.withDefault("alpha", 0.2, "cap on the shared/unique ratio");
+
     @Override public String name() { return "ramplus_tl"; }
     @Override public String prettyName() { return "Reinforced Agent Merging Plus (Tensor-Local)"; }
     @Override public String reference() { return "https://arxiv.org/abs/2601.13572"; }
@@ -16,10 +19,7 @@ public final class RamPlusTl implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(
-                ParamSpec.withDefault("r", 0.1, "strength of the boost of unique entries"),
-                ParamSpec.withDefault("alpha", 0.2, "cap on the shared/unique ratio"),
-                ParamSpec.withDefault("epsilon", 1e-5, "|task vector| above this counts as active"));
+        return List.of(R, ALPHA, Ram.EPSILON);
     }
 
     @Override public List<ParamSpec> modelParameters() { return List.of(); }
@@ -38,7 +38,7 @@ public final class RamPlusTl implements MergeMethod {
             return;
         }
         Params g = in.global();
-        double eps = g.get("epsilon"), r = g.get("r"), alpha = g.get("alpha");
+        double eps = g.get(Ram.EPSILON), r = g.get(R), alpha = g.get(ALPHA);
         long[][] counts = RamMath.count(in, base, idx, (float) eps);
         float[] lambda = new float[idx.length];
         for (int i = 0; i < idx.length; i++) {

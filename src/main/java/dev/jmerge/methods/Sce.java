@@ -20,6 +20,9 @@ public final class Sce implements MergeMethod {
 
     private static final double MIN_WEIGHT_SUM = 1e-6;
 
+    static final ParamSpec SELECT_TOPK = ParamSpec.withDefault("select_topk", 1.0,
+            "share of the highest-variance elements kept");
+
     @Override public String name() { return "sce"; }
     @Override public String prettyName() { return "SCE"; }
     @Override public String reference() { return "https://arxiv.org/abs/2408.07990"; }
@@ -27,9 +30,7 @@ public final class Sce implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(
-                ParamSpec.flag("int8_mask", false, "accepted for compatibility; no numerical effect"),
-                ParamSpec.withDefault("select_topk", 1.0, "share of the highest-variance elements kept"));
+        return List.of(TaskArithmeticFamily.INT8_MASK, SELECT_TOPK);
     }
 
     @Override public List<ParamSpec> modelParameters() { return List.of(); }
@@ -46,13 +47,13 @@ public final class Sce implements MergeMethod {
     /** The selection borrows 4 bytes per element while torch's tie order is replayed. */
     @Override
     public long scratchBytes(long numel, Params global, List<Params> perModel) {
-        return global.get("select_topk", 1.0) < 1 ? TieScratch.bytes(numel) : 0;
+        return global.get(SELECT_TOPK) < 1 ? TieScratch.bytes(numel) : 0;
     }
 
     @Override
     public void merge(MergeInput in, TensorOutput out) {
         int[] models = TaskVectors.nonBaseInputs(in, "sce");
-        double topk = in.global().get("select_topk", 1.0);
+        double topk = in.global().get(SELECT_TOPK);
         long n = in.numel();
         if (models.length == 0 || topk <= 0) {
             // no task vectors, or the selection drops every element: mergekit's result is the base

@@ -14,6 +14,8 @@ public final class Slerp implements MergeMethod {
     /** Norms at or below this are not divided by. */
     static final double NORM_EPS = 1e-8;
 
+    static final ParamSpec T = ParamSpec.required("t", "interpolation factor: 0 = base model, 1 = the other model");
+
     @Override public String name() { return "slerp"; }
     @Override public String prettyName() { return "SLERP"; }
     @Override public String reference() { return "https://en.wikipedia.org/wiki/Slerp"; }
@@ -21,7 +23,7 @@ public final class Slerp implements MergeMethod {
 
     @Override
     public List<ParamSpec> globalParameters() {
-        return List.of(ParamSpec.required("t", "interpolation factor: 0 = base model, 1 = the other model"));
+        return List.of(T);
     }
 
     @Override public List<ParamSpec> modelParameters() { return List.of(); }
@@ -36,7 +38,7 @@ public final class Slerp implements MergeMethod {
         int other = Inputs.otherThanBase(in, name(), out);
         if (other < 0) return;
         int base = 1 - other;
-        double t = in.global().get("t");
+        double t = in.global().get(T);
         double[][] g = Combination.gram(in, new int[] {base, other}, -1);
         double n0 = Math.sqrt(g[0][0]), n1 = Math.sqrt(g[1][1]);
         double d = g[0][1] / ((n0 > NORM_EPS ? n0 : 1) * (n1 > NORM_EPS ? n1 : 1));

@@ -23,13 +23,17 @@ import java.util.List;
 public abstract sealed class TaskArithmeticFamily implements MergeMethod
         permits TaskArithmetic, Ties, DareTies, DareLinear, Breadcrumbs, BreadcrumbsTies, Della, DellaLinear {
 
+    static final ParamSpec INT8_MASK = ParamSpec.flag("int8_mask", false, "accepted for compatibility; no numerical effect");
+    static final ParamSpec LAMBDA = ParamSpec.withDefault("lambda", 1.0, "scale of the merged task vector");
+    static final ParamSpec WEIGHT = ParamSpec.required("weight", "weight of this model's task vector");
+
     private final String name;
     private final String prettyName;
     private final String reference;
     private final Sparsification sparsification;
     private final boolean consensus;
-    private final boolean defaultNormalize;
-    private final boolean defaultRescale;
+    private final ParamSpec normalize;
+    private final ParamSpec rescale;
 
     TaskArithmeticFamily(String name, String prettyName, String reference, Sparsification sparsification,
                          boolean consensus, boolean defaultNormalize, boolean defaultRescale) {
@@ -38,8 +42,8 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
         this.reference = reference;
         this.sparsification = sparsification;
         this.consensus = consensus;
-        this.defaultNormalize = defaultNormalize;
-        this.defaultRescale = defaultRescale;
+        this.normalize = ParamSpec.flag("normalize", defaultNormalize, "divide by the sum of the (elected) weights");
+        this.rescale = ParamSpec.flag("rescale", defaultRescale, "match the L1 norm of each task vector after sparsifying");
     }
 
     @Override public final String name() { return name; }
@@ -55,25 +59,26 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
 
     @Override
     public final List<ParamSpec> globalParameters() {
-        return List.of(
-                ParamSpec.flag("int8_mask", false, "accepted for compatibility; no numerical effect"),
-                ParamSpec.flag("normalize", defaultNormalize, "divide by the sum of the (elected) weights"),
-                ParamSpec.flag("rescale", defaultRescale, "match the L1 norm of each task vector after sparsifying"),
-                ParamSpec.withDefault("lambda", 1.0, "scale of the merged task vector"));
+        return List.of(INT8_MASK, normalize, rescale, LAMBDA);
     }
 
     @Override
     public final List<ParamSpec> modelParameters() {
-        List<ParamSpec> l = new ArrayList<>();
-        l.add(ParamSpec.required("weight", "weight of this model's task vector"));
-        l.add(ParamSpec.withDefault("density", 1.0, "share of the task vector kept by the sparsifier"));
-        if (sparsification == Sparsification.MAGNITUDE_OUTLIERS) {
-            l.add(ParamSpec.withDefault("gamma", Sparsification.DEFAULT_GAMMA, "share of largest magnitudes removed"));
-        }
-        if (sparsification == Sparsification.DELLA_MAGPRUNE) {
-            l.add(ParamSpec.withDefault("epsilon", Sparsification.DEFAULT_EPSILON, "spread of keep probabilities"));
-        }
+        List<ParamSpec> l = new ArrayList<>(List.of(WEIGHT, Sparsification.DENSITY));
+        if (sparsification != null) l.addAll(sparsification.parameters());
         return List.copyOf(l);
+    }
+
+    /** Each task vector's sparsifier values, against the tensor's size. */
+    @Override
+    public final Invalid validate(TensorParams p) {
+        if (sparsification == null) return null;
+        for (int i = 0; i < p.perModel().size(); i++) {
+            if (i == p.baseIndex()) continue;
+            Invalid problem = sparsification.check(p.perModel().get(i), p.shape().numel(), i);
+            if (problem != null) return problem;
+        }
+        return null;
     }
 
     @Override
@@ -97,7 +102,7 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
     @Override
     public long scratchBytes(long numel, Params global, List<Params> perModel) {
         if (!sortsMagnitudes()) return 0;
-        for (Params p : perModel) if (p.get("density", 1.0) < 1) return TieScratch.bytes(numel);
+        for (Params p : perModel) if (p.get(Sparsification.DENSITY) < 1) return TieScratch.bytes(numel);
         return 0;
     }
 
@@ -118,15 +123,15 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
             return;
         }
         Params g = in.global();
-        boolean normalize = g.get("normalize", defaultNormalize ? 1 : 0) != 0;
-        boolean rescale = g.get("rescale", defaultRescale ? 1 : 0) != 0;
-        double lambda = g.get("lambda", 1.0);
+        boolean normalize = g.flag(this.normalize);
+        boolean rescale = g.flag(this.rescale);
+        double lambda = g.get(LAMBDA);
 
         int k = models.length;
         float[] w = new float[k];
         double weightSum = 0;
         for (int m = 0; m < k; m++) {
-            double wm = in.model(models[m]).get("weight");
+            double wm = in.model(models[m]).get(WEIGHT);
             w[m] = (float) wm;
             weightSum += w[m];
         }

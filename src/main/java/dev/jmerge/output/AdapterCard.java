@@ -1,7 +1,6 @@
 package dev.jmerge.output;
 
 import dev.jmerge.config.ModelReference;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,15 +18,7 @@ public final class AdapterCard {
      */
     public static String render(String name, ModelReference base, ModelReference fineTune, String invocation,
                                 long baseVocab, long ftVocab) {
-        List<String> hubIds = new ArrayList<>();
-        for (ModelReference ref : List.of(base, fineTune)) {
-            for (String id : ModelCard.hubIds(ref)) if (!hubIds.contains(id)) hubIds.add(id);
-        }
-        StringBuilder sb = new StringBuilder("---\n");
-        if (!hubIds.isEmpty()) {
-            sb.append("base_model:\n");
-            for (String id : hubIds) sb.append("- ").append(id).append('\n');
-        }
+        StringBuilder sb = new StringBuilder("---\n").append(ModelCard.baseModels(List.of(base, fineTune)));
         sb.append("library_name: peft\ntags:\n- mergekit\n- peft\n- jmerge\n---\n");
         sb.append("# ").append(name).append("\n\n");
         sb.append("A LoRA adapter extracted with jmerge, a Java implementation of [mergekit]")

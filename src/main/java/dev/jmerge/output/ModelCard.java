@@ -13,15 +13,8 @@ public final class ModelCard {
 
     /** @param seed the seed the merge's random methods drew from, or null when none did */
     public static String render(Plan plan, String outputName, Long seed) {
-        List<String> hubIds = new ArrayList<>();
-        for (LoadedModel m : plan.models()) {
-            for (String id : hubIds(m.ref())) if (!hubIds.contains(id)) hubIds.add(id);
-        }
         StringBuilder sb = new StringBuilder("---\n");
-        if (!hubIds.isEmpty()) {
-            sb.append("base_model:\n");
-            for (String id : hubIds) sb.append("- ").append(id).append('\n');
-        }
+        sb.append(baseModels(plan.models().stream().map(LoadedModel::ref).toList()));
         sb.append("library_name: transformers\ntags:\n- mergekit\n- merge\n- jmerge\n---\n");
         sb.append("# ").append(outputName).append("\n\n");
         sb.append("This model was made by merging the weights of pretrained language models with jmerge, a")
@@ -55,6 +48,21 @@ public final class ModelCard {
         return text + "# random seed: " + seed + " (jmerge --random-seed " + seed + " reproduces this merge)\n";
     }
 
+    /**
+     * The front matter's {@code base_model:} list: every Hub repo the references name (models and adapters), once
+     * each, in order; empty when they are all local folders.
+     */
+    public static String baseModels(List<ModelReference> refs) {
+        List<String> ids = new ArrayList<>();
+        for (ModelReference r : refs) {
+            for (String id : hubIds(r)) if (!ids.contains(id)) ids.add(id);
+        }
+        if (ids.isEmpty()) return "";
+        StringBuilder sb = new StringBuilder("base_model:\n");
+        for (String id : ids) sb.append("- ").append(id).append('\n');
+        return sb.toString();
+    }
+
     static List<String> hubIds(ModelReference ref) {
         List<String> ids = new ArrayList<>();
         if (isHubId(ref.model().path())) ids.add(ref.model().path());
@@ -62,7 +70,8 @@ public final class ModelCard {
         return ids;
     }
 
-    static String link(ModelReference ref) {
+    /** The reference as Markdown: a link to its Hub page when it names a repo. */
+    public static String link(ModelReference ref) {
         String p = ref.model().path();
         return isHubId(p) ? "[" + ref + "](https://huggingface.co/" + p + ")" : ref.toString();
     }

@@ -1,7 +1,9 @@
 package dev.jmerge.plan;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.TokenizerConfig;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.tokenizer.ModelTokenizer;
 import dev.jmerge.tokenizer.OutputVocabulary;
@@ -22,12 +24,12 @@ final class EmbeddingGather {
     private final TokenizerPlan tokenizers;
     private final List<LoadedModel> models;
     private final LoadedModel base;
-    private final List<String> warnings;
+    private final List<Diagnostic> warnings;
     /** Per input of the tensor being gathered: its row of each output row, -1 where it lacks the token. */
     private int[][] natural;
 
     EmbeddingGather(TokenizerConfig config, TokenizerPlan tokenizers, List<LoadedModel> models, LoadedModel base,
-                    List<String> warnings) {
+                    List<Diagnostic> warnings) {
         this.config = config;
         this.tokenizers = tokenizers;
         this.models = models;
@@ -46,24 +48,29 @@ final class EmbeddingGather {
         List<PlannedInput> ins = t.inputs();
         long cols = -1;
         for (PlannedInput in : ins) {
-            long[] s = in.info().shape();
-            if (s.length != 2) {
+            if (models.get(in.model()).weights().adjusted(in.tensorName())) {
+                throw new ConfigException("tensor '" + t.name() + "': the LoRA adapter of model '"
+                        + models.get(in.model()).label() + "' changes this embedding, which cannot be combined with a"
+                        + " tokenizer setting yet; merge the adapter first (--lora-merge-cache)");
+            }
+            Shape s = in.info().shape();
+            if (s.rank() != 2) {
                 throw new ConfigException("tensor '" + t.name() + "' of model '" + models.get(in.model()).label()
                         + "' is not a matrix; a merged vocabulary needs 2-D embeddings");
             }
-            if (cols >= 0 && s[1] != cols) {
+            if (cols >= 0 && s.dim(1) != cols) {
                 throw new ConfigException("tensor '" + t.name() + "' is " + cols + " wide in model '"
-                        + models.get(ins.getFirst().model()).label() + "' but " + s[1] + " in model '"
+                        + models.get(ins.getFirst().model()).label() + "' but " + s.dim(1) + " in model '"
                         + models.get(in.model()).label() + "'; embeddings of different widths cannot be merged");
             }
-            cols = s[1];
+            cols = s.dim(1);
         }
         int n = vocab.size();
         natural = new int[ins.size()][];
         int[][] own = new int[ins.size()][n];
         for (int i = 0; i < ins.size(); i++) {
             int[] p = tokenizers.permutation(ins.get(i).model());
-            long rows = ins.get(i).info().shape()[0];
+            long rows = ins.get(i).info().shape().dim(0);
             int beyond = 0;
             for (int r = 0; r < n; r++) {
                 own[i][r] = p[r] < rows ? p[r] : -1;
@@ -71,8 +78,9 @@ final class EmbeddingGather {
             }
             natural[i] = own[i].clone();
             if (beyond > 0) {
-                warnings.add("tensor '" + t.name() + "': model '" + models.get(ins.get(i).model()).label() + "' has "
-                        + beyond + " tokens with ids past its " + rows + " rows; they are treated as missing");
+                warnings.add(new Diagnostic.Finding("tensor '" + t.name() + "': model '"
+                        + models.get(ins.get(i).model()).label() + "' has " + beyond + " tokens with ids past its "
+                        + rows + " rows; they are treated as missing"));
             }
         }
         RowGather.Default[] defaults = new RowGather.Default[n];
@@ -123,8 +131,8 @@ final class EmbeddingGather {
             }
         }
         if (inNone > 0) {
-            warnings.add("tensor '" + t.name() + "': " + inNone + " tokens (first: " + quote(firstNone)
-                    + ") are in no model; their rows are zero");
+            warnings.add(new Diagnostic.Finding("tensor '" + t.name() + "': " + inNone + " tokens (first: "
+                    + quote(firstNone) + ") are in no model; their rows are zero"));
         }
         RowGather.Defaults shared = new RowGather.Defaults(n, vocab.paddedRows(), defaults);
         List<PlannedInput> gathered = new ArrayList<>();
@@ -132,7 +140,7 @@ final class EmbeddingGather {
             PlannedInput in = ins.get(i);
             gathered.add(in.withGather(new RowGather(own[i], shared)));
         }
-        return new PlannedTensor(t.name(), new long[] {vocab.paddedRows(), cols}, t.outDtype(), t.loadDtype(),
+        return new PlannedTensor(t.name(), Shape.of(vocab.paddedRows(), cols), t.outDtype(), t.loadDtype(),
                 t.method(), List.copyOf(gathered), t.baseIndex(), t.global(), t.perModel(), true);
     }
 
@@ -167,7 +175,7 @@ final class EmbeddingGather {
                     }
                     id = found;
                 }
-                long rows = ins.get(i).info().shape()[0];
+                long rows = ins.get(i).info().shape().dim(0);
                 if (id < 0 || id >= rows) {
                     throw new ConfigException(spec.pos() + ": " + key + ".source: token id " + id + " is outside"
                             + " tensor '" + t.name() + "' of model '" + spec.model() + "' (" + rows + " rows)");

@@ -1,40 +1,23 @@
 package dev.jmerge.plan;
 
 import dev.jmerge.config.ModelReference;
-import dev.jmerge.io.safetensors.ModelWeights;
-import dev.jmerge.io.safetensors.TensorInfo;
-import dev.jmerge.lora.LoraAdapter;
-import dev.jmerge.lora.LoraPatch;
+import dev.jmerge.io.TensorInfo;
+import dev.jmerge.io.TensorSource;
 import java.nio.file.Path;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A referenced model once located: its folder, config.json and weight headers (no tensor data read), and the
- * LoRA adapter applied to it while reading ({@code model+lora}), or null.
+ * A referenced model once located: its folder, config.json and tensors (headers only, no tensor data read), as
+ * reads present them (with its {@code +lora} adapter applied, when it has one).
  */
-public record LoadedModel(int index, ModelReference ref, Path folder, JsonNode config, ModelWeights weights,
-                          LoraAdapter adapter) {
-
-    public LoadedModel(int index, ModelReference ref, Path folder, JsonNode config, ModelWeights weights) {
-        this(index, ref, folder, config, weights, null);
-    }
+public record LoadedModel(int index, ModelReference ref, Path folder, JsonNode config, TensorSource weights) {
 
     /** How messages name this model: the reference as the config wrote it. */
     public String label() { return ref.toString(); }
 
-    /** What the adapter does to tensor {@code name}, or null. */
-    public LoraPatch patch(String name) {
-        return adapter == null ? null : adapter.patch(name, weights.info(name));
-    }
+    /** The tensor as the merge sees it. */
+    public TensorInfo info(String name) { return weights.info(name); }
 
-    /** The tensor as the merge sees it: the adapter's own copy for modules_to_save, else the base header. */
-    public TensorInfo info(String name) {
-        return patch(name) instanceof LoraPatch.Replace r ? r.info() : weights.info(name);
-    }
-
-    /** Unmaps the weights and the adapter. */
-    public void close() {
-        weights.close();
-        if (adapter != null) adapter.close();
-    }
+    /** Unmaps the weights (and the adapter). */
+    public void close() { weights.close(); }
 }

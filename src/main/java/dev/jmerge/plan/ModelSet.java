@@ -3,8 +3,11 @@ package dev.jmerge.plan;
 import dev.jmerge.config.ModelReference;
 import dev.jmerge.config.SourcePos;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
+import dev.jmerge.io.TensorSource;
 import dev.jmerge.lora.LoraAdapter;
+import dev.jmerge.lora.LoraMergeCache;
+import dev.jmerge.lora.LoraSource;
 import dev.jmerge.source.ModelLocator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,25 +38,9 @@ final class ModelSet implements AutoCloseable {
                 var located = locator.find(ref.model(), e.getValue(), ref.toString(), false);
                 Path folder = located.folder();
                 JsonNode config = readConfig(folder, ref, e.getValue());
-                ModelWeights weights = ModelWeights.open(folder, located.remote());
-                LoraAdapter adapter = null;
-                try {
-                    if (ref.lora() != null) {
-                        adapter = LoraAdapter.open(locator.find(ref.lora(), e.getValue(), ref.toString(), true).folder());
-                        for (String target : adapter.targets()) {
-                            if (!weights.has(target)) {
-                                throw new ConfigException(e.getValue() + ": LoRA adapter '" + ref.lora()
-                                        + "' changes tensor '" + target + "', which model '" + ref.model()
-                                        + "' does not have");
-                            }
-                        }
-                    }
-                } catch (RuntimeException x) {
-                    weights.close();
-                    if (adapter != null) adapter.close();
-                    throw x;
-                }
-                set.byRef.put(ref, new LoadedModel(set.byRef.size(), ref, folder, config, weights, adapter));
+                TensorSource weights = ModelWeights.open(folder, located.remote());
+                if (ref.lora() != null) weights = withAdapter(weights, ref, e.getValue(), locator);
+                set.byRef.put(ref, new LoadedModel(set.byRef.size(), ref, folder, config, weights));
             }
             return set;
         } catch (RuntimeException e) {
@@ -62,21 +49,27 @@ final class ModelSet implements AutoCloseable {
         }
     }
 
+    /** The model's tensors as its {@code +lora} adapter changes them; closes {@code weights} when that fails. */
+    private static TensorSource withAdapter(TensorSource weights, ModelReference ref, SourcePos pos,
+                                            ModelLocator locator) {
+        LoraAdapter adapter = null;
+        try {
+            adapter = LoraAdapter.open(locator.find(ref.lora(), pos, ref.toString(), true).folder());
+            return LoraSource.over(weights, adapter, pos + ": LoRA adapter '" + ref.lora() + "'", ref.model().toString());
+        } catch (RuntimeException x) {
+            weights.close();
+            if (adapter != null) adapter.close();
+            throw x;
+        }
+    }
+
     /** --lora-merge-cache: the merged copy from a previous run, else written now from base + adapter. */
     private static LoadedModel mergedCopy(ModelReference ref, SourcePos pos, ModelLocator locator, int index) {
-        Path cached = dev.jmerge.lora.LoraMergeCache.folderFor(locator.loraMergeCache(), ref.toString());
+        Path cached = LoraMergeCache.folderFor(locator.loraMergeCache(), ref.toString());
         if (!Files.isRegularFile(cached.resolve("config.json"))) {
             Path baseFolder = locator.find(ref.model(), pos, ref.toString(), true).folder();
-            try (ModelWeights base = ModelWeights.open(baseFolder);
-                 LoraAdapter adapter = LoraAdapter.open(locator.find(ref.lora(), pos, ref.toString(), true).folder())) {
-                for (String target : adapter.targets()) {
-                    if (!base.has(target)) {
-                        throw new ConfigException(pos + ": LoRA adapter '" + ref.lora() + "' changes tensor '" + target
-                                + "', which model '" + ref.model() + "' does not have");
-                    }
-                }
-                cached = dev.jmerge.lora.LoraMergeCache.materialize(locator.loraMergeCache(), ref.toString(),
-                        baseFolder, base, adapter);
+            try (TensorSource patched = withAdapter(ModelWeights.open(baseFolder), ref, pos, locator)) {
+                cached = LoraMergeCache.materialize(locator.loraMergeCache(), ref.toString(), patched);
             }
         }
         return new LoadedModel(index, ref, cached, readConfig(cached, ref, pos), ModelWeights.open(cached));

@@ -2,6 +2,7 @@ package dev.jmerge.plan;
 
 import dev.jmerge.arch.ArchitectureSpec;
 import dev.jmerge.config.MergeConfig;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.tokenizer.TokenizerPlan;
@@ -14,17 +15,19 @@ import java.util.Map;
  *
  * @param donor the model whose config.json and tokenizer the output starts from (base, else first)
  * @param outputLayers layer count to write to config.json, or -1 to keep the donor's (models: configs)
- * @param warnings things the user should know that do not stop the merge
+ * @param diagnostics what the config and the planning found that does not stop the merge: the config's unknown
+ *                    keys, parameters the method does not read, filters that match no tensor, vocabulary cuts, ...
  * @param tokenizer the merged vocabulary and chat template, when the config asks for them
  * @param layerCounts dotted config.json key → layer count to write there (one per module planned from slices)
  * @param tagalongFiles donor files copied unchanged when present (multi-module architectures' extras)
  */
 public record Plan(MergeConfig config, MergeMethod method, List<LoadedModel> models, ArchitectureSpec arch,
                    List<PlannedTensor> tensors, ShardLayout shards, LoadedModel donor, int outputLayers,
-                   List<String> warnings, TokenizerPlan tokenizer, Map<String, Integer> layerCounts,
+                   List<Diagnostic> diagnostics, TokenizerPlan tokenizer, Map<String, Integer> layerCounts,
                    List<String> tagalongFiles) {
 
     public Plan {
+        diagnostics = List.copyOf(diagnostics);
         layerCounts = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(layerCounts));
         tagalongFiles = List.copyOf(tagalongFiles);
     }
@@ -32,10 +35,18 @@ public record Plan(MergeConfig config, MergeMethod method, List<LoadedModel> mod
     /** A single-module plan: the layer count, when known, goes to the architecture's own key. */
     public Plan(MergeConfig config, MergeMethod method, List<LoadedModel> models, ArchitectureSpec arch,
                 List<PlannedTensor> tensors, ShardLayout shards, LoadedModel donor, int outputLayers,
-                List<String> warnings, TokenizerPlan tokenizer) {
-        this(config, method, models, arch, tensors, shards, donor, outputLayers, warnings, tokenizer,
+                List<Diagnostic> diagnostics, TokenizerPlan tokenizer) {
+        this(config, method, models, arch, tensors, shards, donor, outputLayers, diagnostics, tokenizer,
                 outputLayers >= 0 && arch.numLayersKey() != null ? Map.of(arch.numLayersKey(), outputLayers) : Map.of(),
                 List.of());
+    }
+
+    /** The same plan with {@code more} diagnostics after its own. */
+    public Plan withDiagnostics(List<Diagnostic> more) {
+        List<Diagnostic> all = new java.util.ArrayList<>(diagnostics);
+        all.addAll(more);
+        return new Plan(config, method, models, arch, tensors, shards, donor, outputLayers, all, tokenizer, layerCounts,
+                tagalongFiles);
     }
 
     public long bytesWritten() { return shards.totalBytes(); }

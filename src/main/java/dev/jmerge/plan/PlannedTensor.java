@@ -4,7 +4,7 @@ import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.methods.MergeMethod;
 import dev.jmerge.methods.Params;
 import dev.jmerge.tensor.DType;
-import java.util.Arrays;
+import dev.jmerge.tensor.Shape;
 import java.util.List;
 
 /**
@@ -15,15 +15,11 @@ import java.util.List;
  * @param baseIndex index of the base model in {@code inputs}, or -1
  * @param perModel per-model parameters, parallel to {@code inputs}
  */
-public record PlannedTensor(String name, long[] shape, DType outDtype, DType loadDtype, MergeMethod method,
+public record PlannedTensor(String name, Shape shape, DType outDtype, DType loadDtype, MergeMethod method,
                             List<PlannedInput> inputs, int baseIndex, Params global, List<Params> perModel,
                             boolean isEmbed) {
 
-    public long numel() {
-        long n = 1;
-        for (long d : shape) n *= d;
-        return n;
-    }
+    public long numel() { return shape.numel(); }
 
     public long outBytes() { return numel() * outDtype.byteSize(); }
 
@@ -31,5 +27,5 @@ public record PlannedTensor(String name, long[] shape, DType outDtype, DType loa
     public TensorSpec spec() { return new TensorSpec(name, outDtype, shape); }
 
     @Override
-    public String toString() { return name + Arrays.toString(shape) + " " + outDtype; }
+    public String toString() { return name + shape + " " + outDtype; }
 }

@@ -11,6 +11,7 @@ import dev.jmerge.config.OutputSlice;
 import dev.jmerge.config.Parameters;
 import dev.jmerge.config.SliceSource;
 import dev.jmerge.config.SourcePos;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.methods.BaseModelRule;
@@ -86,17 +87,18 @@ public final class Planner {
                     : slicesOf(config, slices, set, arch, null);
             checkBase(config, method, planned);
             LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();
-            List<String> warnings = new ArrayList<>();
-            warnRepeated(planned, warnings);
-            TokenizerPlan tokenizer = TokenizerPlanning.plan(config, loaded, donor, arch, locator, warnings);
-            var tensors = new TensorEnumerator(config, method, arch, moduleParams, warnings).enumerate(planned);
+            List<Diagnostic> found = new ArrayList<>(ParameterNames.review(config, method));
+            warnRepeated(planned, found);
+            TokenizerPlan tokenizer = TokenizerPlanning.plan(config, loaded, donor, arch, locator, found);
+            var filters = new ParameterResolver.Filters();
+            var tensors = new TensorEnumerator(config, method, arch, moduleParams, filters, found).enumerate(planned);
             if (tokenizer.vocabulary() != null) {
-                tensors = new EmbeddingGather(config.tokenizer(), tokenizer, loaded, donor, warnings).apply(tensors);
+                tensors = new EmbeddingGather(config.tokenizer(), tokenizer, loaded, donor, found).apply(tensors);
             }
+            found.addAll(filters.unmatched());
             var shards = ShardLayout.of(tensors.stream().map(PlannedTensor::spec).toList(), options.maxShardBytes());
             int outputLayers = models != null ? -1 : planned.stream().mapToInt(Slice::length).sum();
-            return new Plan(config, method, loaded, arch, tensors, shards, donor, outputLayers, List.copyOf(warnings),
-                    tokenizer);
+            return new Plan(config, method, loaded, arch, tensors, shards, donor, outputLayers, found, tokenizer);
         } catch (RuntimeException e) {
             set.close();
             throw e;
@@ -120,7 +122,7 @@ public final class Planner {
                     + " tokenizer");
         }
         List<ModuleWork> work = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
+        List<Diagnostic> found = new ArrayList<>(ParameterNames.review(config, method));
         if (config.modules() != null) {
             for (ModuleConfig m : config.modules().values()) {
                 work.add(new ModuleWork(arch.module(m.name(), String.valueOf(m.pos())), m.models(), m.slices(),
@@ -128,8 +130,8 @@ public final class Planner {
             }
             List<String> left = arch.moduleNames().stream().filter(n -> !config.modules().containsKey(n)).toList();
             if (!left.isEmpty()) {
-                warnings.add("modules " + left + " of architecture " + arch.id() + " are not listed under"
-                        + " 'modules', so the output has none of their tensors");
+                found.add(new Diagnostic.Finding("modules " + left + " of architecture " + arch.id()
+                        + " are not listed under 'modules', so the output has none of their tensors"));
             }
         } else if (config.slices() != null) {
             // Layer ranges belong to one module's layers: mergekit requires 'modules' here too.
@@ -143,30 +145,32 @@ public final class Planner {
         LoadedModel donor = config.baseModel() != null ? set.get(config.baseModel()) : loaded.getFirst();
         List<PlannedTensor> tensors = new ArrayList<>();
         Map<String, Integer> layerCounts = new LinkedHashMap<>();
+        var filters = new ParameterResolver.Filters();
         for (ModuleWork w : work) {
             ArchitectureSpec spec = w.module().prefixed();
             List<Slice> planned = w.models() != null
                     ? List.of(sliceOfModels(config, w.models(), set, spec))
                     : slicesOf(config, w.slices(), set, spec, w.module().name());
             checkBase(config, method, planned);
-            warnRepeated(planned, warnings);
-            tensors.addAll(new TensorEnumerator(config, method, spec, w.params(), warnings).enumerate(planned));
+            warnRepeated(planned, found);
+            tensors.addAll(new TensorEnumerator(config, method, spec, w.params(), filters, found).enumerate(planned));
             if (w.slices() != null) {
                 if (spec.numLayersKey() != null) {
                     layerCounts.put(spec.numLayersKey(), planned.stream().mapToInt(Slice::length).sum());
                 } else {
-                    warnings.add("module '" + w.module().name() + "' has a fixed layer count, so config.json"
-                            + " records no layer count for it");
+                    found.add(new Diagnostic.Finding("module '" + w.module().name() + "' has a fixed layer count,"
+                            + " so config.json records no layer count for it"));
                 }
             }
         }
         ArchitectureSpec summary = new ArchitectureSpec(arch.id(), arch.modelType(), arch.architectures(),
                 List.of(), List.of(), List.of(), null, arch.vocabSizeKey(), 0, false);
-        TokenizerPlan tokenizer = TokenizerPlanning.plan(config, loaded, donor, summary, locator, warnings);
+        found.addAll(filters.unmatched());
+        TokenizerPlan tokenizer = TokenizerPlanning.plan(config, loaded, donor, summary, locator, found);
         var shards = ShardLayout.of(tensors.stream().map(PlannedTensor::spec).toList(), options.maxShardBytes());
         int outputLayers = layerCounts.isEmpty() ? -1 : layerCounts.values().iterator().next();
-        return new Plan(config, method, loaded, summary, tensors, shards, donor, outputLayers, List.copyOf(warnings),
-                tokenizer, layerCounts, arch.tagalongFiles());
+        return new Plan(config, method, loaded, summary, tensors, shards, donor, outputLayers, found, tokenizer,
+                layerCounts, arch.tagalongFiles());
     }
 
     /** Base first (it is the donor), then every model in the order the config mentions it. */
@@ -254,7 +258,7 @@ public final class Planner {
     }
 
     /** One warning per model a slice lists more than once (compat §1.3: mergekit merges it once per tensor). */
-    private static void warnRepeated(List<Slice> slices, List<String> warnings) {
+    private static void warnRepeated(List<Slice> slices, List<Diagnostic> found) {
         for (Slice s : slices) {
             for (List<Integer> at : s.listings()) {
                 if (at.size() < 2) continue;
@@ -264,7 +268,8 @@ public final class Planner {
                 String w = "model '" + first.model().label() + "' is listed " + at.size() + " times (" + where
                         + "); like mergekit, jmerge merges it once: in its first place, with the parameters of its"
                         + " first listing, reading the tensors of its last";
-                if (!warnings.contains(w)) warnings.add(w);
+                Diagnostic d = new Diagnostic.Finding(w);
+                if (!found.contains(d)) found.add(d);
             }
         }
     }

@@ -3,22 +3,18 @@ package dev.jmerge.plan;
 import dev.jmerge.arch.ArchitectureSpec;
 import dev.jmerge.arch.WeightSpec;
 import dev.jmerge.config.MergeConfig;
-import dev.jmerge.config.ParameterValue;
 import dev.jmerge.config.Parameters;
+import dev.jmerge.config.SourcePos;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.error.ConfigException;
-import dev.jmerge.io.safetensors.TensorInfo;
-import dev.jmerge.lora.LoraPatch;
 import dev.jmerge.methods.BaseModelRule;
 import dev.jmerge.methods.MergeMethod;
-import dev.jmerge.methods.ParamSpec;
 import dev.jmerge.methods.Params;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalDouble;
+import java.util.Set;
 
 /** Walks the slices in output order and decides every output tensor (compat §1.4, §1.6, §2.1, §2.14). */
 final class TensorEnumerator {
@@ -26,16 +22,20 @@ final class TensorEnumerator {
     private final MergeConfig config;
     private final MergeMethod method;
     private final ArchitectureSpec arch;
-    private final Parameters moduleParams;
-    private final List<String> warnings;
+    private final ParameterResolver parameters;
+    private final List<Diagnostic> diagnostics;
 
+    /**
+     * @param moduleParams the module's {@code parameters} (NONE for single-module configs)
+     * @param filters where the filters' matches of the whole plan are noted
+     */
     TensorEnumerator(MergeConfig config, MergeMethod method, ArchitectureSpec arch, Parameters moduleParams,
-                     List<String> warnings) {
+                     ParameterResolver.Filters filters, List<Diagnostic> diagnostics) {
         this.config = config;
         this.method = method;
         this.arch = arch;
-        this.moduleParams = moduleParams;
-        this.warnings = warnings;
+        this.parameters = new ParameterResolver(config, method, moduleParams, filters);
+        this.diagnostics = diagnostics;
     }
 
     List<PlannedTensor> enumerate(List<Planner.Slice> slices) {
@@ -84,18 +84,17 @@ final class TensorEnumerator {
             int j = at.getLast();
             Planner.Source src = slice.sources().get(j);
             WeightSpec in = inSpecs.get(j);
-            String direct = firstPresent(src.model(), in.name(), in.aliases());
-            String name = direct != null ? direct : firstPresent(src.model(), null, in.tiedNames());
+            Set<String> present = src.model().weights().names();
+            boolean direct = in.presentIn(present);
+            String name = in.resolve(present).orElse(null);
             if (name == null) {
                 if (in.optional()) continue;
                 throw new ConfigException("model '" + src.model().label() + "' (" + src.model().folder()
                         + ") lacks tensor '" + in.name() + "', which the " + arch.id()
                         + " architecture requires");
             }
-            anyDirect |= direct != null;
-            LoraPatch patch = src.model().patch(name);
-            TensorInfo info = patch instanceof LoraPatch.Replace r ? r.info() : src.model().weights().info(name);
-            inputs.add(new PlannedInput(src.model().index(), name, info, null, patch));
+            anyDirect |= direct;
+            inputs.add(new PlannedInput(src.model().index(), name, src.model().info(name)));
             used.add(slice.sources().get(at.getFirst()));
             listings.add(at.stream().map(slice.sources()::get).toList());
         }
@@ -116,120 +115,74 @@ final class TensorEnumerator {
                     + problem);
         }
 
-        long[] shape = outputShape(outSpec, inputs, used);
-        Params global = resolveGlobal(outSpec.name(), slice, t);
-        List<Params> perModel = new ArrayList<>();
+        Shape shape = outputShape(outSpec, inputs, used);
+        ParameterResolver.Resolved global = parameters.global(outSpec.name(), slice, t);
+        List<ParameterResolver.Resolved> perModel = new ArrayList<>();
         for (int i = 0; i < used.size(); i++) {
-            perModel.add(resolveModel(outSpec.name(), inputs.get(i).tensorName(), slice, listings.get(i), t,
+            perModel.add(parameters.model(inputs.get(i).tensorName(), outSpec.name(), slice, listings.get(i), t,
                     i == baseIndex));
         }
+        List<Params> perModelParams = perModel.stream().map(ParameterResolver.Resolved::params).toList();
+        MergeMethod.Invalid bad = method.validate(new MergeMethod.TensorParams(shape, baseIndex, global.params(),
+                perModelParams));
+        if (bad != null) throw invalid(bad, outSpec.name(), global, perModel, used);
         DType outDtype = outSpec.forceDtype() != null ? outSpec.forceDtype()
                 : config.outDtype() != null ? config.outDtype()
                 : config.dtype() != null ? config.dtype()
                 : inputs.get(baseIndex >= 0 ? baseIndex : 0).info().dtype();
         out.add(new PlannedTensor(outSpec.name(), shape, outDtype, config.dtype(), method, List.copyOf(inputs),
-                baseIndex, global, List.copyOf(perModel), outSpec.isEmbed()));
+                baseIndex, global.params(), perModelParams, outSpec.isEmbed()));
     }
 
-    private static String firstPresent(LoadedModel m, String name, List<String> alternatives) {
-        if (name != null && m.weights().has(name)) return name;
-        for (String a : alternatives) if (m.weights().has(a)) return a;
-        return null;
+    /** A value the method cannot use, named where the config set it (else where the model or method is named). */
+    private ConfigException invalid(MergeMethod.Invalid bad, String tensor, ParameterResolver.Resolved global,
+                                    List<ParameterResolver.Resolved> perModel, List<Planner.Source> used) {
+        String name = bad.parameter().name();
+        SourcePos at;
+        String whose = "";
+        if (bad.input() >= 0) {
+            Planner.Source src = used.get(bad.input());
+            at = perModel.get(bad.input()).setAt().getOrDefault(name, src.pos());
+            whose = " of model '" + src.model().label() + "'";
+        } else {
+            at = global.setAt().getOrDefault(name, config.mergeMethodPos());
+        }
+        return new ConfigException(at + ": merge_method '" + method.name() + "': parameter '" + name + "'" + whose
+                + " for tensor '" + tensor + "': " + bad.why());
     }
 
     /** Equal shapes pass; vocabulary-indexed 2-D tensors are cut to the common top-left block (§2.1). */
-    private long[] outputShape(WeightSpec spec, List<PlannedInput> inputs, List<Planner.Source> used) {
-        long[] first = inputs.getFirst().info().shape();
-        boolean same = inputs.stream().allMatch(in -> Arrays.equals(in.info().shape(), first));
-        if (same) return first.clone();
+    private Shape outputShape(WeightSpec spec, List<PlannedInput> inputs, List<Planner.Source> used) {
+        Shape first = inputs.getFirst().info().shape();
+        boolean same = inputs.stream().allMatch(in -> in.info().shape().equals(first));
+        if (same) return first;
         // With a merged vocabulary the embedding's shape is decided later, from the vocabulary (EmbeddingGather).
-        if (spec.isEmbed() && config.tokenizer() != null) return first.clone();
-        boolean all2d = inputs.stream().allMatch(in -> in.info().shape().length == 2);
+        if (spec.isEmbed() && config.tokenizer() != null) return first;
+        boolean all2d = inputs.stream().allMatch(in -> in.info().shape().rank() == 2);
         if (!spec.isEmbed() || !all2d) {
             for (int i = 1; i < inputs.size(); i++) {
-                if (!Arrays.equals(inputs.get(i).info().shape(), first)) {
+                if (!inputs.get(i).info().shape().equals(first)) {
                     throw new ConfigException("tensor '" + spec.name() + "' has shape "
-                            + Arrays.toString(first) + " in model '" + used.getFirst().model().label() + "' but "
-                            + Arrays.toString(inputs.get(i).info().shape()) + " in model '"
+                            + first + " in model '" + used.getFirst().model().label() + "' but "
+                            + inputs.get(i).info().shape() + " in model '"
                             + used.get(i).model().label() + "'; the models do not have the same architecture");
                 }
             }
         }
         long rows = Long.MAX_VALUE, cols = Long.MAX_VALUE;
         for (PlannedInput in : inputs) {
-            rows = Math.min(rows, in.info().shape()[0]);
-            cols = Math.min(cols, in.info().shape()[1]);
+            rows = Math.min(rows, in.info().shape().dim(0));
+            cols = Math.min(cols, in.info().shape().dim(1));
         }
         StringBuilder sizes = new StringBuilder();
         for (int i = 0; i < inputs.size(); i++) {
-            long r = inputs.get(i).info().shape()[0];
+            long r = inputs.get(i).info().shape().dim(0);
             if (r > rows) {
                 sizes.append(sizes.isEmpty() ? "" : ", ").append("'").append(used.get(i).model().label())
                         .append("' loses ").append(r - rows).append(" of ").append(r).append(" rows");
             }
         }
-        warnings.add("tensor '" + spec.name() + "': embedding sizes differ and no tokenizer setting is given, so"
-                + " every input is cut to its first " + rows + " x " + cols
-                + (sizes.isEmpty() ? "" : " (" + sizes + ")") + "; the output vocabulary size is " + rows
-                + ". To keep every model's tokens, set 'tokenizer: {source: union}' (add 'pad_to_multiple_of: N'"
-                + " to keep a padded size)");
-        return new long[] {rows, cols};
-    }
-
-    private Params resolveGlobal(String outName, Planner.Slice slice, double t) {
-        Map<String, Double> values = new LinkedHashMap<>();
-        for (ParamSpec p : method.globalParameters()) {
-            OptionalDouble v = firstDefined(p.name(), t, outName, slice.params());
-            if (v.isPresent()) values.put(p.name(), v.getAsDouble());
-            else if (p.defaultValue() != null) values.put(p.name(), p.defaultValue());
-            else if (p.required()) {
-                throw new ConfigException(config.mergeMethodPos() + ": merge_method '" + method.name()
-                        + "' needs parameter '" + p.name() + "' (" + p.help() + "); none is set for tensor '"
-                        + outName + "'");
-            }
-        }
-        return new Params(values);
-    }
-
-    /**
-     * @param listings the model's entries in the slice, in order: as in mergekit's lookup, each parameter comes
-     *     from the first entry that sets it (to a value that applies to this tensor)
-     */
-    private Params resolveModel(String outName, String inName, Planner.Slice slice, List<Planner.Source> listings,
-                                double t, boolean isBase) {
-        Planner.Source src = listings.getFirst();
-        Map<String, Double> values = new LinkedHashMap<>();
-        for (ParamSpec p : method.modelParameters()) {
-            OptionalDouble v = OptionalDouble.empty();
-            for (Planner.Source l : listings) {
-                Parameters.Setting set = l.params().get(p.name());
-                if (set != null) v = set.value().evaluate(inName, t);
-                if (v.isPresent()) break;
-            }
-            if (v.isEmpty()) v = firstDefined(p.name(), t, outName, slice.params());
-            if (v.isPresent()) values.put(p.name(), v.getAsDouble());
-            else if (p.defaultValue() != null) values.put(p.name(), p.defaultValue());
-            else if (p.required() && !isBase) {
-                String hint = src.model() == slice.base()
-                        ? "; mergekit adds base_model to the inputs of '" + method.name()
-                        + "' too, so give it a weight or drop base_model" : "";
-                throw new ConfigException(src.pos() + ": merge_method '" + method.name() + "' needs parameter '"
-                        + p.name() + "' for model '" + src.model().label() + "' (" + p.help()
-                        + "); none is set for tensor '" + outName + "'" + hint);
-            }
-        }
-        return new Params(values);
-    }
-
-    /** Precedence after the per-source level: the slice, the module, the top-level parameters. */
-    private OptionalDouble firstDefined(String name, double t, String tensorName, Parameters sliceParams) {
-        for (Parameters level : List.of(sliceParams, moduleParams, config.parameters())) {
-            Parameters.Setting s = level == null ? null : level.get(name);
-            if (s == null) continue;
-            ParameterValue v = s.value();
-            OptionalDouble d = v.evaluate(tensorName, t);
-            if (d.isPresent()) return d;
-        }
-        return OptionalDouble.empty();
+        diagnostics.add(new Diagnostic.VocabCut(spec.name(), rows, cols, sizes.toString()));
+        return Shape.of(rows, cols);
     }
 }

@@ -3,6 +3,7 @@ package dev.jmerge.plan;
 import dev.jmerge.arch.ArchitectureSpec;
 import dev.jmerge.config.MergeConfig;
 import dev.jmerge.config.TokenizerConfig;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.source.ModelLocator;
@@ -25,9 +26,9 @@ final class TokenizerPlanning {
     private TokenizerPlanning() {}
 
     static TokenizerPlan plan(MergeConfig config, List<LoadedModel> models, LoadedModel base, ArchitectureSpec arch,
-                              ModelLocator locator, List<String> warnings) {
+                              ModelLocator locator, List<Diagnostic> warnings) {
         String template = config.chatTemplate() == null ? null : ChatTemplates.resolve(config.chatTemplate(),
-                models.stream().map(LoadedModel::folder).toList(), warnings::add);
+                models.stream().map(LoadedModel::folder).toList(), w -> warnings.add(new Diagnostic.Finding(w)));
         TokenizerConfig tc = config.tokenizer();
         if (tc == null) return new TokenizerPlan(null, Map.of(), template);
 
@@ -45,11 +46,12 @@ final class TokenizerPlanning {
             try {
                 t = TokenizerReader.read(m.folder(), vocabSize(m.config(), key));
             } catch (MergeException e) {
-                warnings.add("tokenizer of model '" + m.label() + "' cannot be read (" + e.getMessage()
-                        + "); assuming it is the same as the base model's");
+                warnings.add(new Diagnostic.Finding("tokenizer of model '" + m.label() + "' cannot be read ("
+                        + e.getMessage() + "); assuming it is the same as the base model's"));
             }
             if (t == null) {
-                warnings.add("model '" + m.label() + "' has no tokenizer; assuming the base model's vocabulary");
+                warnings.add(new Diagnostic.Finding("model '" + m.label()
+                        + "' has no tokenizer; assuming the base model's vocabulary"));
                 t = baseTok;
             }
             byModel.put(m.index(), t);
@@ -90,7 +92,7 @@ final class TokenizerPlanning {
     }
 
     private static void describe(OutputVocabulary vocab, TokenizerConfig tc, ModelTokenizer base,
-                                 List<String> warnings) {
+                                 List<Diagnostic> warnings) {
         String padded = vocab.paddedRows() == vocab.size() ? ""
                 : ", padded to " + vocab.paddedRows() + " rows (a multiple of " + tc.padToMultipleOf() + ")";
         String note = "";
@@ -98,8 +100,8 @@ final class TokenizerPlanning {
             note = "; the base model's embeddings had " + base.vocabLimit() + " rows: set"
                     + " 'tokenizer: {pad_to_multiple_of: N}' to keep a padded size";
         }
-        warnings.add("tokenizer (" + tc.source() + "): the output vocabulary has " + vocab.size() + " tokens"
-                + padded + "; config.json vocab_size is " + vocab.paddedRows() + note);
+        warnings.add(new Diagnostic.Finding("tokenizer (" + tc.source() + "): the output vocabulary has " + vocab.size()
+                + " tokens" + padded + "; config.json vocab_size is " + vocab.paddedRows() + note));
     }
 
     /** The config's vocabulary size at a dotted key, or -1 when absent. */

@@ -47,7 +47,7 @@ public final class HfCache {
      */
     public boolean isComplete(Path snapshot) {
         if (!Files.isRegularFile(snapshot.resolve("config.json"))) return false;
-        try (var weights = dev.jmerge.io.safetensors.ModelWeights.open(snapshot)) {
+        try (var weights = dev.jmerge.io.ModelWeights.open(snapshot)) {
             return !weights.names().isEmpty();
         } catch (RuntimeException e) {
             return false;

@@ -32,7 +32,8 @@ public final class ExampleModels {
         }
     }
 
-    static void writeTokenizer(Path dir, int vocab) {
+    /** A word-level tokenizer of {@code vocab} tokens: {@code <unk>}, {@code <s>} (BOS), {@code </s>}, then w3, w4, … */
+    public static void writeTokenizer(Path dir, int vocab) {
         StringBuilder v = new StringBuilder();
         for (int i = 0; i < vocab; i++) {
             String tok = switch (i) {

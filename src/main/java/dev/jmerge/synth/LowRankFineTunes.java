@@ -1,9 +1,10 @@
 package dev.jmerge.synth;
 
+import dev.jmerge.io.safetensors.SafetensorsFormat;
 import dev.jmerge.error.MergeException;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.KernelsProvider;
@@ -36,7 +37,7 @@ public record LowRankFineTunes(int rank, double decay, double size, double noise
             List<TensorSpec> specs = new ArrayList<>();
             for (String n : w.names()) specs.add(new TensorSpec(n, w.info(n).dtype(), w.info(n).shape()));
             Kernels k = KernelsProvider.get();
-            try (SafetensorsWriter sw = SafetensorsWriter.create(out.resolve(ModelWeights.SINGLE_FILE), specs)) {
+            try (SafetensorsWriter sw = SafetensorsWriter.create(out.resolve(SafetensorsFormat.SINGLE_FILE), specs)) {
                 for (String n : w.names()) fill(k, w, n, sw.tensorSegment(n), seed);
                 sw.finish();
             }
@@ -49,7 +50,7 @@ public record LowRankFineTunes(int rank, double decay, double size, double noise
 
     private void fill(Kernels k, ModelWeights w, String name, MemorySegment dst, long seed) {
         TensorInfo info = w.info(name);
-        long[] shape = info.shape();
+        long[] shape = info.shape().dims();
         int n = Math.toIntExact(info.numel());
         float[] v = new float[n];
         k.toFloat(w.segment(name), 0, info.dtype(), v, 0, n);

@@ -1,5 +1,6 @@
 package dev.jmerge.synth;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.safetensors.IndexWriter;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
@@ -140,40 +141,40 @@ public final class SyntheticModels {
     public static List<TensorSpec> tensors(ModelShape s, Family f) {
         List<TensorSpec> l = new ArrayList<>();
         long h = s.hidden(), d = f.headDim(s), q = s.heads() * d, kv = s.kvHeads() * d;
-        l.add(new TensorSpec("model.embed_tokens.weight", s.dtype(), new long[] {s.vocab(), h}));
+        l.add(new TensorSpec("model.embed_tokens.weight", s.dtype(), Shape.of(s.vocab(), h)));
         for (int i = 0; i < s.layers(); i++) {
             String p = "model.layers." + i + ".";
-            l.add(new TensorSpec(p + "input_layernorm.weight", s.dtype(), new long[] {h}));
-            l.add(new TensorSpec(p + "self_attn.q_proj.weight", s.dtype(), new long[] {q, h}));
-            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.q_proj.bias", s.dtype(), new long[] {q}));
-            l.add(new TensorSpec(p + "self_attn.k_proj.weight", s.dtype(), new long[] {kv, h}));
-            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.k_proj.bias", s.dtype(), new long[] {kv}));
-            l.add(new TensorSpec(p + "self_attn.v_proj.weight", s.dtype(), new long[] {kv, h}));
-            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.v_proj.bias", s.dtype(), new long[] {kv}));
-            l.add(new TensorSpec(p + "self_attn.o_proj.weight", s.dtype(), new long[] {h, q}));
+            l.add(new TensorSpec(p + "input_layernorm.weight", s.dtype(), Shape.of(h)));
+            l.add(new TensorSpec(p + "self_attn.q_proj.weight", s.dtype(), Shape.of(q, h)));
+            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.q_proj.bias", s.dtype(), Shape.of(q)));
+            l.add(new TensorSpec(p + "self_attn.k_proj.weight", s.dtype(), Shape.of(kv, h)));
+            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.k_proj.bias", s.dtype(), Shape.of(kv)));
+            l.add(new TensorSpec(p + "self_attn.v_proj.weight", s.dtype(), Shape.of(kv, h)));
+            if (f.qkvBias()) l.add(new TensorSpec(p + "self_attn.v_proj.bias", s.dtype(), Shape.of(kv)));
+            l.add(new TensorSpec(p + "self_attn.o_proj.weight", s.dtype(), Shape.of(h, q)));
             if (f.qkNorm()) {
-                l.add(new TensorSpec(p + "self_attn.q_norm.weight", s.dtype(), new long[] {d}));
-                l.add(new TensorSpec(p + "self_attn.k_norm.weight", s.dtype(), new long[] {d}));
+                l.add(new TensorSpec(p + "self_attn.q_norm.weight", s.dtype(), Shape.of(d)));
+                l.add(new TensorSpec(p + "self_attn.k_norm.weight", s.dtype(), Shape.of(d)));
             }
-            l.add(new TensorSpec(p + "post_attention_layernorm.weight", s.dtype(), new long[] {h}));
-            l.add(new TensorSpec(p + "mlp.gate_proj.weight", s.dtype(), new long[] {s.intermediate(), h}));
-            l.add(new TensorSpec(p + "mlp.up_proj.weight", s.dtype(), new long[] {s.intermediate(), h}));
-            l.add(new TensorSpec(p + "mlp.down_proj.weight", s.dtype(), new long[] {h, s.intermediate()}));
+            l.add(new TensorSpec(p + "post_attention_layernorm.weight", s.dtype(), Shape.of(h)));
+            l.add(new TensorSpec(p + "mlp.gate_proj.weight", s.dtype(), Shape.of(s.intermediate(), h)));
+            l.add(new TensorSpec(p + "mlp.up_proj.weight", s.dtype(), Shape.of(s.intermediate(), h)));
+            l.add(new TensorSpec(p + "mlp.down_proj.weight", s.dtype(), Shape.of(h, s.intermediate())));
         }
-        l.add(new TensorSpec("model.norm.weight", s.dtype(), new long[] {h}));
-        if (!s.tied()) l.add(new TensorSpec("lm_head.weight", s.dtype(), new long[] {s.vocab(), h}));
+        l.add(new TensorSpec("model.norm.weight", s.dtype(), Shape.of(h)));
+        if (!s.tied()) l.add(new TensorSpec("lm_head.weight", s.dtype(), Shape.of(s.vocab(), h)));
         return l;
     }
 
     /** Norm weights scatter around 1, everything else (biases included) around 0. */
     private static boolean isNorm(TensorSpec t) {
-        return t.shape().length == 1 && !t.name().endsWith(".bias");
+        return t.shape().rank() == 1 && !t.name().endsWith(".bias");
     }
 
     /** Matrices keep activations at unit scale; biases are large enough to matter in a forward pass. */
     private static double spread(TensorSpec t) {
         if (t.name().endsWith(".bias")) return 0.3;
-        long[] shape = t.shape();
+        long[] shape = t.shape().dims();
         return shape.length == 1 ? 0.05 : 1.0 / Math.sqrt(shape[shape.length - 1]);
     }
 

@@ -68,6 +68,36 @@ public final class TokenizerWriter {
         }
     }
 
+    /**
+     * Makes a tokenizer already in {@code dir} pad on the left with its BOS token (its EOS token when it has no
+     * BOS), as mergekit-moe saves its output's tokenizer: tokenizer_config.json's {@code padding_side} and
+     * {@code pad_token}, and special_tokens_map.json's {@code pad_token} when that file is there.
+     *
+     * @return the pad token's text, or null when there is no tokenizer_config.json or it names neither token
+     */
+    public static String padLeftWithBos(Path dir) {
+        Path file = dir.resolve("tokenizer_config.json");
+        ObjectNode config = TokenizerReader.readObject(file, false);
+        if (config == null) return null;
+        JsonNode pad = config.get("bos_token");
+        if (pad == null || pad.isNull()) pad = config.get("eos_token");
+        config.put("padding_side", "left");
+        if (pad != null && !pad.isNull()) config.set("pad_token", pad.deepCopy());
+        try {
+            Files.writeString(file, pretty(config));
+            Path map = dir.resolve("special_tokens_map.json");
+            ObjectNode special = TokenizerReader.readObject(map, false);
+            if (special != null && pad != null && !pad.isNull()) {
+                special.set("pad_token", pad.deepCopy());
+                Files.writeString(map, pretty(special));
+            }
+        } catch (IOException e) {
+            throw new MergeException(dir + ": cannot write the tokenizer (" + e.getMessage() + ")");
+        }
+        if (pad == null || pad.isNull()) return null;
+        return pad.isObject() ? pad.path("content").asString(null) : pad.asString(null);
+    }
+
     static ObjectNode tokenizerJson(OutputVocabulary vocab) {
         ModelTokenizer src = vocab.source();
         ObjectNode root = src.tokenizerJson().deepCopy();

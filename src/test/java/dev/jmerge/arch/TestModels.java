@@ -42,6 +42,18 @@ final class TestModels {
         return new ModelInput(label, json(configJson), tensors);
     }
 
+    /**
+     * Required weights (pre, every layer below {@code numLayers}, post) that {@code names} cannot supply under their
+     * own name, an alias or a tied name, in definition order: what the planner finds missing, resolving each with
+     * {@link WeightSpec#resolve} as it does.
+     */
+    static java.util.List<String> unresolved(ArchitectureSpec spec, int numLayers, Set<String> names) {
+        java.util.List<WeightSpec> expected = new java.util.ArrayList<>(spec.preWeights(numLayers));
+        for (int layer = 0; layer < numLayers; layer++) expected.addAll(spec.layerWeights(layer, numLayers));
+        expected.addAll(spec.postWeights(numLayers));
+        return expected.stream().filter(w -> !w.optional() && w.resolve(names).isEmpty()).map(WeightSpec::name).toList();
+    }
+
     private static InputStream open(String path) {
         return Objects.requireNonNull(TestModels.class.getResourceAsStream(path), path);
     }

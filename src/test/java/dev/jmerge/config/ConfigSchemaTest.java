@@ -5,6 +5,7 @@ import static dev.jmerge.config.ConfigLoaderTestSupport.one;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.tensor.DType;
 import java.util.List;
@@ -269,19 +270,44 @@ class ConfigSchemaTest {
     }
 
     @Test
-    void unknownKeysBecomeWarningsWithLineAndKey() {
-        List<LoadedConfig> loaded = ConfigLoader.parseWithWarnings(lines(
+    void unknownKeysBecomeWarningsWithLineKeyAndTheLikelyIntendedKey() {
+        MergeConfig c = ConfigLoader.parse(lines(
                 "merge_method: linear",
                 "models:",
                 "  - model: a",
                 "    parameter: {weight: 1}",
                 "slices_typo: 3",
-                "lora_merge_cache: /tmp"), "config.yml");
-        assertThat(loaded.getFirst().warnings()).containsExactly(
-                "config.yml line 4: unknown key 'parameter' in a 'models' entry ignored",
+                "lora_merge_cache: /tmp",
+                "out_dtyp: float16",
+                "tokenizer_sorce: base",
+                "tokenizer: {sorce: base, pad_to_multiple: 8}"), "config.yml").getFirst();
+        assertThat(c.diagnostics()).map(Diagnostic::message).containsExactly(
+                "config.yml line 4: unknown key 'parameter' in a 'models' entry ignored; did you mean 'parameters'?",
                 "config.yml line 5: unknown key 'slices_typo' ignored",
-                "config.yml line 6: unknown key 'lora_merge_cache' ignored");
-        assertThat(loaded.getFirst().config().models().getFirst().parameters()).isSameAs(Parameters.NONE);
+                "config.yml line 6: unknown key 'lora_merge_cache' ignored",
+                "config.yml line 7: unknown key 'out_dtyp' ignored; did you mean 'out_dtype'?",
+                "config.yml line 8: unknown key 'tokenizer_sorce' ignored; did you mean 'tokenizer_source'?",
+                "config.yml line 9: unknown key 'sorce' in 'tokenizer' ignored; did you mean 'source'?",
+                "config.yml line 9: unknown key 'pad_to_multiple' in 'tokenizer' ignored");
+        assertThat(c.diagnostics()).allMatch(Diagnostic::configMistake);
+        assertThat(c.models().getFirst().parameters()).isSameAs(Parameters.NONE);
+    }
+
+    @Test
+    void mergekitsOwnKeysThatJmergeDoesNotUseAreNotUnknown() {
+        MergeConfig c = ConfigLoader.parse(lines(
+                "name: my-merge",
+                "merge_method: linear",
+                "slices:",
+                "  - sources:",
+                "      - model: a",
+                "        layer_range: [0, 2]",
+                "        parameters: {weight: 1}",
+                "    residual_weight: 0.5",
+                "tokenizer: {source: union, tokens: {\"<x>\": {source: {kind: zero}, force: true}},"
+                        + " pad_to_multiple_of: 8}",
+                "chat_template: auto"), "config.yml").getFirst();
+        assertThat(c.diagnostics()).isEmpty();
     }
 
     @Test

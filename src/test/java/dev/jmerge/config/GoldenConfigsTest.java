@@ -31,11 +31,11 @@ class GoldenConfigsTest {
     @MethodSource("configs")
     void loads(Path file) throws IOException {
         String text = Files.readString(file);
-        List<LoadedConfig> loaded = ConfigLoader.loadWithWarnings(file);
+        List<MergeConfig> loaded = ConfigLoader.load(file);
 
         assertThat(loaded).hasSize(1);
-        MergeConfig c = loaded.getFirst().config();
-        assertThat(loaded.getFirst().warnings()).isEmpty();
+        MergeConfig c = loaded.getFirst();
+        assertThat(c.diagnostics()).isEmpty();
         assertThat(c.yamlText()).isEqualTo(text);
         assertThat(c.mergeMethod()).isEqualTo(topLevel(text, "merge_method"));
         String dtype = text.contains("\ndtype:") ? topLevel(text, "dtype") : null;

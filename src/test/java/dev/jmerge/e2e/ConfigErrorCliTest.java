@@ -52,6 +52,20 @@ class ConfigErrorCliTest {
                             parameters: {weight: 0.5}
                           - model: M/m2
                         """, new String[] {"line 6", "'weight'", "M/m2"}),
+                Arguments.of("density mergekit stops on", """
+                        merge_method: ties
+                        base_model: M/m0
+                        models:
+                          - model: M/m1
+                            parameters: {weight: 0.5, density: 0.001}
+                        """, new String[] {"line 5", "'density'", "M/m1", "keeps no element"}),
+                Arguments.of("della's epsilon", """
+                        merge_method: della_linear
+                        base_model: M/m0
+                        models:
+                          - model: M/m1
+                            parameters: {weight: 0.5, density: 0.5, epsilon: 0.6}
+                        """, new String[] {"line 5", "'epsilon'", "M/m1", "density 0.5 ± epsilon 0.6"}),
                 Arguments.of("missing t", """
                         merge_method: slerp
                         base_model: M/m0

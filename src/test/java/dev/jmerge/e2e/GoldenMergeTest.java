@@ -47,7 +47,10 @@ class GoldenMergeTest {
         }
     }
 
-    /** Merges a golden case with mergekit's flags; model paths in the config are relative to the goldens. */
+    /**
+     * Merges a golden case with mergekit's flags; model paths in the config are relative to the goldens. Every config
+     * mergekit ran passes {@code --strict}: no unknown key, unused parameter or filter matching nothing.
+     */
     Path merge(String name) throws Exception {
         Path root = goldens();
         String yaml = Files.readString(root.resolve("cases").resolve(name).resolve("config.yml"))
@@ -56,7 +59,7 @@ class GoldenMergeTest {
         Files.writeString(config, yaml);
         Path out = tmp.resolve("out-" + name);
         int rc = Main.run(config.toString(), out.toString(), "--random-seed", "42", "--no-copy-tokenizer",
-                "--no-write-model-card", "--quiet", "-j", "2");
+                "--no-write-model-card", "--quiet", "--strict", "-j", "2");
         assertThat(rc).as("exit code of %s", name).isZero();
         return out;
     }

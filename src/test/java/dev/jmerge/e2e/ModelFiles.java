@@ -1,7 +1,7 @@
 package dev.jmerge.e2e;
 
-import dev.jmerge.io.safetensors.ModelWeights;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.ModelWeights;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.kernels.ScalarKernels;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmerge.cli.Main;
 import dev.jmerge.io.safetensors.SafetensorsFile;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.kernels.KernelsProvider;
 import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.synth.ModelShape;

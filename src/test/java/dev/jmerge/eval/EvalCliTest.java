@@ -123,7 +123,7 @@ class EvalCliTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("error: " + model.resolve("config.json") + ": architecture 'GPT2LMHeadModel'"
                 + " is not supported by the forward pass (supported: LlamaForCausalLM, MistralForCausalLM,"
-                + " Qwen2ForCausalLM, Qwen3ForCausalLM)");
+                + " Qwen2ForCausalLM, Qwen3ForCausalLM, MixtralForCausalLM, Qwen3MoeForCausalLM)");
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.jmerge.extract;
 
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsFile;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.kernels.ScalarKernels;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -45,7 +45,7 @@ final class Adapters {
         new ScalarKernels().toFloat(seg, 0, t.dtype(), f, 0, f.length);
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) d[i] = f[i];
-        return new Matrix(t.shape(), d);
+        return new Matrix(t.shape().dims(), d);
     }
 
     /** {@code a − b}, element by element. */

@@ -2,8 +2,9 @@ package dev.jmerge.extract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jmerge.io.safetensors.SafetensorsFormat;
 import dev.jmerge.e2e.Cli;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsFile;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
 import dev.jmerge.io.safetensors.TensorSpec;
@@ -11,6 +12,7 @@ import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -120,12 +122,12 @@ class ExtractCliTest {
         Path broken = tmp.resolve("nan-ft");
         Files.createDirectories(broken);
         Files.copy(ft.resolve("config.json"), broken.resolve("config.json"));
-        Files.copy(ft.resolve(ModelWeights.SINGLE_FILE), broken.resolve(ModelWeights.SINGLE_FILE));
+        Files.copy(ft.resolve(SafetensorsFormat.SINGLE_FILE), broken.resolve(SafetensorsFormat.SINGLE_FILE));
         long at;
-        try (SafetensorsFile sf = SafetensorsFile.open(broken.resolve(ModelWeights.SINGLE_FILE))) {
-            at = sf.fileOffset(sf.tensors().get("model.layers.1.self_attn.o_proj.weight")) + 2 * 5;
+        try (SafetensorsFile sf = SafetensorsFile.open(broken.resolve(SafetensorsFormat.SINGLE_FILE))) {
+            at = sf.tensors().get("model.layers.1.self_attn.o_proj.weight").begin() + 2 * 5;
         }
-        try (FileChannel ch = FileChannel.open(broken.resolve(ModelWeights.SINGLE_FILE), StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(broken.resolve(SafetensorsFormat.SINGLE_FILE), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xC0, 0x7F}), at); // bf16 NaN, little-endian
         }
         Path out = tmp.resolve("nan-out");
@@ -176,7 +178,7 @@ class ExtractCliTest {
         add(specs, "transformer.ln_f.weight", 16);
         add(specs, "transformer.ln_f.bias", 16);
         SplittableRandom r = new SplittableRandom(seed);
-        try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve(ModelWeights.SINGLE_FILE), specs)) {
+        try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve(SafetensorsFormat.SINGLE_FILE), specs)) {
             for (TensorSpec t : specs) {
                 float[] v = new float[(int) t.numel()];
                 for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.1);
@@ -190,6 +192,6 @@ class ExtractCliTest {
     }
 
     private static void add(List<TensorSpec> specs, String name, long... shape) {
-        specs.add(new TensorSpec(name, DType.F32, shape));
+        specs.add(new TensorSpec(name, DType.F32, new Shape(shape)));
     }
 }

@@ -1,6 +1,7 @@
 package dev.jmerge.extract;
 
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.safetensors.SafetensorsFormat;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.ScalarKernels;
@@ -8,6 +9,7 @@ import dev.jmerge.synth.LowRankFineTunes;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,18 +44,18 @@ final class Fixtures {
         List<TensorSpec> specs = new ArrayList<>(SyntheticModels.tensors(s));
         for (int i = 0; i < s.layers(); i++) {
             String p = "model.layers." + i + ".self_attn.";
-            specs.add(new TensorSpec(p + "q_proj.bias", DType.BF16, new long[] {s.hidden()}));
-            specs.add(new TensorSpec(p + "k_proj.bias", DType.BF16, new long[] {(long) s.kvHeads() * s.headDim()}));
-            specs.add(new TensorSpec(p + "v_proj.bias", DType.BF16, new long[] {(long) s.kvHeads() * s.headDim()}));
+            specs.add(new TensorSpec(p + "q_proj.bias", DType.BF16, Shape.of(s.hidden())));
+            specs.add(new TensorSpec(p + "k_proj.bias", DType.BF16, Shape.of((long) s.kvHeads() * s.headDim())));
+            specs.add(new TensorSpec(p + "v_proj.bias", DType.BF16, Shape.of((long) s.kvHeads() * s.headDim())));
         }
         try {
             Files.createDirectories(base);
             SplittableRandom r = new SplittableRandom(seed);
-            try (SafetensorsWriter w = SafetensorsWriter.create(base.resolve(ModelWeights.SINGLE_FILE), specs)) {
+            try (SafetensorsWriter w = SafetensorsWriter.create(base.resolve(SafetensorsFormat.SINGLE_FILE), specs)) {
                 for (TensorSpec t : specs) {
                     float[] v = new float[(int) t.numel()];
                     boolean norm = t.name().endsWith("layernorm.weight") || t.name().equals("model.norm.weight");
-                    double spread = t.shape().length == 2 ? 1 / Math.sqrt(t.shape()[1]) : 0.05;
+                    double spread = t.shape().rank() == 2 ? 1 / Math.sqrt(t.shape().dim(1)) : 0.05;
                     for (int i = 0; i < v.length; i++) v[i] = (float) ((norm ? 1 : 0) + spread * r.nextGaussian());
                     new ScalarKernels().fromFloat(v, 0, w.tensorSegment(t.name()), 0, t.dtype(), v.length);
                 }

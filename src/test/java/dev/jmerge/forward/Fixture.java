@@ -1,7 +1,7 @@
 package dev.jmerge.forward;
 
 import dev.jmerge.io.safetensors.SafetensorsFile;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -19,7 +19,7 @@ final class Fixture implements AutoCloseable {
 
     boolean has(String name) { return file.tensors().containsKey(name); }
 
-    long[] shape(String name) { return file.tensors().get(name).shape(); }
+    long[] shape(String name) { return file.tensors().get(name).shape().dims(); }
 
     double[] doubles(String name) {
         TensorInfo t = file.tensors().get(name);

@@ -26,7 +26,8 @@ class ModelConfigTest {
         ModelConfig c = parse("");
         assertThat(c.kvHeads()).isEqualTo(4);
         assertThat(c.headDim()).isEqualTo(16);
-        assertThat(c.rmsEps()).isEqualTo(1e-5);
+        assertThat(c.rmsEps()).isEqualTo(1e-6);
+        assertThat(parse("MistralForCausalLM", "").rmsEps()).isEqualTo(1e-6);
         assertThat(c.tiedEmbeddings()).isFalse();
         assertThat(c.slidingWindow()).containsOnly(0);
         assertThat(c.rope().type()).isEqualTo("default");
@@ -80,7 +81,8 @@ class ModelConfigTest {
     void refusals() {
         assertThatThrownBy(() -> parse("GPT2LMHeadModel", "")).isInstanceOf(ConfigException.class)
                 .hasMessage("m/config.json: architecture 'GPT2LMHeadModel' is not supported by the forward pass"
-                        + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)");
+                        + " (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,"
+                        + " MixtralForCausalLM, Qwen3MoeForCausalLM)");
         assertThatThrownBy(() -> parse(", \"hidden_act\": \"gelu\"")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("hidden_act 'gelu' is not supported");
         assertThatThrownBy(() -> parse(", \"num_key_value_heads\": 3")).isInstanceOf(ConfigException.class)

@@ -3,12 +3,13 @@ package dev.jmerge.lora;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmerge.cli.Main;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsWriter;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -54,7 +55,7 @@ class LoraMergeTest {
         put(t, shapes, "base_model.model.lm_head.weight", new long[] {s.vocab(), h}, rnd);
 
         List<TensorSpec> specs = new ArrayList<>();
-        shapes.forEach((n, sh) -> specs.add(new TensorSpec(n, DType.F32, sh)));
+        shapes.forEach((n, sh) -> specs.add(new TensorSpec(n, DType.F32, new Shape(sh))));
         try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve("adapter_model.safetensors"), specs)) {
             for (var e : t.entrySet()) {
                 MemorySegment seg = w.tensorSegment(e.getKey());
@@ -199,5 +200,21 @@ class LoraMergeTest {
         writeAdapter(tmp.resolve("adapter"), s, false, ""); // has layer 1, which the base lacks
         assertThat(merge(base, tmp.resolve("adapter"), tmp.resolve("out"))).isEqualTo(2);
         assertThat(tmp.resolve("out")).doesNotExist();
+    }
+
+    /** The vocabulary is re-laid at plan time; an adapter's embedding delta cannot follow it yet, which is said then. */
+    @Test
+    void anAdapterChangingAnEmbeddingUnderATokenizerSettingIsRefusedWhenPlanning() throws IOException {
+        Path base = Path.of("examples/models/base").toAbsolutePath();
+        writeAdapter(tmp.resolve("adapter"), ModelShape.tiny(DType.BF16), false, "");
+        Path config = Files.writeString(tmp.resolve("lora.yml"), "merge_method: passthrough\nmodels:\n  - model: "
+                + base + "+" + tmp.resolve("adapter") + "\ntokenizer: {source: base}\n");
+        Path out = tmp.resolve("out");
+        var r = dev.jmerge.e2e.Cli.run(Map.of("HF_HUB_OFFLINE", "1", "HF_HOME", tmp.resolve("hf").toString()),
+                config.toString(), out.toString(), "--quiet");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.errors()).startsWith("error: tensor 'model.embed_tokens.weight': the LoRA adapter of model")
+                .contains("cannot be combined with a tokenizer setting yet");
+        assertThat(out).doesNotExist();
     }
 }

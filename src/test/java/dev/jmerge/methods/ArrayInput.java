@@ -1,5 +1,6 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ public final class ArrayInput implements MergeInput {
     }
 
     @Override public String tensorName() { return name; }
-    @Override public long[] shape() { return shape.clone(); }
+    @Override public Shape shape() { return new Shape(shape); }
     @Override public int count() { return inputs.length; }
     @Override public int baseIndex() { return baseIndex; }
     @Override public Params global() { return global; }

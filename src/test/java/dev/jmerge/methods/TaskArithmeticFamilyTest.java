@@ -3,9 +3,9 @@ package dev.jmerge.methods;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.methods.random.CounterRng;
+import dev.jmerge.tensor.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -79,28 +79,32 @@ class TaskArithmeticFamilyTest {
     static float[] reference(String method, long[] shape, float[][] x, Params global, Params[] per, String name) {
         MergeMethod mm = method(method);
         TaskArithmeticFamily f = (TaskArithmeticFamily) mm;
-        boolean normalize = global.get("normalize", defaultOf(f, "normalize")) != 0;
-        boolean rescale = global.get("rescale", defaultOf(f, "rescale")) != 0;
-        double lambda = global.get("lambda", 1.0);
+        boolean normalize = global.flag(spec(f.globalParameters(), "normalize"));
+        boolean rescale = global.flag(spec(f.globalParameters(), "rescale"));
+        double lambda = global.get(spec(f.globalParameters(), "lambda"));
         float[][] deltas = new float[3][];
         double[] w = new double[3];
         for (int m = 0; m < 3; m++) {
             float[] d = GtaReference.delta(x[m + 1], x[0]);
-            double density = per[m + 1].get("density");
+            double density = per[m + 1].get(spec(f.modelParameters(), "density"));
             long key = CounterRng.key(SEED, name, m + 1);
             float[] s = switch (f.sparsification() == null ? "none" : f.sparsification().name()) {
                 case "none" -> d;
                 case "MAGNITUDE" -> GtaReference.magnitude(d, density);
                 case "RANDOM" -> GtaReference.random(d, density, key);
-                case "MAGNITUDE_OUTLIERS" -> GtaReference.outliers(d, density, per[m + 1].get("gamma"));
-                case "DELLA_MAGPRUNE" -> GtaReference.della(d, shape, density, per[m + 1].get("epsilon"), key);
+                case "MAGNITUDE_OUTLIERS" -> GtaReference.outliers(d, density, per[m + 1].get(spec(f.modelParameters(), "gamma")));
+                case "DELLA_MAGPRUNE" -> GtaReference.della(d, shape, density, per[m + 1].get(spec(f.modelParameters(), "epsilon")), key);
                 default -> throw new IllegalStateException();
             };
             if (f.sparsification() != null && rescale && density < 1) s = GtaReference.rescaleL1(d, s);
             deltas[m] = s;
-            w[m] = per[m + 1].get("weight");
+            w[m] = per[m + 1].get(spec(f.modelParameters(), "weight"));
         }
         return GtaReference.combine(x[0], deltas, w, f.usesConsensus(), normalize, lambda);
+    }
+
+    static ParamSpec spec(java.util.List<ParamSpec> specs, String name) {
+        return specs.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
     }
 
     static double defaultOf(MergeMethod m, String param) {
@@ -287,18 +291,49 @@ class TaskArithmeticFamilyTest {
         assertThat(big.warnings).isEmpty();
     }
 
+    private static MergeMethod.Invalid validate(MergeMethod m, long numel, Params... perModel) {
+        return m.validate(new MergeMethod.TensorParams(Shape.of(numel), 0, Params.empty(), List.of(perModel)));
+    }
+
+    /** mergekit's own refusals, now found when the merge is planned: input 0 is the base, never sparsified. */
     @Test
-    void errorsNameTheTensor() {
+    void validateRefusesTheValuesMergekitRefuses() {
+        Params base = Params.of("density", 0.0);
+        // ties keeps floor(density·numel) elements (mergekit asserts at least one)
+        MergeMethod.Invalid sparse = validate(new Ties(), 10, base, Params.of("weight", 1, "density", 0.5),
+                Params.of("weight", 1, "density", 0.05));
+        assertThat(sparse.parameter().name()).isEqualTo("density");
+        assertThat(sparse.input()).isEqualTo(2);
+        assertThat(sparse.why()).contains("keeps no element of its 10");
+        assertThat(validate(new Ties(), 10, base, Params.of("weight", 1, "density", 0.1))).isNull();
+        assertThat(validate(new Ties(), 10, base, Params.of("weight", 1, "density", 1.0))).isNull();
+        assertThat(validate(new Ties(), 1000, base, Params.of("weight", 1, "density", 0.001))).isNull();
+        assertThat(validate(new BreadcrumbsTies(), 10, base, Params.of("weight", 1, "density", 0.05))).isNull();
+        // DARE's density is a keep probability (torch.bernoulli refuses below 0; 1 and above leave it whole)
+        assertThat(validate(new DareTies(), 10, base, Params.of("weight", 1, "density", -0.1)).parameter().name())
+                .isEqualTo("density");
+        assertThat(validate(new DareLinear(), 10, base, Params.of("weight", 1, "density", 0.0))).isNull();
+        assertThat(validate(new DareLinear(), 10, base, Params.of("weight", 1, "density", 1.5))).isNull();
+        // della: density ± epsilon strictly inside (0, 1), unless density drops everything or keeps everything
+        MergeMethod.Invalid eps = validate(new Della(), 10, base, Params.of("weight", 1, "density", 0.9));
+        assertThat(eps.parameter().name()).isEqualTo("epsilon");
+        assertThat(eps.why()).contains("density 0.9 ± epsilon 0.15");
+        assertThat(validate(new DellaLinear(), 10, base, Params.of("weight", 1, "density", 0.1))).isNotNull();
+        assertThat(validate(new DellaLinear(), 10, base, Params.of("weight", 1, "density", 0.1, "epsilon", 0.05)))
+                .isNull();
+        assertThat(validate(new Della(), 10, base, Params.of("weight", 1, "density", 0.0))).isNull();
+        assertThat(validate(new Della(), 10, base, Params.of("weight", 1, "density", 1.0, "epsilon", 0.9))).isNull();
+        // breadcrumbs: a negative gamma is no share of elements
+        assertThat(validate(new Breadcrumbs(), 10, base, Params.of("weight", 1, "density", 0.5, "gamma", -0.1))
+                .parameter().name()).isEqualTo("gamma");
+        assertThat(validate(new Breadcrumbs(), 10, base, Params.of("weight", 1, "density", 0.5, "gamma", 0))).isNull();
+        // task_arithmetic has no sparsifier: density is never used
+        assertThat(validate(new TaskArithmetic(), 10, base, Params.of("weight", 1, "density", 0.0))).isNull();
+    }
+
+    @Test
+    void aMissingBaseNamesTheTensor() {
         float[][] x = inputs(10, false, 4);
-        Params[] tooSparse = perModel("ties", new double[] {0.05, 0.5, 0.5});
-        assertThatThrownBy(() -> new ArrayInput("blk.3.w", new long[] {10}, x, 0, Params.empty(), tooSparse).run(new Ties()))
-                .isInstanceOf(MergeException.class).hasMessageContaining("blk.3.w").hasMessageContaining("density");
-        Params[] badEps = perModel("della", new double[] {0.5, 0.5, 0.95});
-        assertThatThrownBy(() -> new ArrayInput("blk.4.w", new long[] {10}, x, 0, Params.empty(), badEps).run(new Della()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("blk.4.w").hasMessageContaining("epsilon");
-        Params[] lowEps = perModel("della", new double[] {0.1, 0.5, 0.5});
-        assertThatThrownBy(() -> new ArrayInput("blk.5.w", new long[] {10}, x, 0, Params.empty(), lowEps).run(new DellaLinear()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("density − epsilon");
         assertThatThrownBy(() -> new ArrayInput("nobase", new long[] {10}, x, -1, Params.empty(), perModel("ties", DENSITIES))
                 .run(new Ties())).isInstanceOf(MergeException.class).hasMessageContaining("base_model");
     }

@@ -169,7 +169,7 @@ class ModularMergeTest {
     private static void assertValues(Map<String, ModelFiles.Tensor> merged, String name,
                                      java.util.function.IntToDoubleFunction expected) {
         float[] got = merged.get(name).values();
-        assertThat(merged.get(name).info().shape()).as(name).isEqualTo(TinyVisionLanguageModel.shapes().get(name));
+        assertThat(merged.get(name).info().shape().dims()).as(name).isEqualTo(TinyVisionLanguageModel.shapes().get(name));
         for (int i = 0; i < got.length; i++) {
             assertThat((double) got[i]).as(name + "[" + i + "]").isCloseTo(expected.applyAsDouble(i),
                     org.assertj.core.data.Offset.offset(2e-6));

@@ -5,6 +5,7 @@ import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.io.safetensors.TensorSpec;
 import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ final class TinyVisionLanguageModel {
     static void write(Path dir, long seed) throws IOException {
         Files.createDirectories(dir);
         List<TensorSpec> specs = new ArrayList<>();
-        shapes().forEach((n, shape) -> specs.add(new TensorSpec(n, DType.F32, shape)));
+        shapes().forEach((n, shape) -> specs.add(new TensorSpec(n, DType.F32, new Shape(shape))));
         ShardLayout layout = ShardLayout.of(specs, 0);
         for (ShardLayout.Shard shard : layout.shards()) {
             try (SafetensorsWriter w = SafetensorsWriter.create(dir, shard)) {

@@ -3,37 +3,16 @@ package dev.jmerge.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.jmerge.config.ConfigLoader;
-import dev.jmerge.source.HfCache;
-import dev.jmerge.source.ModelLocator;
+import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The plan on its own: which inputs, which parameters, which dtype — no tensor math runs here. */
-class PlannerTest {
-
-    @TempDir
-    static Path models;
-
-    @BeforeAll
-    static void generate() {
-        ModelShape s = ModelShape.tiny(DType.BF16).withLayers(3);
-        for (int v = 0; v < 3; v++) SyntheticModels.write(models.resolve("m" + v), s, 1, v, 0.1, 0);
-    }
-
-    static Plan plan(String yaml) {
-        var config = ConfigLoader.parse(yaml.replace("M/", models + "/"), "test.yml").getFirst();
-        Planner planner = new Planner(new ModelLocator(Path.of(""), new HfCache(models.resolve("no-cache"))));
-        Plan plan = planner.plan(config, new Planner.Options(false, 0));
-        plan.models().forEach(m -> m.weights().close());
-        return plan;
-    }
+class PlannerTest extends PlanFixture {
 
     @Test
     void gradientsAreEvaluatedPerLayerAndFiltersPickTheFirstMatch() {
@@ -53,12 +32,12 @@ class PlannerTest {
                     - value: 0.25
                 """);
         // three layers: t = 0, 0.5, 1 along the slice; gradient [0, 1] gives the same values
-        assertThat(p.tensor("model.layers.0.self_attn.q_proj.weight").global().get("t")).isEqualTo(0.0);
-        assertThat(p.tensor("model.layers.1.self_attn.q_proj.weight").global().get("t")).isEqualTo(0.5);
-        assertThat(p.tensor("model.layers.2.self_attn.o_proj.weight").global().get("t")).isEqualTo(1.0);
-        assertThat(p.tensor("model.layers.1.mlp.up_proj.weight").global().get("t")).isEqualTo(0.25);
+        assertThat(p.tensor("model.layers.0.self_attn.q_proj.weight").global().asMap().get("t")).isEqualTo(0.0);
+        assertThat(p.tensor("model.layers.1.self_attn.q_proj.weight").global().asMap().get("t")).isEqualTo(0.5);
+        assertThat(p.tensor("model.layers.2.self_attn.o_proj.weight").global().asMap().get("t")).isEqualTo(1.0);
+        assertThat(p.tensor("model.layers.1.mlp.up_proj.weight").global().asMap().get("t")).isEqualTo(0.25);
         // embeddings and head are evaluated at t = 0 (mergekit's rule), so the fallback applies
-        assertThat(p.tensor("model.embed_tokens.weight").global().get("t")).isEqualTo(0.25);
+        assertThat(p.tensor("model.embed_tokens.weight").global().asMap().get("t")).isEqualTo(0.25);
         PlannedTensor t = p.tensor("model.layers.1.mlp.up_proj.weight");
         assertThat(t.baseIndex()).isZero();
         assertThat(t.inputs()).extracting(PlannedInput::tensorName).containsOnly("model.layers.1.mlp.up_proj.weight");
@@ -81,12 +60,12 @@ class PlannerTest {
         Map<String, Double> m1 = t.perModel().get(0).asMap(), m2 = t.perModel().get(1).asMap();
         assertThat(m1.get("weight")).isEqualTo(0.7);
         assertThat(m1.get("density")).isCloseTo(0.6, within(1e-12));          // last layer of 3: t = 1
-        assertThat(p.tensor("model.layers.1.mlp.down_proj.weight").perModel().get(0).get("density"))
+        assertThat(p.tensor("model.layers.1.mlp.down_proj.weight").perModel().get(0).asMap().get("density"))
                 .isCloseTo(0.4, within(1e-12));
         assertThat(m2.get("weight")).isEqualTo(0.3);
         assertThat(m2.get("density")).isEqualTo(0.9);
-        assertThat(t.global().get("normalize")).isEqualTo(1.0);                // ties' default
-        assertThat(t.global().get("lambda")).isEqualTo(1.0);
+        assertThat(t.global().asMap().get("normalize")).isEqualTo(1.0);                // ties' default
+        assertThat(t.global().asMap().get("lambda")).isEqualTo(1.0);
         assertThat(t.baseIndex()).isEqualTo(2);                                // base appended after the models
         assertThat(t.outDtype()).isEqualTo(DType.BF16);                        // no dtype: the base's
     }
@@ -154,11 +133,11 @@ class PlannerTest {
         assertThat(mlp.inputs()).extracting(in -> p.models().get(in.model()).label())
                 .containsExactly("M/m1".replace("M/", models + "/"), "M/m2".replace("M/", models + "/"),
                         "M/m0".replace("M/", models + "/"));
-        assertThat(mlp.perModel().get(0).get("weight")).isEqualTo(0.2);
-        assertThat(mlp.perModel().get(0).get("density")).isEqualTo(0.4);
+        assertThat(mlp.perModel().get(0).asMap().get("weight")).isEqualTo(0.2);
+        assertThat(mlp.perModel().get(0).asMap().get("density")).isEqualTo(0.4);
         // the filter of the second listing does not match attention tensors: the next listing that sets it wins
-        assertThat(p.tensor("model.layers.1.self_attn.q_proj.weight").perModel().get(0).get("density")).isEqualTo(0.9);
-        assertThat(p.warnings()).singleElement().asString().contains("model '" + models + "/m1' is listed 3 times")
+        assertThat(p.tensor("model.layers.1.self_attn.q_proj.weight").perModel().get(0).asMap().get("density")).isEqualTo(0.9);
+        assertThat(p.diagnostics()).singleElement().extracting(Diagnostic::message).asString().contains("model '" + models + "/m1' is listed 3 times")
                 .contains("test.yml line 4", "line 8", "line 10").contains("merges it once");
     }
 
@@ -182,7 +161,7 @@ class PlannerTest {
         assertThat(t.inputs()).extracting(PlannedInput::tensorName)
                 .containsExactly("model.layers.2.mlp.down_proj.weight", "model.layers.1.mlp.down_proj.weight");
         assertThat(p.models().get(t.inputs().get(0).model()).label()).endsWith("m1");
-        assertThat(t.perModel()).extracting(m -> m.get("weight")).containsExactly(0.25, 0.75);
-        assertThat(p.warnings()).singleElement().asString().contains("is listed 2 times");
+        assertThat(t.perModel()).extracting(m -> m.asMap().get("weight")).containsExactly(0.25, 0.75);
+        assertThat(p.diagnostics()).singleElement().extracting(Diagnostic::message).asString().contains("is listed 2 times");
     }
 }

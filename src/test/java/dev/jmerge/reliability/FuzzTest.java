@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.jmerge.io.safetensors.SafetensorsFormat;
 import dev.jmerge.config.ConfigLoader;
 import dev.jmerge.error.JmergeException;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import java.lang.foreign.ValueLayout;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +126,7 @@ class FuzzTest {
     void indexReaderLetsOnlyMergeErrorsEscape() throws Exception {
         Path model = dir.resolve("model");
         dev.jmerge.synth.SyntheticModels.write(model, Models.TINY, 3, 0, 0, 40_000);
-        Path index = model.resolve(ModelWeights.INDEX_FILE);
+        Path index = model.resolve(SafetensorsFormat.INDEX_FILE);
         String valid = Files.readString(index);
         assertThat(valid).contains("model-00002-of-");
         int[] outcome = new int[2];

@@ -2,7 +2,7 @@ package dev.jmerge.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.output.OutputFolder;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.tensor.DType;

@@ -142,7 +142,7 @@ class ChatTemplateAndTruncationTest {
         int union = 32 + 37; // a's words, then b's 37 non-special words
         assertThat(json(out.resolve("config.json")).get("vocab_size").asInt()).isEqualTo(union);
         var embed = ModelFiles.read(out).get("model.embed_tokens.weight");
-        assertThat(embed.info().shape()).containsExactly(union, 16);
+        assertThat(embed.info().shape().dims()).containsExactly(union, 16);
         assertThat(embed.info().dtype()).isEqualTo(DType.BF16);
         assertThat(json(out.resolve("tokenizer_config.json")).get("chat_template").asString())
                 .isEqualTo("{{ b's template, long enough }}");
@@ -167,7 +167,7 @@ class ChatTemplateAndTruncationTest {
         Result t = run(ties, "ties");
         assertThat(t.rc()).as(t.err()).isZero();
         assertThat(json(tmp.resolve("ties/config.json")).get("vocab_size").asInt()).isEqualTo(64);
-        assertThat(ModelFiles.read(tmp.resolve("ties")).get("lm_head.weight").info().shape()).containsExactly(64, 16);
+        assertThat(ModelFiles.read(tmp.resolve("ties")).get("lm_head.weight").info().shape().dims()).containsExactly(64, 16);
         assertThat(json(tmp.resolve("ties/tokenizer_config.json")).get("chat_template").asString())
                 .isEqualTo(ChatTemplates.builtin("chatml"));
     }
@@ -182,7 +182,7 @@ class ChatTemplateAndTruncationTest {
                 .contains("'" + tmp.resolve("b") + "' loses 8 of 40 rows")
                 .contains("the output vocabulary size is 32")
                 .contains("tokenizer: {source: union}");
-        assertThat(ModelFiles.read(tmp.resolve("cut")).get("lm_head.weight").info().shape()).containsExactly(32, 16);
+        assertThat(ModelFiles.read(tmp.resolve("cut")).get("lm_head.weight").info().shape().dims()).containsExactly(32, 16);
     }
 
     @Test

@@ -156,7 +156,7 @@ class TokenizerMergeTest {
 
     static void assertRows(Path out, String tensor, double[][] expected) {
         var t = ModelFiles.read(out).get(tensor);
-        assertThat(t.info().shape()).as(tensor).containsExactly(expected.length, H);
+        assertThat(t.info().shape().dims()).as(tensor).containsExactly(expected.length, H);
         for (int r = 0; r < expected.length; r++) {
             for (int c = 0; c < H; c++) {
                 assertThat((double) t.values()[r * H + c]).as("%s row %d col %d", tensor, r, c)

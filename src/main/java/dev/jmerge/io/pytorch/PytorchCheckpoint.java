@@ -2,8 +2,9 @@ package dev.jmerge.io.pytorch;
 
 import dev.jmerge.error.MergeException;
 import dev.jmerge.io.pytorch.RestrictedUnpickler.TensorRef;
-import dev.jmerge.io.safetensors.TensorInfo;
-import dev.jmerge.io.safetensors.WeightFile;
+import dev.jmerge.io.TensorInfo;
+import dev.jmerge.io.WeightFile;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,8 +21,7 @@ import java.util.Map;
 
 /**
  * A PyTorch zip checkpoint ({@code torch.save} since 1.6) mapped read-only. The pickle is read by
- * {@link RestrictedUnpickler}; tensor data is sliced lazily out of the STORED storage entries. Here a
- * {@link TensorInfo}'s {@code begin}/{@code end} are absolute file offsets of the tensor's bytes.
+ * {@link RestrictedUnpickler}; tensor data is sliced lazily out of the STORED storage entries.
  */
 public final class PytorchCheckpoint implements WeightFile {
 
@@ -117,7 +117,7 @@ public final class PytorchCheckpoint implements WeightFile {
             throw new MergeException(file + ": tensor '" + name + "' reaches past the end of its storage");
         }
         long at = zip.dataOffset(entry) + begin;
-        return new TensorInfo(name, t.storage().dtype(), size, at, at + bytes);
+        return new TensorInfo(name, t.storage().dtype(), new Shape(size), at, at + bytes);
     }
 
     @Override
@@ -125,10 +125,6 @@ public final class PytorchCheckpoint implements WeightFile {
 
     @Override
     public Map<String, TensorInfo> tensors() { return tensors; }
-
-    /** Offsets of a checkpoint's tensors are already absolute positions in the zip file. */
-    @Override
-    public long fileOffset(TensorInfo info) { return info.begin(); }
 
     @Override
     public MemorySegment segment(TensorInfo info) {

@@ -1,6 +1,6 @@
 package dev.jmerge.io.safetensors;
 
-import static dev.jmerge.io.safetensors.Failures.bad;
+import static dev.jmerge.io.Failures.writeFailed;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,7 +28,7 @@ public final class IndexWriter {
 
     /** Writes the index for a layout into {@code folder}; returns its path. */
     public static Path write(Path folder, ShardLayout layout) {
-        return write(folder.resolve(ModelWeights.INDEX_FILE), layout.weightMap(), layout.totalBytes());
+        return write(folder.resolve(SafetensorsFormat.INDEX_FILE), layout.weightMap(), layout.totalBytes());
     }
 
     public static Path write(Path indexFile, Map<String, String> weightMap, long totalSize) {
@@ -36,7 +36,7 @@ public final class IndexWriter {
             Files.write(indexFile, json(weightMap, totalSize));
             return indexFile;
         } catch (IOException e) {
-            throw bad(indexFile, "cannot write (" + e + ")", "a writable output folder", e);
+            throw writeFailed(indexFile, -1, "cannot write (" + e + ")", "a writable output folder", e);
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.jmerge.io.safetensors;
 
-import static dev.jmerge.io.safetensors.Failures.bad;
-import static dev.jmerge.io.safetensors.Failures.quote;
+import static dev.jmerge.io.Failures.bad;
+import static dev.jmerge.io.Failures.quote;
 
+import dev.jmerge.io.TensorInfo;
+import dev.jmerge.io.WeightFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,12 +22,12 @@ public final class SafetensorsFile implements WeightFile {
 
     private final SafetensorsHeader header;
     private final Arena arena;
-    private final MemorySegment data;
+    private final MemorySegment whole;
 
-    private SafetensorsFile(SafetensorsHeader header, Arena arena, MemorySegment data) {
+    private SafetensorsFile(SafetensorsHeader header, Arena arena, MemorySegment whole) {
         this.header = header;
         this.arena = arena;
-        this.data = data;
+        this.whole = whole;
     }
 
     /** Opens, validates the header against the file size, then maps the file. */
@@ -36,7 +38,7 @@ public final class SafetensorsFile implements WeightFile {
             try {
                 // The mapping survives the channel's close; the size read with the header is the one validated.
                 MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, header.fileSize(), arena);
-                return new SafetensorsFile(header, arena, whole.asSlice(header.dataOffset()));
+                return new SafetensorsFile(header, arena, whole);
             } catch (IOException | RuntimeException e) {
                 arena.close();
                 throw e;
@@ -59,7 +61,7 @@ public final class SafetensorsFile implements WeightFile {
 
     public Map<String, String> metadata() { return header.metadata(); }
 
-    /** File offset of the data section ({@code 8 + header length}); tensor offsets count from here. */
+    /** File offset of the data section ({@code 8 + header length}); the header's data_offsets count from here. */
     public long dataOffset() { return header.dataOffset(); }
 
     /**
@@ -67,14 +69,11 @@ public final class SafetensorsFile implements WeightFile {
      * read with the {@code *_UNALIGNED} value layouts.
      */
     @Override
-    public long fileOffset(TensorInfo info) { return dataOffset() + info.begin(); }
-
-    @Override
     public MemorySegment segment(TensorInfo info) {
         if (header.tensors().get(info.name()) != info) {
             throw new IllegalArgumentException(info.name() + " is not a tensor of " + header.file());
         }
-        return data.asSlice(info.begin(), info.byteSize());
+        return whole.asSlice(info.begin(), info.byteSize());
     }
 
     /** The bytes of the named tensor. */

@@ -1,9 +1,11 @@
 package dev.jmerge.io.safetensors;
 
-import static dev.jmerge.io.safetensors.Failures.bad;
-import static dev.jmerge.io.safetensors.Failures.quote;
+import static dev.jmerge.io.Failures.bad;
+import static dev.jmerge.io.Failures.quote;
 
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -123,7 +125,7 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
                     if (tensors.containsKey(name)) {
                         throw bad(file, "tensor " + quote(name) + " appears twice in the header", "unique tensor names");
                     }
-                    tensors.put(name, readTensor(file, p, name, dataSize));
+                    tensors.put(name, readTensor(file, p, name, LENGTH_FIELD_BYTES + json.length, dataSize));
                 }
             }
             if (p.nextToken() != null) {
@@ -135,7 +137,7 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
             throw bad(file, "header is not valid JSON" + where + " (" + e.getOriginalMessage() + ")",
                     "a JSON object of tensor entries", e);
         }
-        refuseOverlaps(file, tensors);
+        refuseOverlaps(file, tensors, LENGTH_FIELD_BYTES + json.length);
         return new SafetensorsHeader(file, json.length, fileSize, tensors, metadata);
     }
 
@@ -155,7 +157,8 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
         }
     }
 
-    private static TensorInfo readTensor(Path file, JsonParser p, String name, long dataSize) {
+    /** @param dataOffset where the data section starts in the file: the tensor's offsets count from there */
+    private static TensorInfo readTensor(Path file, JsonParser p, String name, long dataOffset, long dataSize) {
         String tensor = "tensor " + quote(name);
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw bad(file, tensor + " is not an object", ENTRY_FORM);
@@ -200,8 +203,10 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
                     + dataSize + " bytes", "offsets within the file");
         }
         long bytes;
+        Shape dims;
         try {
-            bytes = Shapes.byteSize(shape, dtype);
+            dims = new Shape(shape);
+            bytes = dims.byteSize(dtype);
         } catch (ArithmeticException e) {
             throw bad(file, tensor + " shape " + Arrays.toString(shape) + " has too many elements",
                     "a size that fits in 2^63 bytes");
@@ -210,7 +215,7 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
             throw bad(file, tensor + " data_offsets [" + begin + ", " + end + "] span " + (end - begin)
                     + " bytes", bytes + " bytes for " + dtype.safetensorsName() + " " + Arrays.toString(shape));
         }
-        return new TensorInfo(name, dtype, shape, begin, end);
+        return new TensorInfo(name, dtype, dims, dataOffset + begin, dataOffset + end);
     }
 
     private static DType readDType(Path file, JsonParser p, String tensor) {
@@ -262,15 +267,16 @@ public record SafetensorsHeader(Path file, long headerLength, long fileSize, Map
         return "a nested " + (t == JsonToken.START_ARRAY ? "array" : "object");
     }
 
-    private static void refuseOverlaps(Path file, Map<String, TensorInfo> tensors) {
+    private static void refuseOverlaps(Path file, Map<String, TensorInfo> tensors, long dataOffset) {
         List<TensorInfo> byOffset = new ArrayList<>(tensors.values());
         byOffset.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
         for (int i = 1; i < byOffset.size(); i++) {
             TensorInfo prev = byOffset.get(i - 1);
             TensorInfo cur = byOffset.get(i);
             if (cur.begin() < prev.end()) {
-                throw bad(file, "tensors " + quote(prev.name()) + " [" + prev.begin() + ", " + prev.end() + ") and "
-                        + quote(cur.name()) + " [" + cur.begin() + ", " + cur.end() + ") overlap",
+                throw bad(file, "tensors " + quote(prev.name()) + " [" + (prev.begin() - dataOffset) + ", "
+                        + (prev.end() - dataOffset) + ") and " + quote(cur.name()) + " [" + (cur.begin() - dataOffset)
+                        + ", " + (cur.end() - dataOffset) + ") overlap",
                         "disjoint data_offsets");
             }
         }

@@ -1,8 +1,10 @@
 package dev.jmerge.io.safetensors;
 
-import static dev.jmerge.io.safetensors.Failures.bad;
-import static dev.jmerge.io.safetensors.Failures.quote;
+import static dev.jmerge.io.Failures.bad;
+import static dev.jmerge.io.Failures.quote;
+import static dev.jmerge.io.Failures.writeFailed;
 
+import dev.jmerge.io.TensorInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -64,18 +66,22 @@ public final class SafetensorsWriter implements AutoCloseable {
     }
 
     public static SafetensorsWriter create(Path file, List<TensorSpec> specs, Map<String, String> metadata) {
-        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        Map<String, TensorInfo> relative = new LinkedHashMap<>();
         long offset = 0;
         for (TensorSpec s : specs) {
             long end = offset + s.byteSize();
-            if (tensors.put(s.name(), new TensorInfo(s.name(), s.dtype(), s.shape(), offset, end)) != null) {
+            if (relative.put(s.name(), new TensorInfo(s.name(), s.dtype(), s.shape(), offset, end)) != null) {
                 throw new IllegalArgumentException("tensor " + s.name() + " listed twice");
             }
             offset = end;
         }
         long dataBytes = offset;
-        byte[] header = headerBytes(tensors, metadata);
+        byte[] header = headerBytes(relative, metadata);
         long dataOffset = 8L + header.length;
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        for (TensorInfo t : relative.values()) {
+            tensors.put(t.name(), new TensorInfo(t.name(), t.dtype(), t.shape(), dataOffset + t.begin(), dataOffset + t.end()));
+        }
 
         FileChannel channel = null;
         Arena arena = Arena.ofShared();
@@ -92,14 +98,16 @@ public final class SafetensorsWriter implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             arena.close();
             closeQuietly(channel, e);
-            if (e instanceof IOException io) throw bad(file, "cannot create (" + io + ")", "a writable output folder", io);
+            if (e instanceof IOException io) {
+                throw writeFailed(file, dataOffset + dataBytes, "cannot create (" + io + ")", "a writable output folder", io);
+            }
             throw (RuntimeException) e;
         }
     }
 
     public Path path() { return file; }
 
-    /** Layout of the file being written, in write order. */
+    /** Layout of the file being written, in write order; offsets are positions in the file. */
     public Map<String, TensorInfo> tensors() { return tensors; }
 
     public long dataOffset() { return dataOffset; }
@@ -108,7 +116,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     public MemorySegment tensorSegment(String name) {
         TensorInfo info = tensors.get(name);
         if (info == null) throw new IllegalArgumentException("no tensor " + quote(name) + " in " + file);
-        return data.asSlice(info.begin(), info.byteSize());
+        return data.asSlice(info.begin() - dataOffset, info.byteSize());
     }
 
     /** Forces every written byte to the device, then closes: the file is complete and durable on return. */
@@ -117,7 +125,9 @@ public final class SafetensorsWriter implements AutoCloseable {
         try {
             if (data.byteSize() > 0) data.force();
             channel.force(true);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            throw writeFailed(file, -1, "cannot flush to disk (" + e + ")", "a writable device with free space", e);
+        } catch (RuntimeException e) {
             throw bad(file, "cannot flush to disk (" + e + ")", "a writable device with free space", e);
         } finally {
             close();
@@ -137,6 +147,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
     }
 
+    /** @param tensors with offsets relative to the data section, as the header states them */
     static byte[] headerBytes(Map<String, TensorInfo> tensors, Map<String, String> metadata) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = Json.FACTORY.createGenerator(ObjectWriteContext.empty(), out)) {
@@ -150,7 +161,7 @@ public final class SafetensorsWriter implements AutoCloseable {
                 g.writeStartObject();
                 g.writeStringProperty("dtype", t.dtype().safetensorsName());
                 g.writeName("shape");
-                long[] shape = t.shape();
+                long[] shape = t.shape().dims();
                 g.writeArray(shape, 0, shape.length);
                 g.writeName("data_offsets");
                 g.writeArray(new long[] {t.begin(), t.end()}, 0, 2);

@@ -58,7 +58,7 @@ public record ShardLayout(List<Shard> shards) {
 
     /** The name of shard {@code index} (0-based) of {@code count}, as Hugging Face and mergekit name them. */
     public static String fileName(int index, int count) {
-        if (count == 1) return ModelWeights.SINGLE_FILE;
+        if (count == 1) return SafetensorsFormat.SINGLE_FILE;
         return String.format("model-%05d-of-%05d.safetensors", index + 1, count);
     }
 

@@ -30,6 +30,16 @@ public final class CounterRng {
         return bits53(key, index) * TWO_POW_MINUS_53;
     }
 
+    /**
+     * Standard normal for element {@code index} of stream {@code key}: Box–Muller over the uniform draws
+     * {@code 2·index} and {@code 2·index + 1} (the first turned into (0, 1] so its logarithm is finite).
+     */
+    public static double normal(long key, long index) {
+        double u1 = 1.0 - uniform(key, 2 * index);
+        double u2 = uniform(key, 2 * index + 1);
+        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
     /** The integer behind {@link #uniform}: {@code uniform(key, index) == bits53(key, index) · 2^-53}, in [0, 2^53). */
     public static long bits53(long key, long index) {
         long z = mix(key + index * GOLDEN);

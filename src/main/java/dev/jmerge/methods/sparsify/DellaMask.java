@@ -1,5 +1,6 @@
 package dev.jmerge.methods.sparsify;
 
+import dev.jmerge.tensor.Shape;
 import dev.jmerge.methods.random.CounterRng;
 import java.util.Arrays;
 
@@ -50,20 +51,19 @@ public final class DellaMask implements TileMask {
     private long recordedUpTo;
 
     /** @param appliedTwice whether the mask will be applied in two passes (rescale), so remembering pays */
-    DellaMask(long[] shape, long key, double density, double epsilon, boolean appliedTwice) {
+    DellaMask(Shape shape, long key, double density, double epsilon, boolean appliedTwice) {
         this.key = key;
         this.density = density;
         this.low = density - epsilon;
         this.span = 2 * epsilon;
-        long numel = 1;
-        for (long d : shape) numel *= d;
-        if (shape.length < 2) {
+        long numel = shape.numel();
+        if (shape.rank() < 2) {
             slab = Math.toIntExact(numel);
             groupLength = slab;
             stride = 1;
         } else {
-            slab = Math.toIntExact(numel / shape[0]);
-            groupLength = Math.toIntExact(shape[1]);
+            slab = Math.toIntExact(numel / shape.dim(0));
+            groupLength = Math.toIntExact(shape.dim(1));
             stride = groupLength == 0 ? 1 : slab / groupLength;
         }
         belowByRank = new long[groupLength];

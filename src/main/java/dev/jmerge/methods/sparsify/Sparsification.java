@@ -1,16 +1,18 @@
 package dev.jmerge.methods.sparsify;
 
-import dev.jmerge.error.ConfigException;
-import dev.jmerge.error.MergeException;
 import dev.jmerge.methods.MergeInput;
+import dev.jmerge.methods.MergeMethod;
+import dev.jmerge.methods.ParamSpec;
 import dev.jmerge.methods.Params;
 import dev.jmerge.methods.random.CounterRng;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * mergekit's sparsifiers ({@code mergekit/sparsify.py}) as streamed mask builders. Each reads the model's
  * {@code density} (and {@code gamma} or {@code epsilon}); a density of 1 or more leaves the task vector
- * untouched, without rescaling, as mergekit does.
+ * untouched, without rescaling, as mergekit does. Values mergekit refuses are refused by {@link #check} when the
+ * merge is planned, so the builders meet only values they can use.
  */
 public enum Sparsification {
     /** TIES trim: the {@code floor(density·n)} largest magnitudes, equal ones as torch's argsort orders them. */
@@ -22,8 +24,45 @@ public enum Sparsification {
     /** DELLA: Bernoulli with a keep probability rising with the magnitude rank inside each row. */
     DELLA_MAGPRUNE;
 
-    public static final double DEFAULT_GAMMA = 0.01;
-    public static final double DEFAULT_EPSILON = 0.15;
+    public static final ParamSpec DENSITY = ParamSpec.withDefault("density", 1.0,
+            "share of the task vector kept by the sparsifier");
+    public static final ParamSpec GAMMA = ParamSpec.withDefault("gamma", 0.01, "share of largest magnitudes removed");
+    public static final ParamSpec EPSILON = ParamSpec.withDefault("epsilon", 0.15, "spread of keep probabilities");
+
+    /** The per-model parameters the sparsifier reads besides {@link #DENSITY}. */
+    public List<ParamSpec> parameters() {
+        return switch (this) {
+            case MAGNITUDE_OUTLIERS -> List.of(GAMMA);
+            case DELLA_MAGPRUNE -> List.of(EPSILON);
+            default -> List.of();
+        };
+    }
+
+    /**
+     * Why input {@code input}'s values {@code p} cannot sparsify its task vector of {@code numel} elements, or null.
+     * These are mergekit's own refusals (an assertion in {@code magnitude}, torch's range check in {@code bernoulli},
+     * the ValueError of {@code della_magprune}), plus a negative {@code gamma}, whose slice mergekit would misread.
+     */
+    public MergeMethod.Invalid check(Params p, long numel, int input) {
+        double density = p.get(DENSITY);
+        if (density >= 1) return null;
+        return switch (this) {
+            case MAGNITUDE -> (long) (density * numel) > 0 ? null : new MergeMethod.Invalid(DENSITY, input,
+                    "density " + density + " keeps no element of its " + numel + " (the sparsifier keeps floor(density"
+                            + " × elements), which must be at least 1; mergekit stops there too)");
+            case RANDOM -> density >= 0 ? null : new MergeMethod.Invalid(DENSITY, input,
+                    "density " + density + " is not a keep probability; it must be at least 0");
+            case MAGNITUDE_OUTLIERS -> p.get(GAMMA) >= 0 ? null : new MergeMethod.Invalid(GAMMA, input,
+                    "gamma " + p.get(GAMMA) + " is not a share of elements; it must be at least 0");
+            case DELLA_MAGPRUNE -> {
+                double eps = p.get(EPSILON);
+                if (density <= 0 || (density - eps > 0 && density + eps < 1)) yield null;
+                yield new MergeMethod.Invalid(EPSILON, input, "density " + density + " ± epsilon " + eps
+                        + " leaves (0, 1): della keeps each element with a probability from density − epsilon to"
+                        + " density + epsilon, which must lie strictly between 0 and 1");
+            }
+        };
+    }
 
     /** Whether masks need tiles of whole rows (see {@code Tiles.forEachRows}). */
     public boolean rowWise() { return this == DELLA_MAGPRUNE; }
@@ -39,32 +78,17 @@ public enum Sparsification {
     public MaskBuilder builder(MergeInput in, int model, boolean rescale, float[] scratch, TieScratch ties,
                                OnceWarner warnings) {
         Params p = in.model(model);
-        double density = p.get("density", 1.0);
+        double density = p.get(DENSITY);
         if (density >= 1) return null;
         long n = in.numel();
-        String where = "tensor '" + in.tensorName() + "', input " + model;
         MaskBuilder b = switch (this) {
-            case MAGNITUDE -> {
-                long k = (long) (density * n);
-                if (k <= 0) {
-                    throw new MergeException(where + ": density " + density + " keeps no element of " + n
-                            + " (floor(density·numel) must be at least 1 for magnitude sparsification)");
-                }
-                // argsort(|δ|, descending)[:k]; which of equal zeros are kept changes no output
-                yield TorchSelection.sort(n, true, 0, k, false, ties);
-            }
-            case RANDOM -> {
-                if (density < 0) throw new ConfigException(where + ": density must be in [0, 1], got " + density);
-                yield MaskBuilder.ready(new RandomMask(CounterRng.key(in.seed(), in.tensorName(), model), density));
-            }
-            case MAGNITUDE_OUTLIERS -> outliers(n, density, p.get("gamma", DEFAULT_GAMMA), where, ties, warnings);
+            // argsort(|δ|, descending)[:k]; which of equal zeros are kept changes no output
+            case MAGNITUDE -> TorchSelection.sort(n, true, 0, (long) (density * n), false, ties);
+            case RANDOM -> MaskBuilder.ready(new RandomMask(CounterRng.key(in.seed(), in.tensorName(), model), density));
+            case MAGNITUDE_OUTLIERS -> outliers(n, density, p.get(GAMMA), ties, warnings);
             case DELLA_MAGPRUNE -> {
                 if (density <= 0) yield MaskBuilder.ready((offset, delta, len) -> Arrays.fill(delta, 0, len, 0f));
-                double eps = p.get("epsilon", DEFAULT_EPSILON);
-                if (!(density - eps > 0) || !(density + eps < 1)) {
-                    throw new ConfigException(where + ": della needs 0 < density − epsilon and density + epsilon < 1,"
-                            + " got density " + density + " and epsilon " + eps);
-                }
+                double eps = p.get(EPSILON);
                 DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps,
                         rescale);
                 if (m.hasSingletonGroups() && n > 0) {
@@ -77,9 +101,7 @@ public enum Sparsification {
         return rescale ? new L1Rescale(b, scratch) : b;
     }
 
-    private static MaskBuilder outliers(long n, double density, double gamma, String where, TieScratch ties,
-                                        OnceWarner warnings) {
-        if (gamma < 0) throw new ConfigException(where + ": gamma must be at least 0, got " + gamma);
+    private static MaskBuilder outliers(long n, double density, double gamma, TieScratch ties, OnceWarner warnings) {
         long keep = (long) (density * n);
         long top = (long) (gamma * n);
         long bot = n - keep - top;

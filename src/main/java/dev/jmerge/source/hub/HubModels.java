@@ -2,7 +2,7 @@ package dev.jmerge.source.hub;
 
 import dev.jmerge.error.ConfigException;
 import dev.jmerge.error.MergeException;
-import dev.jmerge.io.safetensors.RemoteFiles;
+import dev.jmerge.io.RemoteFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.jmerge.source.hub;
 
 import dev.jmerge.error.MergeException;
-import dev.jmerge.io.safetensors.RemoteFiles;
+import dev.jmerge.io.RemoteFiles;
 import dev.jmerge.io.safetensors.SafetensorsHeader;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;

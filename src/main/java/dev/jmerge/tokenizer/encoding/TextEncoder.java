@@ -34,14 +34,17 @@ public final class TextEncoder implements AutoCloseable {
     private final Boolean addEos;
     private final int bosId;
     private final int eosId;
+    private final String bosToken;
 
-    private TextEncoder(Path folder, HuggingFaceTokenizer tokenizer, Boolean addBos, Boolean addEos, int bosId, int eosId) {
+    private TextEncoder(Path folder, HuggingFaceTokenizer tokenizer, Boolean addBos, Boolean addEos, int bosId, int eosId,
+                        String bosToken) {
         this.folder = folder;
         this.tokenizer = tokenizer;
         this.addBos = addBos;
         this.addEos = addEos;
         this.bosId = bosId;
         this.eosId = eosId;
+        this.bosToken = bosToken;
     }
 
     /** The encoder of {@code folder}'s tokenizer.json (with its tokenizer_config.json, when present). */
@@ -68,7 +71,8 @@ public final class TextEncoder implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException(json + ": cannot read (" + e.getMessage() + ")");
         }
-        return new TextEncoder(folder, NativeTokenizers.load(json, bytes), addBos, addEos, bos, eos);
+        return new TextEncoder(folder, NativeTokenizers.load(json, bytes), addBos, addEos, bos, eos,
+                tokenText(config, "bos_token"));
     }
 
     /** Token ids of {@code text} with the special tokens the model's tokenizer adds (see the class comment). */
@@ -89,6 +93,9 @@ public final class TextEncoder implements AutoCloseable {
     /** The id of the BOS token named in tokenizer_config.json, or -1. */
     public int bosId() { return bosId; }
 
+    /** The text of the BOS token named in tokenizer_config.json ({@code <s>}), or null. */
+    public String bosToken() { return bosToken; }
+
     /** The id of the EOS token named in tokenizer_config.json, or -1. */
     public int eosId() { return eosId; }
 
@@ -108,11 +115,16 @@ public final class TextEncoder implements AutoCloseable {
 
     /** A special token of tokenizer_config.json (a string, or an object with "content") as an id, or -1. */
     private static int tokenId(ModelTokenizer info, ObjectNode config, String key) {
-        if (config == null) return -1;
-        JsonNode n = config.get(key);
-        if (n == null || n.isNull()) return -1;
-        String content = n.isObject() ? n.path("content").asString(null) : n.asString(null);
+        String content = tokenText(config, key);
         return content == null ? -1 : info.fullVocab().getOrDefault(content, -1);
+    }
+
+    /** A special token of tokenizer_config.json (a string, or an object with "content") as text, or null. */
+    private static String tokenText(ObjectNode config, String key) {
+        if (config == null) return null;
+        JsonNode n = config.get(key);
+        if (n == null || n.isNull()) return null;
+        return n.isObject() ? n.path("content").asString(null) : n.asString(null);
     }
 
     @Override

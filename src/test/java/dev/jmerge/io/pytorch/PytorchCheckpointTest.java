@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jmerge.error.MergeException;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.io.safetensors.SafetensorsFile;
-import dev.jmerge.io.safetensors.TensorInfo;
+import dev.jmerge.io.TensorInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -50,8 +50,8 @@ class PytorchCheckpointTest {
     void singleFileMatchesItsSafetensorsTwinForEveryDtypeOffsetAndSharedStorage() {
         try (ModelWeights w = ModelWeights.open(fixtures().resolve("single"))) {
             assertSameAsTwin(w);
-            assertThat(w.info("model.layers.0.offset_view").shape()).containsExactly(3, 4);
-            assertThat(w.info("scalar").shape()).isEmpty();
+            assertThat(w.info("model.layers.0.offset_view").shape().dims()).containsExactly(3, 4);
+            assertThat(w.info("scalar").shape().dims()).isEmpty();
             assertThat(w.segment("scalar").get(ValueLayout.JAVA_FLOAT_UNALIGNED, 0)).isEqualTo(2.5f);
         }
     }
@@ -59,7 +59,7 @@ class PytorchCheckpointTest {
     @Test
     void shardedCheckpointOpensShardsLazilyAndMatchesTheTwin() {
         try (ModelWeights w = ModelWeights.open(fixtures().resolve("sharded"))) {
-            assertThat(w.shardFiles()).hasSize(2);
+            assertThat(w.files()).hasSize(2);
             assertSameAsTwin(w);
         }
     }

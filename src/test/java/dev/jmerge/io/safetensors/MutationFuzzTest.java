@@ -3,8 +3,10 @@ package dev.jmerge.io.safetensors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.jmerge.io.TensorInfo;
 import dev.jmerge.error.MergeException;
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,12 +36,12 @@ class MutationFuzzTest {
     private byte[] validFile() throws IOException {
         Path file = dir.resolve("valid.safetensors");
         List<TensorSpec> specs = List.of(
-                new TensorSpec("model.embed_tokens.weight", DType.BF16, new long[] {8, 4}),
-                new TensorSpec("model.norm.weight", DType.F32, new long[] {4}),
-                new TensorSpec("scale", DType.F64, new long[] {}),
-                new TensorSpec("ids", DType.I64, new long[] {3}),
-                new TensorSpec("mask", DType.BOOL, new long[] {5}),
-                new TensorSpec("empty", DType.F16, new long[] {0, 3}));
+                new TensorSpec("model.embed_tokens.weight", DType.BF16, Shape.of(8, 4)),
+                new TensorSpec("model.norm.weight", DType.F32, Shape.of(4)),
+                new TensorSpec("scale", DType.F64, Shape.of()),
+                new TensorSpec("ids", DType.I64, Shape.of(3)),
+                new TensorSpec("mask", DType.BOOL, Shape.of(5)),
+                new TensorSpec("empty", DType.F16, Shape.of(0, 3)));
         try (SafetensorsWriter w = SafetensorsWriter.create(file, specs, Map.of("format", "pt", "note", "fuzz"))) {
             byte fill = 1;
             for (TensorSpec s : specs) w.tensorSegment(s.name()).fill(fill++);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jmerge.tensor.DType;
+import dev.jmerge.tensor.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ class ShardLayoutTest {
     /** U8 tensors so that sizes in bytes are the numbers written here. */
     private static List<TensorSpec> sizes(long... bytes) {
         List<TensorSpec> specs = new ArrayList<>();
-        for (int i = 0; i < bytes.length; i++) specs.add(new TensorSpec("t" + i, DType.U8, new long[] {bytes[i]}));
+        for (int i = 0; i < bytes.length; i++) specs.add(new TensorSpec("t" + i, DType.U8, Shape.of(bytes[i])));
         return specs;
     }
 
@@ -43,8 +44,8 @@ class ShardLayoutTest {
 
     @Test
     void sizeCountsBytesNotElements() {
-        List<TensorSpec> specs = List.of(new TensorSpec("a", DType.F32, new long[] {10}),
-                new TensorSpec("b", DType.F32, new long[] {10}), new TensorSpec("c", DType.BF16, new long[] {20}));
+        List<TensorSpec> specs = List.of(new TensorSpec("a", DType.F32, Shape.of(10)),
+                new TensorSpec("b", DType.F32, Shape.of(10)), new TensorSpec("c", DType.BF16, Shape.of(20)));
         assertThat(groups(ShardLayout.of(specs, 80))).containsExactly(List.of("a", "b"), List.of("c"));
         assertThat(groups(ShardLayout.of(specs, 79))).containsExactly(List.of("a"), List.of("b"), List.of("c"));
     }
@@ -83,8 +84,8 @@ class ShardLayoutTest {
 
     @Test
     void weightMapIsSortedByTensorName() {
-        List<TensorSpec> specs = List.of(new TensorSpec("z", DType.U8, new long[] {8}),
-                new TensorSpec("a", DType.U8, new long[] {8}), new TensorSpec("m", DType.U8, new long[] {8}));
+        List<TensorSpec> specs = List.of(new TensorSpec("z", DType.U8, Shape.of(8)),
+                new TensorSpec("a", DType.U8, Shape.of(8)), new TensorSpec("m", DType.U8, Shape.of(8)));
         ShardLayout l = ShardLayout.of(specs, 8);
         assertThat(l.weightMap()).containsExactly(
                 java.util.Map.entry("a", "model-00002-of-00003.safetensors"),
@@ -95,7 +96,7 @@ class ShardLayoutTest {
     @Test
     void noTensorsNoShardsAndDuplicatesRefused() {
         assertThat(ShardLayout.of(List.of(), 10).shards()).isEmpty();
-        assertThatThrownBy(() -> ShardLayout.of(List.of(new TensorSpec("a", DType.U8, new long[] {1}),
-                new TensorSpec("a", DType.U8, new long[] {1})), 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ShardLayout.of(List.of(new TensorSpec("a", DType.U8, Shape.of(1)),
+                new TensorSpec("a", DType.U8, Shape.of(1))), 10)).isInstanceOf(IllegalArgumentException.class);
     }
 }

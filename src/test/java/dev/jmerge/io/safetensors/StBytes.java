@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Hand-built safetensors bytes for tests: the length field, the header as given, the data as given. */
-final class StBytes {
+public final class StBytes {
 
     private StBytes() {}
 
@@ -22,7 +22,7 @@ final class StBytes {
     }
 
     /** An arbitrary length field followed by arbitrary bytes. */
-    static byte[] withLength(long lengthField, byte[] rest) {
+    public static byte[] withLength(long lengthField, byte[] rest) {
         ByteBuffer b = ByteBuffer.allocate(8 + rest.length).order(ByteOrder.LITTLE_ENDIAN);
         return b.putLong(lengthField).put(rest).array();
     }

@@ -3,7 +3,7 @@ package dev.jmerge.source.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jmerge.cli.Main;
-import dev.jmerge.io.safetensors.ModelWeights;
+import dev.jmerge.io.ModelWeights;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;
@@ -99,6 +99,21 @@ class HubMergeTest {
         assertThat(hub.log).anyMatch(l -> l.startsWith("GET /api/models/org/a/revision/main"));
         assertThat(hub.weightRequests()).isEmpty();
         assertThat(tmp.resolve("out")).doesNotExist();
+    }
+
+    /** mergekit stops on ties' density 0 mid-merge; jmerge refuses it from the headers alone. */
+    @Test
+    void anOutOfRangeParameterFailsBeforeAnyWeightByteOutputFolderOrLock() throws IOException {
+        Path cfg = config("ties.yml", "merge_method: ties\nbase_model: org/a\nmodels:\n  - model: org/b\n"
+                + "    parameters: {weight: 1, density: 0}\n");
+        assertThat(run(cfg, tmp.resolve("out"), Map.of())).isEqualTo(2);
+        assertThat(hub.log).anyMatch(l -> l.startsWith("GET /api/models/org/b/revision/main"));
+        assertThat(hub.weightRequests()).isEmpty();
+        try (var entries = Files.list(tmp)) {
+            // neither the output, nor its temporary folder (.out.jmerge-tmp-*), nor its lock (.out.jmerge-lock)
+            assertThat(entries.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("out")
+                    || n.startsWith(".out"));
+        }
     }
 
     private static void assertSameTensors(Path x, Path y) {
