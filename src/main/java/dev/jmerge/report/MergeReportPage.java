@@ -47,6 +47,11 @@ public final class MergeReportPage {
         static Names of(MergeReport r) {
             List<String> all = new ArrayList<>(r.models());
             if (r.base() != null) all.add(r.base());
+            return of(all);
+        }
+
+        /** The folder path every one of {@code all} starts with. */
+        static Names of(List<String> all) {
             if (all.isEmpty()) return new Names("");
             String p = all.getFirst();
             for (String n : all) while (!n.startsWith(p)) p = p.substring(0, p.length() - 1);

@@ -11,6 +11,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +48,28 @@ class ReportPageChromiumTest {
         Path out = tmp.resolve(method);
         Cli r = Cli.run("examples/" + method + ".yml", out.toString(), "--report", "--quiet", "--random-seed", "1");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        Path html = out.resolve("report.html");
+        JsonNode layout = checkPage(out.resolve("report.html"), 8);
+        assertThat(HeadlessChromium.list(layout.get("sections")))
+                .contains("Attention", "MLP", "Norms", "Embeddings", "Tensors", "Config");
+        assertThat(layout.get("rows").asInt()).isEqualTo(21);
+    }
+
+    @Test
+    void theMoeReportPageDrawsItsChartsWithoutErrors() throws Exception {
+        Path out = tmp.resolve("moe");
+        Cli r = Cli.run("moe", "examples/moe.yml", out.toString(), "--report", "--quiet");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode layout = checkPage(out.resolve("report.html"), 4);
+        assertThat(HeadlessChromium.list(layout.get("sections")))
+                .contains("Router", "Experts' MLPs against the base", "Layers", "Config");
+        assertThat(layout.get("rows").asInt()).isEqualTo(2);
+    }
+
+    /**
+     * Opens {@code html}: no console errors, nothing fetched, no sideways scroll, at least {@code minCharts} charts,
+     * each drawn; returns the page's layout (sections, table rows).
+     */
+    private JsonNode checkPage(Path html, int minCharts) throws Exception {
         try (HeadlessChromium browser = new HeadlessChromium(chromium, WIDTH, HEIGHT)) {
             browser.open(html);
             JsonNode layout = browser.evaluate("""
@@ -64,12 +86,9 @@ class ReportPageChromiumTest {
             assertThat(browser.problems()).as("console errors and exceptions").isEmpty();
             assertThat(browser.requests()).as("what the page fetched").allMatch(u -> u.startsWith("file:") || u.startsWith("data:"));
             assertThat(layout.get("scrollWidth").asInt()).as("page width at %d px", WIDTH).isLessThanOrEqualTo(WIDTH);
-            assertThat(HeadlessChromium.list(layout.get("sections")))
-                    .contains("Attention", "MLP", "Norms", "Embeddings", "Tensors", "Config");
-            assertThat(layout.get("rows").asInt()).isEqualTo(21);
             List<JsonNode> charts = new java.util.ArrayList<>();
             layout.get("charts").forEach(charts::add);
-            assertThat(charts).hasSizeGreaterThanOrEqualTo(8);
+            assertThat(charts).hasSizeGreaterThanOrEqualTo(minCharts);
             for (JsonNode c : charts) {
                 assertThat(c.get("w").asDouble()).as("chart width").isGreaterThanOrEqualTo(380);
                 assertThat(c.get("h").asDouble()).as("chart height").isGreaterThanOrEqualTo(200);
@@ -79,6 +98,7 @@ class ReportPageChromiumTest {
                 assertDrawn(png, c);
             }
             assertThat(browser.problems()).as("console errors and exceptions").isEmpty();
+            return layout;
         }
     }
 
