@@ -41,7 +41,8 @@ public final class MergeReportJson {
         return JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     }
 
-    private static void map(ObjectNode o, String key, Map<String, Double> values) {
+    /** {@code values} as an object under {@code key} (left out when null). */
+    static void map(ObjectNode o, String key, Map<String, Double> values) {
         if (values == null) return;
         ObjectNode m = o.putObject(key);
         values.forEach((k, v) -> put(m, k, v));

@@ -53,17 +53,12 @@ public record MoeReport(String base, String gateMode, List<String> gateExperts, 
         for (Layer l : layers) {
             ObjectNode o = ls.addObject();
             o.put("layer", l.layer());
-            map(o, "gate_norm", l.gateNorm());
-            map(o, "gate_cosine", l.gateCosine());
-            map(o, "task_vector_norm", l.taskVectorNorm());
-            map(o, "task_vector_cosine", l.taskVectorCosine());
+            MergeReportJson.map(o, "gate_norm", l.gateNorm());
+            MergeReportJson.map(o, "gate_cosine", l.gateCosine());
+            MergeReportJson.map(o, "task_vector_norm", l.taskVectorNorm());
+            MergeReportJson.map(o, "task_vector_cosine", l.taskVectorCosine());
         }
         return JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
-    }
-
-    private static void map(ObjectNode o, String key, Map<String, Double> values) {
-        ObjectNode m = o.putObject(key);
-        values.forEach((k, v) -> MergeReportJson.put(m, k, v));
     }
 
     public ReportPage page() {
