@@ -15,21 +15,25 @@ import picocli.CommandLine;
  */
 public final class Main {
 
-    /** A word that selects a command when it is the first argument; {@code create} builds the picocli command. */
-    record Subcommand(String name, Function<CliContext, Object> create) {}
+    /**
+     * A word that selects a command when it is the first argument; {@code create} builds the picocli command and
+     * {@code summary} is its line in {@code jmerge --help} (short enough not to wrap at 80 columns).
+     */
+    record Subcommand(String name, String summary, Function<CliContext, Object> create) {}
 
     /**
      * {@code jmerge NAME ...}: one line per command. The first argument selects it (a config file with such a
      * name is given as {@code ./NAME}); it gets the shared usage and error handling of {@link #execute}, and
-     * {@code jmerge --help} lists it with the first line of its description.
+     * {@code jmerge --help} lists it with its summary.
      */
     static final List<Subcommand> COMMANDS = List.of(
-            new Subcommand("multi", MultiCommand::new),
-            new Subcommand("architectures", c -> new ArchitecturesCommand()),
-            new Subcommand("bench", c -> new BenchCommand()),
-            new Subcommand("eval", EvalCommand::new),
-            new Subcommand("extract-lora", ExtractLoraCommand::new),
-            new Subcommand("moe", MoeCommand::new));
+            new Subcommand("multi", "Run a recipe with mergekit-multi's command line", MultiCommand::new),
+            new Subcommand("architectures", "List the supported architectures", c -> new ArchitecturesCommand()),
+            new Subcommand("bench", "Benchmark merges against the I/O floor", c -> new BenchCommand()),
+            new Subcommand("eval", "Perplexity and speed of models: is a merge broken?", EvalCommand::new),
+            new Subcommand("extract-lora", "Extract a LoRA adapter from a fine-tune (mergekit-extract-lora)",
+                    ExtractLoraCommand::new),
+            new Subcommand("moe", "Build a mixture of experts from dense models (mergekit-moe)", MoeCommand::new));
 
     private Main() {}
 
@@ -66,11 +70,23 @@ public final class Main {
         return execute(new MergeCommand(ctx), ctx, args);
     }
 
-    /** The main command's --help ends with the commands, then the merge methods with their parameters. */
+    /**
+     * The main command's --help ends with the commands, the environment variables read, then the merge methods
+     * with their parameters.
+     */
     private static void mainHelp(CommandLine cl) {
         cl.getCommandSpec().usageMessage().footer("%nCommands (jmerge COMMAND --help for each):%n" + commandsHelp()
+                + "%nEnvironment:%n" + ENVIRONMENT
                 + "%nMerge methods (parameters with mergekit's defaults):%n" + MergeCommand.footer());
     }
+
+    private static final String ENVIRONMENT = String.join("%n",
+            "  HF_TOKEN, HF_TOKEN_PATH      Hugging Face token (else HF_HOME/token)",
+            "  HF_HUB_CACHE, HF_HOME        where Hub models are cached",
+            "  HF_HUB_OFFLINE=1             use only cached models, never the network",
+            "  HF_ENDPOINT                  another Hub server",
+            "  JMERGE_PROGRESS=always       progress line even when stderr is not a terminal",
+            "  COLUMNS                      width of the progress line") + "%n";
 
     /** Runs one picocli command with the shared conventions: usage errors exit 2 in one line, failures are one line. */
     static int execute(Object command, CliContext ctx, String... args) {
@@ -90,14 +106,7 @@ public final class Main {
     /** The commands and their one-line descriptions, for the main --help. */
     static String commandsHelp() {
         StringBuilder sb = new StringBuilder();
-        CliContext none = new CliContext(Map.of(), new PrintWriter(PrintWriter.nullWriter()),
-                new PrintWriter(PrintWriter.nullWriter()));
-        for (Subcommand c : COMMANDS) {
-            String[] d = new CommandLine(c.create().apply(none)).getCommandSpec().usageMessage().description();
-            String first = d.length > 0 ? d[0] : "";
-            if (first.length() > 62 && first.contains(" (")) first = first.substring(0, first.indexOf(" ("));
-            sb.append(String.format("  %-14s %s%%n", c.name(), first));
-        }
+        for (Subcommand c : COMMANDS) sb.append(String.format("  %-14s %s%%n", c.name(), c.summary()));
         return sb.toString();
     }
 

@@ -64,8 +64,27 @@ public final class MergeCommand implements Callable<Integer> {
             for (var p : m.modelParameters()) ps.add(p.describe() + " per model");
             sb.append("  ").append(m.name()).append(" (base model ")
                     .append(m.baseModel().name().toLowerCase(java.util.Locale.ROOT)).append(")%n");
-            if (!ps.isEmpty()) sb.append("      ").append(String.join(", ", ps)).append("%n");
+            if (!ps.isEmpty()) sb.append(wrapped(ps, "      ", 80));
         }
         return sb.toString();
+    }
+
+    /**
+     * Items joined by ", " in lines of at most {@code width} columns, each indented (picocli would wrap the footer
+     * without the indent, and inside an item).
+     */
+    static String wrapped(List<String> items, String indent, int width) {
+        StringBuilder sb = new StringBuilder();
+        StringBuilder line = new StringBuilder(indent);
+        for (int i = 0; i < items.size(); i++) {
+            String item = items.get(i) + (i < items.size() - 1 ? "," : "");
+            if (line.length() > indent.length() && line.length() + 1 + item.length() > width) {
+                sb.append(line).append("%n");
+                line = new StringBuilder(indent);
+            }
+            if (line.length() > indent.length()) line.append(' ');
+            line.append(item);
+        }
+        return sb.append(line).append("%n").toString();
     }
 }

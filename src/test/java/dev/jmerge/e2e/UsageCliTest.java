@@ -114,7 +114,10 @@ class UsageCliTest {
         Cli r = Cli.run("--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("Usage: jmerge CONFIG_FILE OUT_PATH [OPTIONS]", "Commands", "  multi ",
-                "  architectures ", "  bench ", "--[no-]lazy", "--resume", "dare_ties (base model required)");
+                "  architectures ", "  bench ", "--[no-]lazy", "--resume", "dare_ties (base model required)",
+                "JMERGE_PROGRESS=always", "HF_HUB_OFFLINE=1", "COLUMNS");
+        // The help reads well in an 80-column terminal or pipe: picocli wraps longer lines without their indent.
+        assertThat(r.out().lines()).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(80));
         Cli multi = Cli.run("multi", "--help");
         assertThat(multi.out()).contains("Usage: jmerge multi CONFIG_FILE --intermediate-dir DIR [--out-path OUT_PATH]",
                 "-I, --intermediate-dir=DIR", "--[no-]lazy");
