@@ -52,6 +52,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "page cache before each run: cold (drop it, needs root), warm (inputs cached), auto: cold if possible")
     String cache;
 
+    @Option(names = "--report", description = "run each merge with --report (compare with a run without it)")
+    boolean report;
+
     @Option(names = "--no-scaling", description = "skip the 2x-layers linear run that checks RSS stays flat")
     boolean noScaling;
 
@@ -120,6 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
         dry.set(1, "--dry-run");
         ChildRun.Result plan = ChildRun.run(scratch, "dev.jmerge.cli.Main", dry);
         long estimate = estimate(plan.output());
+        if (report) args.add("--report");
 
         log(out, method + ": merge...");
         pc.prepare(inputs);

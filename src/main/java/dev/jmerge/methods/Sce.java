@@ -57,6 +57,7 @@ public final class Sce implements MergeMethod {
         long n = in.numel();
         if (models.length == 0 || topk <= 0) {
             // no task vectors, or the selection drops every element: mergekit's result is the base
+            for (int m : models) in.stats().kept(m, 0, n);
             TaskVectors.copyBase(in, out);
             return;
         }
@@ -71,6 +72,7 @@ public final class Sce implements MergeMethod {
                 TorchSelection select = TorchSelection.topk(n, nonzero -> (long) (nonzero * topk), ties);
                 while (select.wantsPass()) selectionPass(tv, select, variance);
                 if (select.keepsNothing()) {
+                    for (int m : models) in.stats().kept(m, 0, n);
                     TaskVectors.copyBase(in, out);
                     return;
                 }
@@ -103,12 +105,16 @@ public final class Sce implements MergeMethod {
 
         float[] b = tv.baseTile();
         float[] o = tv.out();
+        KeptCounts kept = KeptCounts.of(in, k, true);
+        float[][] deltas = new float[k][];
+        for (int m = 0; m < k; m++) deltas[m] = tv.delta(m);
         tv.forEachTile((offset, len) -> {
             readAll(tv, offset, len);
             if (cut != null) {
                 varianceTile(tv, len, variance);
                 maskTiles(tv, offset, len, variance, cut);
             }
+            if (kept != null) kept.add(deltas, len);
             for (int i = 0; i < len; i++) {
                 double s = 0;
                 for (int m = 0; m < k; m++) s += tv.delta(m)[i];
@@ -126,6 +132,7 @@ public final class Sce implements MergeMethod {
             }
             out.write(offset, o, 0, len);
         });
+        if (kept != null) kept.report(in, models);
     }
 
     private static void selectionPass(TaskVectorTiles tv, TorchSelection select, float[] variance) {

@@ -153,6 +153,7 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
 
         float[] b = tv.baseTile();
         float[] o = tv.out();
+        KeptCounts kept = sparsification != null ? KeptCounts.of(in, k, consensus) : null;
         float[][] d = new float[k][];
         for (int m = 0; m < k; m++) d[m] = tv.delta(m);
         tv.forEachTile((offset, len) -> {
@@ -165,6 +166,7 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
                 float[] dm = d[m];
                 for (int i = 0; i < len; i++) dm[i] = dm[i] * wm;
             }
+            if (kept != null) kept.add(d, len);
             for (int i = 0; i < len; i++) {
                 double num;
                 double den;
@@ -195,5 +197,6 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
             }
             out.write(offset, o, 0, len);
         });
+        if (kept != null) kept.report(in, models);
     }
 }
