@@ -113,6 +113,23 @@ class ArchitectureRulesTest {
     }
 
     @Test
+    void reportsRenderPlainDataAndTheMergeKnowsNothingOfThem() {
+        // report.json and report.html are drawn from records of numbers and names: no pipeline type reaches them,
+        // and the merge hands its numbers out through MergeStats (methods) and TensorStats (exec)
+        noClasses().that().resideInAPackage("dev.jmerge.report..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "dev.jmerge.config..", "dev.jmerge.plan..", "dev.jmerge.exec..", "dev.jmerge.methods..",
+                        "dev.jmerge.io..", "dev.jmerge.source..", "dev.jmerge.output..", "dev.jmerge.arch..",
+                        "dev.jmerge.cli..", "dev.jmerge.extract..", "dev.jmerge.kernels..", "dev.jmerge.tensor..",
+                        "dev.jmerge.run..", "dev.jmerge.moe..", "dev.jmerge.diagnostic..")
+                .check(MAIN);
+        noClasses().that().resideInAnyPackage("dev.jmerge.methods..", "dev.jmerge.exec..", "dev.jmerge.kernels..",
+                        "dev.jmerge.plan..", "dev.jmerge.io..", "dev.jmerge.config..", "dev.jmerge.linalg..")
+                .should().dependOnClassesThat().resideInAPackage("dev.jmerge.report..")
+                .check(MAIN);
+    }
+
+    @Test
     void noPackagesDependOnEachOtherInACycle() {
         slices().matching("dev.jmerge.(*)..").should().beFreeOfCycles().check(MAIN);
     }

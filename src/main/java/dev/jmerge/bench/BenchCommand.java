@@ -56,6 +56,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warm", description = "only the warm table (same as --cache warm)")
     boolean warmOnly;
 
+    @Option(names = "--report", description = "run each merge with --report (compare with a run without it)")
+    boolean report;
+
     @Option(names = "--no-scaling", description = "skip the 2x-layers linear and ties runs that check RSS stays flat")
     boolean noScaling;
 
@@ -138,6 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
         dry.set(1, "--dry-run");
         ChildRun.Result plan = ChildRun.run(scratch, "dev.jmerge.cli.Main", dry);
         long estimate = estimate(plan.output());
+        if (report) args.add("--report");
 
         log(out, method + " (" + pc.name() + "): merge...");
         pc.prepare(inputs);

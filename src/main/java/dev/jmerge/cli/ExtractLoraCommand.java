@@ -108,6 +108,10 @@ public final class ExtractLoraCommand implements Callable<Integer> {
 
     private final CliContext ctx;
 
+    @Option(names = "--report", description = "write report.json and report.html into the adapter folder: each"
+            + " module's rank, ‖Δ‖, relative error and energy kept, with plots per layer")
+    boolean report;
+
     ExtractLoraCommand(CliContext ctx) { this.ctx = ctx; }
 
     private PrintWriter err() { return ctx.err(); }
@@ -119,6 +123,10 @@ public final class ExtractLoraCommand implements Callable<Integer> {
         SharedOptions.reportIgnoredFlags(spec, ctx);
         Kernels kernels = shared.kernels(ctx);
         ExtractOptions options = options();
+        if (report && shared.dryRun) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--report needs the factorisation, which"
+                    + " --dry-run does not run");
+        }
         ModelReference ft = ModelReference.parse(model, new SourcePos("--model", 0, 0), "--model");
         ModelReference base = ModelReference.parse(baseModel, new SourcePos("--base-model", 0, 0), "--base-model");
         ModelLocator locator = shared.locator(ctx);
@@ -138,7 +146,8 @@ public final class ExtractLoraCommand implements Callable<Integer> {
             Progress progress = shared.showProgress(ctx) ? new TerminalProgress(err(), outPath.getFileName().toString(),
                     TerminalWidth.supplier(ctx.env())) : Progress.NONE;
             LoraExtraction.Result result = LoraExtraction.run(plan, outPath, shared.overwrite, invocation(), kernels,
-                    progress);
+                    progress, report);
+            if (report && !shared.quiet) err().println("report: " + outPath.resolve(dev.jmerge.report.ReportFiles.HTML));
             if (shared.verbose.length > 0) {
                 for (var d : result.decomposed()) {
                     err().println(String.format(Locale.ROOT, "  %s: rank %d, |delta - B.A| / |delta| = %.4f",

@@ -4,6 +4,7 @@ import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.exec.Executor;
 import dev.jmerge.plan.Planner;
 import dev.jmerge.run.MergeRun;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,6 +40,14 @@ final class MergeOptions {
                     + " taken from the interrupted run with --resume), printed and written into the model card")
     Long randomSeed;
 
+    @Option(names = "--report", description = "write report.json and report.html into the output folder: per tensor,"
+            + " the task vectors' norms and cosines, model_stock's t or the kept shares, the merged change; plots per layer")
+    boolean report;
+
+    @Option(names = "--report-dir", paramLabel = "DIR", description = "with --dry-run: write the report (input numbers"
+            + " only) into DIR, as a dry run makes no output folder; implies --report")
+    Path reportDir;
+
     @Option(names = "--strict", description = "config mistakes (unknown keys, parameters the method does not use,"
             + " filters matching no tensor) are errors (exit 2, before anything is read); NaN or Inf in a tensor fails"
             + " the merge (exit 1, no output)")
@@ -62,12 +71,27 @@ final class MergeOptions {
         return new MergeRun(planner, new Planner.Options(allowCrimes, outShardSize),
                 new Executor.Options(shared.threads(), Executor.DEFAULT_CHUNK, seed, shared.kernels(ctx),
                         shared.memoryBudget()),
-                new MergeRun.Extras(copyTokenizer, writeModelCard), new MergeRun.Guards(strict, resume),
+                new MergeRun.Extras(copyTokenizer, writeModelCard, reporting()), new MergeRun.Guards(strict, resume),
                 d -> ctx.err().println(render(d)), n -> ctx.err().println("note: " + n));
     }
 
     /** One line per diagnostic: a warning, or an error when --strict refuses it. */
     String render(Diagnostic d) {
         return (strict && d.configMistake() ? "error: " : "warning: ") + d.message();
+    }
+
+    /** Whether a report is asked for ({@code --report}, or {@code --report-dir} which implies it). */
+    boolean reporting() { return report || reportDir != null; }
+
+    /** A merge writes its report into its output; a dry run, which has none, needs --report-dir. */
+    void checkReportOptions() {
+        if (reportDir != null && !shared.dryRun) {
+            throw new CommandLine.ParameterException(mixee.commandLine(), "--report-dir is for --dry-run; a merge"
+                    + " writes its report into the output folder (use --report)");
+        }
+        if (report && shared.dryRun && reportDir == null) {
+            throw new CommandLine.ParameterException(mixee.commandLine(), "--report with --dry-run needs --report-dir"
+                    + " DIR: a dry run makes no output folder to put report.json and report.html in");
+        }
     }
 }

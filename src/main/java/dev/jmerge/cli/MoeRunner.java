@@ -38,6 +38,11 @@ final class MoeRunner {
     /** @param allowIdenticalExperts {@code --i-understand-this-is-not-useful-without-training} */
     int run(Path configFile, Path out, boolean allowIdenticalExperts) {
         reportNotForMoe();
+        options.checkReportOptions();
+        if (options.reportDir != null) {
+            throw new picocli.CommandLine.ParameterException(options.mixee.commandLine(), "--report-dir: a MoE dry run"
+                    + " reads no tensor, so it has no report; --report on the build writes one into its output");
+        }
         LoadedMoeConfig loaded = ConfigLoader.loadMoe(configFile);
         loaded.diagnostics().forEach(d -> ctx.err().println("warning: " + d.message()));
         if (out == null && !options.shared.dryRun) {
@@ -59,7 +64,7 @@ final class MoeRunner {
             gates.warnings().forEach(w -> ctx.err().println("warning: " + w));
             MoeBuild build = new MoeBuild(plan, gates, new MoeBuild.Options(workers, seed, kernels,
                     options.copyTokenizer, options.writeModelCard, configFile,
-                    invocation()),
+                    invocation(), options.reporting()),
                     n -> ctx.err().println("note: " + n));
             Progress progress = options.shared.showProgress(ctx) ? new TerminalProgress(ctx.err(),
                     out.getFileName().toString(), TerminalWidth.supplier(ctx.env())) : Progress.NONE;
@@ -76,6 +81,7 @@ final class MoeRunner {
                 ctx.err().println(String.format(Locale.ROOT, "built %s (%d experts): %d tensors (%s) in %.1f s %s %s",
                         plan.arch().label(), plan.config().experts().size(), plan.tensors().size(),
                         Bytes.human(plan.bytesWritten()), (System.nanoTime() - start) / 1e9, arrow, out));
+                if (options.reporting()) ctx.err().println("report: " + out.resolve(dev.jmerge.report.ReportFiles.HTML));
             }
         }
         return 0;

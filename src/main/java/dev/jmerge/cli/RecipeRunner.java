@@ -46,6 +46,7 @@ final class RecipeRunner {
      * @param outOption  how messages name the output path
      */
     int run(Path configFile, Path outPath, Path intermediateDir, boolean pickFinal, String outOption) {
+        options.checkReportOptions();
         if (ConfigLoader.isMoe(configFile)) {
             return new MoeRunner(ctx, options).run(configFile, outPath, false);
         }
@@ -92,6 +93,7 @@ final class RecipeRunner {
             if (step.intermediate()) MadeFrom.record(step.out(), plan, run);
             finished.add(step);
             status(summary(plan, System.nanoTime() - start, step.out(), plan.diagnostics().size() + found.size()));
+            if (options.reporting()) status("report: " + step.out().resolve(dev.jmerge.report.ReportFiles.HTML));
         }
     }
 
@@ -117,6 +119,7 @@ final class RecipeRunner {
                     }
                     ctx.out().flush();
                     run.review(plan);
+                    if (options.reporting()) reportInputs(plan, step, steps.subList(0, i));
                     if (!reuse && i + 1 < steps.size()) standIns.add(run.standIn(plan, step.out()));
                 } finally {
                     close(plan);
@@ -125,6 +128,29 @@ final class RecipeRunner {
         } finally {
             standIns.forEach(PlannedOutput::close);
         }
+    }
+
+    /**
+     * --dry-run --report: the step's inputs read and their numbers written to --report-dir (a subfolder per
+     * document of a recipe). A document that uses an earlier one's merge has nothing to read yet.
+     */
+    private void reportInputs(Plan plan, Recipe.Step step, List<Recipe.Step> before) {
+        for (Recipe.Step b : before) {
+            if (b.out() == null) continue;
+            for (LoadedModel m : plan.models()) {
+                if (Path.of(m.ref().model().path()).toAbsolutePath().normalize().equals(b.out().toAbsolutePath().normalize())) {
+                    ctx.out().println("report: none for " + step.label() + ": it uses " + b.label()
+                            + ", which a dry run does not merge");
+                    return;
+                }
+            }
+        }
+        Path dir = recipe.steps().size() == 1 ? options.reportDir
+                : options.reportDir.resolve(step.config().name() != null ? step.config().name() : "final");
+        Progress progress = options.shared.showProgress(ctx) ? new TerminalProgress(ctx.err(), "report",
+                TerminalWidth.supplier(ctx.env())) : Progress.NONE;
+        run.reportInputs(plan, dir, progress);
+        ctx.out().println("report: " + dir.resolve(dev.jmerge.report.ReportFiles.HTML) + " (input numbers only)");
     }
 
     /** The seed: --random-seed, else (with --resume) the interrupted run's, else a fresh one, said when it matters. */

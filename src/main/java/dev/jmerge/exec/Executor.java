@@ -106,6 +106,15 @@ public final class Executor {
      * are not written again; their tensors count as done for {@code progress}.
      */
     public Result run(Plan plan, Path folder, Set<String> keep, Progress progress, ShardDone done) {
+        return run(plan, folder, keep, progress, done, null);
+    }
+
+    /**
+     * As {@link #run(Plan, Path, Set, Progress, ShardDone)}, handing each merged tensor's numbers to {@code stats}
+     * (from the worker threads) as it is finished; null gathers none and looks at no tile.
+     */
+    public Result run(Plan plan, Path folder, Set<String> keep, Progress progress, ShardDone done,
+                      TensorStats.Sink stats) {
         MemoryEstimate memory = estimate(plan);
         List<ShardLayout.Shard> todo = new ArrayList<>();
         for (ShardLayout.Shard s : plan.shards().shards()) if (!keep.contains(s.fileName())) todo.add(s);
@@ -166,7 +175,9 @@ public final class Executor {
                         readahead.started(inBytes);
                         TileBuffers b = buffers.get();
                         b.reset();
-                        job(plan, files, t, b, raised::add, scratch).run(shard);
+                        TensorJob job = job(plan, files, t, b, raised::add, scratch);
+                        if (stats != null) stats.accept(job.withStatistics(models(t), reference(t, stats.referenceModel())).run(shard));
+                        else job.run(shard);
                         progress.tensorDone(t.outBytes());
                     }));
                 }
@@ -186,6 +197,51 @@ public final class Executor {
             for (ShardOutput shard : open) shard.close();
             scratch.close();
         }
+    }
+
+    /**
+     * Reads the inputs of every tensor of {@code plan} once and hands their numbers to {@code stats}, merging
+     * nothing ({@code --dry-run --report}); runs on as many workers as a merge would.
+     */
+    public void scan(Plan plan, Progress progress, TensorStats.Sink stats) {
+        MemoryEstimate memory = estimate(plan);
+        ExecutorService pool = Executors.newFixedThreadPool(memory.workers(), r -> {
+            Thread t = new Thread(r, "jmerge-scan");
+            t.setDaemon(true);
+            return t;
+        });
+        activePool = pool;
+        if (cancelled) pool.shutdownNow();
+        ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
+        try (InputFiles files = new InputFiles(); ScratchPool scratch = new ScratchPool(0)) {
+            progress.start(plan.tensors().size(), plan.bytesRead());
+            List<Future<?>> futures = new ArrayList<>();
+            for (PlannedTensor t : plan.tensors()) {
+                futures.add(pool.submit(() -> {
+                    TileBuffers b = buffers.get();
+                    b.reset();
+                    stats.accept(job(plan, files, t, b, w -> {}, scratch).withStatistics(models(t), reference(t, stats.referenceModel())).scan());
+                    progress.tensorDone(inputBytes(t));
+                }));
+            }
+            Futures.awaitAll(futures, "scan");
+            progress.finish();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int[] models(PlannedTensor t) {
+        int[] m = new int[t.inputs().size()];
+        for (int i = 0; i < m.length; i++) m[i] = t.inputs().get(i).model();
+        return m;
+    }
+
+    /** The input task vectors are taken against: the method's base, else the input of model {@code model}, else -1. */
+    private static int reference(PlannedTensor t, int model) {
+        if (t.baseIndex() >= 0 || model < 0) return t.baseIndex();
+        for (int i = 0; i < t.inputs().size(); i++) if (t.inputs().get(i).model() == model) return i;
+        return -1;
     }
 
     private static List<Readahead.Item> prefetchList(Plan plan, List<PlannedTensor> order) {

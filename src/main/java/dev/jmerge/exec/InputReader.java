@@ -113,6 +113,16 @@ final class InputReader implements TensorReader {
         round(roundTo, dst, dstOff, len);
     }
 
+    /** The mapped bytes of a read that was a plain decode: same shape, no adapter, no rounding. */
+    @Override
+    public MemorySegment source(long offset, int len) {
+        if (mapped == null || !direct || lora != null || roundTo != null) return null;
+        int es = stored.byteSize();
+        return mapped.asSlice(offset * es, (long) len * es);
+    }
+
+    @Override public DType sourceType() { return stored; }
+
     /** Rounds values to {@code to} (bf16 or f16) as a cast on load would; null leaves them. */
     static void round(DType to, float[] dst, int off, int len) {
         if (to == DType.BF16) {

@@ -4,6 +4,7 @@ import dev.jmerge.tensor.Shape;
 import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.MergeInput;
+import dev.jmerge.methods.MergeStats;
 import dev.jmerge.methods.Params;
 import dev.jmerge.methods.TensorOutput;
 import dev.jmerge.tensor.DType;
@@ -24,6 +25,7 @@ final class TensorJob implements MergeInput {
     private final TileBuffers buffers;
     private final Consumer<Diagnostic> report;
     private final ScratchPool scratch;
+    private TileStatistics stats; // null: no report
 
     TensorJob(PlannedTensor tensor, List<TensorReader> readers, Kernels kernels, int chunk, long seed,
               TileBuffers buffers, Consumer<Diagnostic> report, ScratchPool scratch) {
@@ -37,16 +39,43 @@ final class TensorJob implements MergeInput {
         this.scratch = scratch;
     }
 
-    /** Merges the tensor into {@code shard}, encoding each written range once into the thread's write buffer. */
-    void run(ShardOutput shard) {
+    /**
+     * Gathers the tensor's numbers for a report while it is merged (or scanned).
+     *
+     * @param models plan model index of each input
+     * @param reference input the task vectors are taken against, or -1
+     */
+    TensorJob withStatistics(int[] models, int reference) {
+        stats = new TileStatistics(tensor.name(), tensor.numel(), models, reference, kernels, chunk,
+                (i, offset, dst, dstOff, len) -> readers.get(i).read(kernels, offset, dst, dstOff, len));
+        return this;
+    }
+
+    /** The numbers of a tensor that was not merged: its inputs read once ({@code --dry-run --report}). */
+    TensorStats scan() {
+        try {
+            return stats.finish();
+        } finally {
+            for (TensorReader r : readers) r.finish();
+        }
+    }
+
+    /**
+     * Merges the tensor into {@code shard}, encoding each written range once into the thread's write buffer;
+     * returns its numbers when {@link #withStatistics} asked for them, else null.
+     */
+    TensorStats run(ShardOutput shard) {
         Writer writer = new Writer(shard);
+        TensorStats numbers = null;
         try {
             tensor.method().merge(this, writer);
             writer.flush();
+            if (stats != null) numbers = stats.finish();
         } finally {
             for (TensorReader r : readers) r.finish();
         }
         writer.counted.report(tensor.name(), report);
+        return numbers;
     }
 
     /**
@@ -79,6 +108,7 @@ final class TensorJob implements MergeInput {
             }
             int max = kernels.fromFloat(src, srcOff, encoded, (long) filled * es, type, len);
             counted.check(max, src, srcOff, len);
+            if (stats != null) stats.onWrite(offset, encoded.asSlice((long) filled * es, bytes), type, len);
             filled += len;
         }
 
@@ -99,8 +129,12 @@ final class TensorJob implements MergeInput {
 
     @Override
     public void read(int i, long offset, float[] dst, int dstOff, int len) {
-        readers.get(i).read(kernels, offset, dst, dstOff, len);
+        TensorReader r = readers.get(i);
+        r.read(kernels, offset, dst, dstOff, len);
+        if (stats != null) stats.onRead(i, offset, dst, dstOff, len, r.source(offset, len), r.sourceType());
     }
+
+    @Override public MergeStats stats() { return stats != null ? stats : MergeStats.OFF; }
 
     @Override public Kernels kernels() { return kernels; }
     @Override public int chunkSize() { return chunk; }

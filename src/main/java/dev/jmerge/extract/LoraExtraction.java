@@ -53,12 +53,15 @@ public final class LoraExtraction {
     private static final int COPY_BYTES = 4 << 20;
     private static final long SPACE_MARGIN = 1L << 20;
 
-    /** What one decomposition left in the scratch file. */
+    /** What one decomposition left in the scratch file, and how much of Δ its factors hold. */
     private record Factors(int rank, long aOffset, long aBytes, long bOffset, long bBytes, long biasOffset,
-                           long biasBytes, double relativeError) {}
+                           long biasBytes, double relativeError, double deltaNorm, double energyKept) {}
 
-    /** One decomposed module as written: its rank and the relative error ‖Δ − B·A‖_F / ‖Δ‖_F of its factorisation. */
-    public record Decomposed(String module, int rank, double relativeError) {}
+    /**
+     * One decomposed module as written: its rank, the relative error ‖Δ − B·A‖_F / ‖Δ‖_F of its factorisation,
+     * ‖Δ‖_F and the share of ‖Δ‖²_F its singular values hold.
+     */
+    public record Decomposed(String module, int rank, double relativeError, double deltaNorm, double energyKept) {}
 
     /** What a run wrote. */
     public record Result(Path adapter, List<Decomposed> decomposed, int savedWhole) {}
@@ -86,6 +89,12 @@ public final class LoraExtraction {
      */
     public static Result run(ExtractionPlan plan, Path out, boolean overwrite, String invocation, Kernels kernels,
                              Progress progress) {
+        return run(plan, out, overwrite, invocation, kernels, progress, false);
+    }
+
+    /** As {@link #run(ExtractionPlan, Path, boolean, String, Kernels, Progress)}; {@code report} adds report.json/html. */
+    public static Result run(ExtractionPlan plan, Path out, boolean overwrite, String invocation, Kernels kernels,
+                             Progress progress, boolean report) {
         fetchInputs(plan);
         ExtractEstimate memory = ExtractEstimate.of(plan);
         try (OutputFolder folder = OutputFolder.prepare(out, overwrite);
@@ -95,6 +104,7 @@ public final class LoraExtraction {
             try {
                 result = write(plan, folder.temp(), streams, kernels, memory.workers(), progress, invocation,
                         folder.target());
+                if (report) ExtractReports.write(plan, result, invocation, folder.temp());
             } catch (JmergeException e) {
                 throw DiskFull.explain(e, folder.target());
             }
@@ -137,7 +147,8 @@ public final class LoraExtraction {
                 Factors f = factors.get(s);
                 ranks.put(s.module().name(), f.rank());
                 targets.add(s.module().key());
-                decomposed.add(new Decomposed(s.module().name(), f.rank(), f.relativeError()));
+                decomposed.add(new Decomposed(s.module().name(), f.rank(), f.relativeError(), f.deltaNorm(),
+                        f.energyKept()));
             }
             Files.writeString(dir.resolve("adapter_config.json"), AdapterConfig.render(
                     plan.base().ref().model().path(), List.copyOf(targets), plan.modulesToSave(), ranks));
@@ -205,7 +216,8 @@ public final class LoraExtraction {
         ByteBuffer bias = m.ftBias() == null ? ByteBuffer.allocate(0) : biasDelta(plan, s, streams, kernels);
         long aBytes = a.remaining(), bBytes = b.remaining(), biasBytes = bias.remaining();
         long aAt = append(scratch, a, end), bAt = append(scratch, b, end), biasAt = append(scratch, bias, end);
-        return new Factors(lf.rank(), aAt, aBytes, bAt, bBytes, biasAt, biasBytes, rel);
+        double energy = norm == 0 ? 1 : Math.min(1, kept / f.normSquared());
+        return new Factors(lf.rank(), aAt, aBytes, bAt, bBytes, biasAt, biasBytes, rel, norm, energy);
     }
 
     /** The bias change {@code fine-tune − base}, saved as {@code lora_B.bias}. */

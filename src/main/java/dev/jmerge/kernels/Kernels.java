@@ -109,6 +109,16 @@ public interface Kernels {
     double sumAbs(float[] a, int n);
 
     /**
+     * Adds the Gram matrix of {@code v} vectors {@code x[a] − base} ({@code x[a]} when {@code base} is null) over
+     * their first {@code n} elements to {@code gram} (row-major {@code v×v}, the diagonal and upper triangle
+     * only): {@code gram[a·v + b] += Σ (x[a][i] − base[i])·(x[b][i] − base[i])} for {@code a ≤ b}, each
+     * difference rounded to float32 as {@link #sub} rounds it. For reports, where one sweep serves every pair:
+     * the Vector API implementation sums the products with float32 FMAs over runs of 32 per lane before adding
+     * them in float64 (an error within 2⁻¹⁸·Σ|products|); the scalar one sums in float64 throughout.
+     */
+    void gram(float[][] x, int v, float[] base, int n, double[] gram);
+
+    /**
      * Matrix product with a weight matrix stored as a linear layer stores it ({@code [out, in]}, row-major):
      * {@code y[yOff + r·yStride + j] = Σ_i x[r·k + i] · w[j][i]} for {@code r < rows}, {@code j < n}, where
      * {@code w} is {@code n} rows of {@code k} elements of {@code wType} starting at {@code wByteOffset}.

@@ -109,6 +109,19 @@ public final class ScalarKernels implements Kernels {
     public double sumAbs(float[] a, int n) { return ScalarLoops.sumAbs(a, 0, n); }
 
     @Override
+    public void gram(float[][] x, int v, float[] base, int n, double[] gram) {
+        for (int i = 0; i < n; i++) {
+            for (int a = 0; a < v; a++) {
+                double da = base == null ? x[a][i] : (double) (x[a][i] - base[i]);
+                for (int b = a; b < v; b++) {
+                    double db = base == null ? x[b][i] : (double) (x[b][i] - base[i]);
+                    gram[a * v + b] += da * db;
+                }
+            }
+        }
+    }
+
+    @Override
     public void matmul(float[] x, int rows, int k, MemorySegment w, long wByteOffset, DType wType, int n,
                        float[] y, int yOff, int yStride) {
         ScalarLoops.matmul(x, rows, k, w, wByteOffset, wType, n, y, yOff, yStride);

@@ -65,6 +65,9 @@ public interface MergeInput {
     /** Reports a warning about this tensor (e.g. a mergekit quirk that changed the numbers). */
     void warn(String message);
 
+    /** Where the method reports its factors and kept shares; {@link MergeStats#OFF} unless a report is made. */
+    default MergeStats stats() { return MergeStats.OFF; }
+
     /** Native memory lent for a phase of one merge call; closing it gives the memory back. */
     interface Scratch extends AutoCloseable {
         MemorySegment segment();

@@ -50,6 +50,7 @@ public final class ModelStock implements MergeMethod {
         } else {
             Factor f = Factor.of(Combination.gram(in, idx, base));
             if (f.dividesByZero()) warnQuirk(in, f.cosine());
+            in.stats().interpolation(f.t());
             write(in, out, base, idx, f.t());
         }
     }
@@ -106,6 +107,7 @@ public final class ModelStock implements MergeMethod {
                 warned[0] = true;
                 warnQuirk(in, f.cosine());
             }
+            in.stats().interpolation(f.t());
             // mergekit averages the fine-tunes themselves, not the task vectors: read them again.
             for (int i = 0; i < n; i++) in.read(idx[i], off, t[i], 0, len);
             combine(k, t, n, b, acc, len, f.t());

@@ -57,6 +57,7 @@ public final class Sce implements MergeMethod {
         long n = in.numel();
         if (models.length == 0 || topk <= 0) {
             // no task vectors, or the selection drops every element: mergekit's result is the base
+            for (int m : models) in.stats().kept(m, 0, n);
             TaskVectors.copyBase(in, out);
             return;
         }
@@ -71,6 +72,7 @@ public final class Sce implements MergeMethod {
                 TorchSelection select = TorchSelection.topk(n, nonzero -> (long) (nonzero * topk), ties);
                 while (select.wantsPass()) selectionPass(tv, select, variance);
                 if (select.keepsNothing()) {
+                    for (int m : models) in.stats().kept(m, 0, n);
                     TaskVectors.copyBase(in, out);
                     return;
                 }
@@ -98,6 +100,7 @@ public final class Sce implements MergeMethod {
 
         float[] b = tv.baseTile();
         float[] o = tv.out();
+        KeptCounts kept = KeptCounts.of(in, k, true);
         float[][] deltas = tv.deltas();
         tv.forEachTile((offset, len) -> {
             readAll(tv, offset, len);
@@ -105,9 +108,11 @@ public final class Sce implements MergeMethod {
                 varianceTile(tv, len, variance);
                 maskTiles(tv, offset, len, variance, cut);
             }
+            if (kept != null) kept.add(deltas, len);
             in.kernels().electedMeanWide(b, deltas, k, omega, MIN_WEIGHT_SUM, o, len);
             out.write(offset, o, 0, len);
         });
+        if (kept != null) kept.report(in, models);
     }
 
     private static void selectionPass(TaskVectorTiles tv, TorchSelection select, float[] variance) {

@@ -154,16 +154,19 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
         float[] o = tv.out();
         float[][] d = tv.deltas();
         Kernels kernels = in.kernels();
+        KeptCounts kept = sparsification != null ? KeptCounts.of(in, k, consensus) : null;
         tv.forEachTile((offset, len) -> {
             tv.readBase(offset, len);
             for (int m = 0; m < k; m++) {
                 tv.readDelta(m, offset, len);
                 if (masks[m] != null) masks[m].apply(offset, d[m], len);
             }
+            if (kept != null) kept.add(d, w, len);
             // weighted deltas are float32 products, as mergekit forms them before electing signs; sums are float64
             if (consensus) kernels.electedSumWide(b, d, k, w, normalize, lambda, o, len);
             else kernels.taskSumWide(b, d, k, w, normalize ? linearDen : 1, lambda, o, len);
             out.write(offset, o, 0, len);
         });
+        if (kept != null) kept.report(in, models);
     }
 }

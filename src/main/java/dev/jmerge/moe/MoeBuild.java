@@ -46,9 +46,15 @@ public final class MoeBuild {
      * @param seed        keys the noise of experts with a noise_scale
      * @param configFile  the config file, copied byte for byte to mergekit_moe_config.yml (null: its text is written)
      * @param invocation  the command line, for the model card
+     * @param report      also write report.json and report.html ({@link MoeStatistics})
      */
     public record Options(int threads, long seed, Kernels kernels, boolean copyTokenizer, boolean writeModelCard,
-                          Path configFile, String invocation) {}
+                          Path configFile, String invocation, boolean report) {
+        public Options(int threads, long seed, Kernels kernels, boolean copyTokenizer, boolean writeModelCard,
+                       Path configFile, String invocation) {
+            this(threads, seed, kernels, copyTokenizer, writeModelCard, configFile, invocation, false);
+        }
+    }
 
     private static final long SPACE_MARGIN = 4L << 20;
     private static final long FLUSH_BYTES = 64L << 20;
@@ -85,6 +91,7 @@ public final class MoeBuild {
             try {
                 writeTensors(f.temp(), streams, progress);
                 writeExtras(f.temp(), f.target().getFileName().toString());
+                if (options.report()) MoeStatistics.write(plan, gates, options.kernels(), options.threads(), f.temp());
             } catch (JmergeException e) {
                 throw DiskFull.explain(e, f.target());
             }

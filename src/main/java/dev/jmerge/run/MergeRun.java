@@ -42,8 +42,14 @@ import java.util.function.Consumer;
  */
 public final class MergeRun {
 
-    /** What the output folder gets besides the weights. */
-    public record Extras(boolean copyTokenizer, boolean writeModelCard) {}
+    /**
+     * What the output folder gets besides the weights.
+     *
+     * @param report report.json and report.html: numbers gathered while the tensors stream ({@code --report})
+     */
+    public record Extras(boolean copyTokenizer, boolean writeModelCard, boolean report) {
+        public Extras(boolean copyTokenizer, boolean writeModelCard) { this(copyTokenizer, writeModelCard, false); }
+    }
 
     /**
      * @param strict config mistakes ({@link Diagnostic#configMistake()}) stop the merge before anything is read,
@@ -260,6 +266,7 @@ public final class MergeRun {
         if (memory.overBudget()) found.add(new Diagnostic.Finding(memory.overBudgetWarning()));
         found.forEach(report);
         Set<Diagnostic> seen = new LinkedHashSet<>(found);
+        MergeStatistics stats = extras.report() ? new MergeStatistics(plan) : null;
         executor.run(plan, folder.temp(), kept.keySet(), new PausingProgress(progress), (shard, raised) -> {
             for (Diagnostic d : raised) {
                 if (!seen.add(d)) continue;
@@ -271,9 +278,40 @@ public final class MergeRun {
             }
             folder.shardFinished(shard.fileName());
             PausePoint.reach("shard-done");
-        });
+        }, stats);
         writeExtras(plan, folder.temp(), folder.target().getFileName().toString());
+        if (stats != null) {
+            scanMissing(plan, executor, stats);
+            stats.write(plan, true, folder.temp());
+        }
         return found;
+    }
+
+    /** Shards kept by --resume were not merged by this run: their tensors' input numbers are read now. */
+    private void scanMissing(Plan plan, Executor executor, MergeStatistics stats) {
+        List<PlannedTensor> missing = plan.tensors().stream().filter(t -> !stats.has(t.name())).toList();
+        if (missing.isEmpty()) return;
+        note.accept("report: " + missing.size() + " tensors of the kept shards have input numbers only (no"
+                + " output_delta_norm): they were merged by the interrupted run");
+        executor.scan(withTensors(plan, missing), Progress.NONE, stats);
+    }
+
+    /**
+     * Reads the inputs of every tensor of {@code plan} and writes report.json and report.html into {@code dir}
+     * without merging ({@code --dry-run --report}); the plan's models stay open.
+     */
+    public void reportInputs(Plan plan, Path dir, Progress progress) {
+        fetchInputs(plan);
+        MergeStatistics stats = new MergeStatistics(plan);
+        new Executor(execOptions).scan(plan, progress, stats);
+        stats.write(plan, false, dir);
+    }
+
+    /** The plan with only {@code tensors} (for a scan: no shard is written). */
+    private static Plan withTensors(Plan plan, List<PlannedTensor> tensors) {
+        return new Plan(plan.config(), plan.method(), plan.models(), plan.arch(), tensors, new ShardLayout(List.of()),
+                plan.donor(), plan.outputLayers(), plan.diagnostics(), plan.tokenizer(), plan.layerCounts(),
+                plan.tagalongFiles());
     }
 
     /** Passes progress through, with the test hook after each tensor this run writes. */

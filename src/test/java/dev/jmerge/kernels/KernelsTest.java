@@ -365,6 +365,54 @@ class KernelsTest {
         assertThat(panama.dot(a, a, n)).isEqualTo(0x1p48 + (n - 1));
     }
 
+    /**
+     * Every entry of a Gram matrix of 1 to 6 vectors, with and without a base, against the exact sum of the
+     * products of the float32 differences: the scalar kernel within the float64 bound, the vector one within the
+     * 2^-18·Σ|products| its float32 runs allow; entries below the diagonal are never touched.
+     */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void gramEntriesStayWithinTheirBounds(int n) {
+        for (int len : new int[] {n, n + 5000}) {
+            for (int v = 1; v <= 6; v++) {
+                // weights and fine-tunes: a base, and inputs close to it with correlated changes
+                SplittableRandom r = new SplittableRandom(7000L * v + len);
+                float[] base = new float[len], shared = new float[len];
+                for (int i = 0; i < len; i++) {
+                    base[i] = (float) (0.05 * r.nextGaussian());
+                    shared[i] = (float) (0.001 * r.nextGaussian());
+                }
+                float[][] x = new float[v][len];
+                for (int a = 0; a < v; a++) {
+                    for (int i = 0; i < len; i++) x[a][i] = (float) (base[i] + shared[i] + 0.001 * r.nextGaussian());
+                }
+                for (float[] b : new float[][] {null, base}) {
+                    double[] s = new double[v * v], p = new double[v * v];
+                    for (int a = 0; a < v; a++) {
+                        for (int c = 0; c < a; c++) s[a * v + c] = p[a * v + c] = 1.5; // must stay untouched
+                    }
+                    scalar.gram(x, v, b, len, s);
+                    panama.gram(x, v, b, len, p);
+                    for (int a = 0; a < v; a++) {
+                        for (int c = 0; c < v; c++) {
+                            if (c < a) {
+                                assertThat(s[a * v + c]).isEqualTo(1.5);
+                                assertThat(p[a * v + c]).isEqualTo(1.5);
+                                continue;
+                            }
+                            float[] xa = x[a], xc = x[c];
+                            IntToDoubleFunction term = i -> (double) (b == null ? xa[i] : xa[i] - b[i])
+                                    * (b == null ? xc[i] : xc[i] - b[i]);
+                            String what = "gram v=" + v + " [" + a + "," + c + "]" + (b == null ? "" : " less a base");
+                            checkSum(what, len, term, s[a * v + c]);
+                            checkSumWithin(what, len, term, 0x1p-18, p[a * v + c]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("LENGTHS")
     void reductionsPropagateSpecialsLikeTheReference(int n) {
@@ -388,13 +436,18 @@ class KernelsTest {
     }
 
     private static void checkSum(String what, int n, IntToDoubleFunction term, double... results) {
+        checkSumWithin(what, n, term, Math.max(n - 1, 0) * 0x1p-53, results);
+    }
+
+    /** Each result within {@code relative·Σ|tᵢ|} of the exact sum. */
+    private static void checkSumWithin(String what, int n, IntToDoubleFunction term, double relative, double... results) {
         BigDecimal exact = BigDecimal.ZERO;
         double absSum = 0;
         for (int i = 0; i < n; i++) {
             exact = exact.add(new BigDecimal(term.applyAsDouble(i)));
             absSum += Math.abs(term.applyAsDouble(i));
         }
-        double bound = Math.max(n - 1, 0) * 0x1p-53 * absSum * (1 + 1e-12);
+        double bound = relative * absSum * (1 + 1e-12);
         for (double got : results) {
             double err = new BigDecimal(got).subtract(exact).abs().doubleValue();
             assertThat(err).as("%s n=%d: |%s - exact| vs bound %s", what, n, got, bound).isLessThanOrEqualTo(bound);

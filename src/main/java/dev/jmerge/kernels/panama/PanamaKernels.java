@@ -449,6 +449,9 @@ public final class PanamaKernels implements Kernels {
         return sumLanes(s0, s1, s2, s3) + ScalarLoops.sumAbs(a, upper, n);
     }
 
+    @Override
+    public void gram(float[][] x, int v, float[] base, int n, double[] gram) { PanamaGram.gram(x, v, base, n, gram); }
+
     private static DoubleVector widen(float[] a, int i) {
         return (DoubleVector) FloatVector.fromArray(FH, a, i).convertShape(VectorOperators.F2D, D, 0);
     }

@@ -1,0 +1,201 @@
+package dev.jmerge.kernels.panama;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link PanamaKernels#gram}: the products of up to four vectors (less a base) in one sweep, every product of
+ * an element taken while its values are in registers. Products are summed with float32 FMAs over runs of
+ * {@link #PER_LANE} per lane; the accumulators are then stored and added to float64 lane sums, which are
+ * added up in a fixed order at the end (so a result does not depend on JIT tier). More than four vectors go
+ * pair by pair.
+ *
+ * <p>Vectors never cross a method boundary here (no helper takes or returns one): a call C2 declines to
+ * inline would box them, and a boxed vector costs more than the arithmetic.
+ */
+final class PanamaGram {
+
+    private static final VectorSpecies<Float> F = PanamaKernels.F;
+    /** Half-width floats widen to full-width doubles (the pattern the reductions use, intrinsic everywhere). */
+    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(PanamaKernels.BITS / 2));
+    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(PanamaKernels.BITS));
+    static final int PER_LANE = 32;
+    private static final int L = F.length();
+    private static final int RUN = PER_LANE * L;
+    private static final int[] TWO = {0, 1, 3}, THREE = {0, 1, 2, 4, 5, 8}, FOUR = {0, 1, 2, 3, 5, 6, 7, 10, 11, 15};
+
+    /** Per thread: float64 lane sums and a staging row for up to ten accumulators, and zeros for "no base". */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        final double[] sums = new double[10 * L];
+        final float[] stage = new float[10 * L];
+        float[] zeros = new float[0];
+
+        float[] zeros(int n) {
+            if (zeros.length < n) zeros = new float[n];
+            return zeros;
+        }
+    }
+
+    private PanamaGram() {}
+
+    static void gram(float[][] x, int v, float[] base, int n, double[] gram) {
+        int upper = F.loopBound(n);
+        Scratch s = SCRATCH.get();
+        float[] b = base != null ? base : s.zeros(upper);
+        switch (v) {
+            case 0 -> { }
+            case 1 -> {
+                pair(x[0], x[0], b, upper, s);
+                total(s, gram, 0, 0);
+            }
+            case 2 -> {
+                two(x[0], x[1], b, upper, s);
+                total(s, gram, TWO);
+            }
+            case 3 -> {
+                three(x[0], x[1], x[2], b, upper, s);
+                total(s, gram, THREE);
+            }
+            case 4 -> {
+                four(x[0], x[1], x[2], x[3], b, upper, s);
+                total(s, gram, FOUR);
+            }
+            default -> {
+                for (int a = 0; a < v; a++) {
+                    for (int c = a; c < v; c++) {
+                        pair(x[a], x[c], b, upper, s);
+                        total(s, gram, 0, a * v + c);
+                    }
+                }
+            }
+        }
+        // the tail, in float64
+        for (int i = upper; i < n; i++) {
+            for (int a = 0; a < v; a++) {
+                double da = base == null ? x[a][i] : (double) (x[a][i] - base[i]);
+                for (int c = a; c < v; c++) {
+                    double dc = base == null ? x[c][i] : (double) (x[c][i] - base[i]);
+                    gram[a * v + c] += da * dc;
+                }
+            }
+        }
+    }
+
+    /** Adds the {@code count} staged accumulators' lanes to their float64 lane sums. */
+    private static void widen(Scratch s, int count) {
+        int h = D.length();
+        for (int j = 0; j < count * L; j += h) {
+            DoubleVector w = (DoubleVector) FloatVector.fromArray(FH, s.stage, j).convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector.fromArray(D, s.sums, j).add(w).intoArray(s.sums, j);
+        }
+    }
+
+    /** Adds each accumulator's lane sums, in lane order, to its entry of {@code gram}, and clears them. */
+    private static void total(Scratch s, double[] gram, int[] entries) {
+        for (int p = 0; p < entries.length; p++) total(s, gram, p, entries[p]);
+    }
+
+    private static void total(Scratch s, double[] gram, int p, int entry) {
+        double sum = 0;
+        for (int j = 0; j < L; j++) {
+            sum += s.sums[p * L + j];
+            s.sums[p * L + j] = 0;
+        }
+        gram[entry] += sum;
+    }
+
+    private static void pair(float[] x0, float[] x1, float[] b, int upper, Scratch s) {
+        for (int i = 0; i < upper; ) {
+            int end = Math.min(i + RUN, upper);
+            FloatVector a = FloatVector.zero(F);
+            for (; i < end; i += L) {
+                FloatVector bv = FloatVector.fromArray(F, b, i);
+                a = FloatVector.fromArray(F, x0, i).sub(bv).fma(FloatVector.fromArray(F, x1, i).sub(bv), a);
+            }
+            a.intoArray(s.stage, 0);
+            widen(s, 1);
+        }
+    }
+
+    private static void two(float[] x0, float[] x1, float[] b, int upper, Scratch s) {
+        for (int i = 0; i < upper; ) {
+            int end = Math.min(i + RUN, upper);
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a11 = a00;
+            for (; i < end; i += L) {
+                FloatVector bv = FloatVector.fromArray(F, b, i);
+                FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv);
+                a00 = d0.fma(d0, a00);
+                a01 = d0.fma(d1, a01);
+                a11 = d1.fma(d1, a11);
+            }
+            a00.intoArray(s.stage, 0);
+            a01.intoArray(s.stage, L);
+            a11.intoArray(s.stage, 2 * L);
+            widen(s, 3);
+        }
+    }
+
+    private static void three(float[] x0, float[] x1, float[] x2, float[] b, int upper, Scratch s) {
+        for (int i = 0; i < upper; ) {
+            int end = Math.min(i + RUN, upper);
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a11 = a00, a12 = a00, a22 = a00;
+            for (; i < end; i += L) {
+                FloatVector bv = FloatVector.fromArray(F, b, i);
+                FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv),
+                        d2 = FloatVector.fromArray(F, x2, i).sub(bv);
+                a00 = d0.fma(d0, a00);
+                a01 = d0.fma(d1, a01);
+                a02 = d0.fma(d2, a02);
+                a11 = d1.fma(d1, a11);
+                a12 = d1.fma(d2, a12);
+                a22 = d2.fma(d2, a22);
+            }
+            a00.intoArray(s.stage, 0);
+            a01.intoArray(s.stage, L);
+            a02.intoArray(s.stage, 2 * L);
+            a11.intoArray(s.stage, 3 * L);
+            a12.intoArray(s.stage, 4 * L);
+            a22.intoArray(s.stage, 5 * L);
+            widen(s, 6);
+        }
+    }
+
+    private static void four(float[] x0, float[] x1, float[] x2, float[] x3, float[] b, int upper, Scratch s) {
+        for (int i = 0; i < upper; ) {
+            int end = Math.min(i + RUN, upper);
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a11 = a00, a12 = a00, a13 = a00,
+                    a22 = a00, a23 = a00, a33 = a00;
+            for (; i < end; i += L) {
+                FloatVector bv = FloatVector.fromArray(F, b, i);
+                FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv),
+                        d2 = FloatVector.fromArray(F, x2, i).sub(bv), d3 = FloatVector.fromArray(F, x3, i).sub(bv);
+                a00 = d0.fma(d0, a00);
+                a01 = d0.fma(d1, a01);
+                a02 = d0.fma(d2, a02);
+                a03 = d0.fma(d3, a03);
+                a11 = d1.fma(d1, a11);
+                a12 = d1.fma(d2, a12);
+                a13 = d1.fma(d3, a13);
+                a22 = d2.fma(d2, a22);
+                a23 = d2.fma(d3, a23);
+                a33 = d3.fma(d3, a33);
+            }
+            a00.intoArray(s.stage, 0);
+            a01.intoArray(s.stage, L);
+            a02.intoArray(s.stage, 2 * L);
+            a03.intoArray(s.stage, 3 * L);
+            a11.intoArray(s.stage, 4 * L);
+            a12.intoArray(s.stage, 5 * L);
+            a13.intoArray(s.stage, 6 * L);
+            a22.intoArray(s.stage, 7 * L);
+            a23.intoArray(s.stage, 8 * L);
+            a33.intoArray(s.stage, 9 * L);
+            widen(s, 10);
+        }
+    }
+}
