@@ -39,7 +39,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "shrink or grow hidden/intermediate/vocab by this factor, e.g. 0.25 for a quick run (default: 1)")
     double scale;
 
-    @Option(names = "--methods", split = ",", paramLabel = "M,...", description = "methods to run (default: all seven)")
+    @Option(names = "--methods", split = ",", paramLabel = "M,...", description = "methods to run (default: all ten)")
     List<String> methods = new ArrayList<>(BenchConfigs.METHODS);
 
     @Option(names = {"-j", "--num-threads"}, paramLabel = "INT", description = "merge threads (default: cores)")
@@ -49,13 +49,17 @@ public final class BenchCommand implements Callable<Integer> {
     String memory;
 
     @Option(names = "--cache", paramLabel = "MODE", defaultValue = "auto",
-            description = "page cache before each run: cold (drop it, needs root), warm (inputs cached), auto: cold if possible")
+            description = "page cache before each run: cold (drop it, needs root), warm (inputs cached), both (a cold"
+                    + " table, then a warm one); auto: both if the cache can be dropped, else warm (default: auto)")
     String cache;
+
+    @Option(names = "--warm", description = "only the warm table (same as --cache warm)")
+    boolean warmOnly;
 
     @Option(names = "--report", description = "run each merge with --report (compare with a run without it)")
     boolean report;
 
-    @Option(names = "--no-scaling", description = "skip the 2x-layers linear run that checks RSS stays flat")
+    @Option(names = "--no-scaling", description = "skip the 2x-layers linear and ties runs that check RSS stays flat")
     boolean noScaling;
 
     @Option(names = "--results", paramLabel = "FILE", defaultValue = "bench-results.json",
@@ -67,6 +71,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + " on layer 0 against --exact-svd")
     Integer extractRank;
 
+    /**
+     * Run again on twice the layers, to show peak RSS does not grow with the model: linear (the plainest stream)
+     * and ties (the largest resident set, from the tie-order scratch of the widest tensor).
+     */
+    static final List<String> SCALED = List.of("linear", "ties");
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -76,10 +86,10 @@ public final class BenchCommand implements Callable<Integer> {
         Files.createDirectories(data);
         Path scratch = data.resolve("scratch");
         Files.createDirectories(scratch);
-        PageCache pc = PageCache.choose(cache, msg -> log(out, msg));
-        String loadBefore = PageCache.loadAverage();
+        List<PageCache> caches = PageCache.choose(warmOnly ? "warm" : cache, msg -> log(out, msg));
         Path models = BenchModels.ensure(data, shape, cores, msg -> log(out, msg));
         if (extractRank != null) {
+            PageCache pc = caches.getFirst();
             String table = ExtractBench.run(models, scratch, shape, j, memory, extractRank, pc, pc.description(),
                     msg -> log(out, msg), results);
             out.println();
@@ -89,17 +99,24 @@ public final class BenchCommand implements Callable<Integer> {
             deleteTree(scratch);
             return 0;
         }
-        List<BenchTable.Row> rows = new ArrayList<>();
-        for (String m : methods) {
-            rows.add(measure(m, models, scratch, j, pc, out));
+        Path big = noScaling ? null : BenchModels.ensure(data, shape.withLayers(layers * 2), cores, msg -> log(out, msg));
+        List<BenchTable.Section> sections = new ArrayList<>();
+        for (PageCache pc : caches) {
+            String loadBefore = PageCache.loadAverage();
+            List<BenchTable.Row> rows = new ArrayList<>();
+            for (String m : methods) {
+                rows.add(measure(m, models, scratch, j, pc, out));
+            }
+            List<BenchTable.Row> scaled = new ArrayList<>();
+            if (big != null) {
+                for (String m : SCALED) {
+                    if (methods.contains(m)) scaled.add(measure(m, big, scratch, j, pc, out).relabel(m + " (2x layers)"));
+                }
+            }
+            sections.add(new BenchTable.Section(pc.name(), pc.description(), loadBefore, PageCache.loadAverage(), rows,
+                    scaled));
         }
-        BenchTable.Row scaled = null;
-        if (!noScaling) {
-            Path big = BenchModels.ensure(data, shape.withLayers(layers * 2), cores, msg -> log(out, msg));
-            scaled = measure("linear", big, scratch, j, pc, out).relabel("linear (2x layers)");
-        }
-        String loadAfter = PageCache.loadAverage();
-        BenchTable table = new BenchTable(shape, j, cores, pc.description(), loadBefore, loadAfter, rows, scaled);
+        BenchTable table = new BenchTable(shape, j, cores, sections);
         out.println();
         out.print(table.render());
         Files.writeString(results, table.json());
@@ -111,6 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private BenchTable.Row measure(String method, Path models, Path scratch, int j, PageCache pc, PrintWriter out)
             throws IOException {
+        int elementBytes = ModelShape.bench().dtype().byteSize();
         Path config = scratch.resolve(method + ".yml");
         Files.writeString(config, BenchConfigs.yaml(method, models));
         Path mergeOut = scratch.resolve("out-" + method);
@@ -125,7 +143,7 @@ public final class BenchCommand implements Callable<Integer> {
         long estimate = estimate(plan.output());
         if (report) args.add("--report");
 
-        log(out, method + ": merge...");
+        log(out, method + " (" + pc.name() + "): merge...");
         pc.prepare(inputs);
         ChildRun.Result merge = ChildRun.run(scratch, "dev.jmerge.cli.Main", args);
         if (merge.exit() != 0) throw new IllegalStateException(method + " merge failed:\n" + merge.output());
@@ -135,10 +153,15 @@ public final class BenchCommand implements Callable<Integer> {
         log(out, method + ": I/O floor...");
         ChildRun.Result floor = IoFloor.measure(scratch, outBytes, inputs, pc);
         long inBytes = 0;
-        for (String p : inputs) inBytes += Files.size(Path.of(p));
-        BenchTable.Row row = new BenchTable.Row(method, inBytes, outBytes, merge, floor, estimate);
-        log(out, String.format(Locale.ROOT, "%s: %.2f s (floor %.2f s, x%.2f), cpu %.1f s, peak RSS %d MiB", method,
-                merge.wallSeconds(), floor.wallSeconds(), row.ratio(), merge.cpuSeconds(), merge.peakRssBytes() >> 20));
+        long inElements = 0;
+        for (String p : inputs) {
+            inBytes += Files.size(Path.of(p));
+            inElements += BenchModels.dataBytes(Path.of(p)) / elementBytes;
+        }
+        BenchTable.Row row = new BenchTable.Row(method, inBytes, inElements, outBytes, merge, floor, estimate);
+        log(out, String.format(Locale.ROOT, "%s (%s): %.2f s (floor %.2f s, x%.2f), cpu %.1f s (%.2f ns/element), peak"
+                        + " RSS %d MiB", method, pc.name(), merge.wallSeconds(), floor.wallSeconds(), row.ratio(),
+                merge.cpuSeconds(), row.cpuNsPerElement(), merge.peakRssBytes() >> 20));
         return row;
     }
 

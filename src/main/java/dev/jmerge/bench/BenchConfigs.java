@@ -6,14 +6,18 @@ import java.util.List;
 /** The merge config of each benchmarked method over the base and three fine-tunes in one folder. */
 final class BenchConfigs {
 
-    static final List<String> METHODS =
-            List.of("linear", "task_arithmetic", "model_stock", "slerp", "ties", "dare_ties", "della");
+    static final List<String> METHODS = List.of("linear", "task_arithmetic", "model_stock", "slerp", "nuslerp", "ties",
+            "dare_ties", "breadcrumbs", "della", "sce");
 
     private BenchConfigs() {}
 
     /** Model folders the method reads (the I/O floor reads exactly these). */
     static List<String> inputs(String method) {
-        return method.equals("slerp") ? List.of("base", "ft1") : BenchModels.NAMES;
+        return switch (method) {
+            case "slerp" -> List.of("base", "ft1");
+            case "nuslerp" -> List.of("base", "ft1", "ft2");
+            default -> BenchModels.NAMES;
+        };
     }
 
     static String yaml(String method, Path models) {
@@ -61,7 +65,25 @@ final class BenchConfigs {
                         - value: 0.5
                     dtype: bfloat16
                     """.formatted(base, base, ft1);
-            case "ties", "dare_ties", "della" -> """
+            case "nuslerp" -> """
+                    merge_method: nuslerp
+                    base_model: %s
+                    models:
+                      - {model: %s, parameters: {weight: 0.6}}
+                      - {model: %s, parameters: {weight: 0.4}}
+                    dtype: bfloat16
+                    """.formatted(base, ft1, ft2);
+            case "sce" -> """
+                    merge_method: sce
+                    base_model: %s
+                    models:
+                      - model: %s
+                      - model: %s
+                      - model: %s
+                    parameters: {select_topk: 0.5}
+                    dtype: bfloat16
+                    """.formatted(base, ft1, ft2, ft3);
+            case "ties", "dare_ties", "breadcrumbs", "della" -> """
                     merge_method: %s
                     base_model: %s
                     models:

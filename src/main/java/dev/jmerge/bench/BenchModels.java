@@ -37,6 +37,15 @@ public final class BenchModels {
         return files;
     }
 
+    /** Tensor bytes of a safetensors file: its size less the 8-byte length and the JSON header. */
+    static long dataBytes(Path file) throws IOException {
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(Long.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (len.hasRemaining() && c.read(len) >= 0) { }
+            return c.size() - Long.BYTES - len.getLong(0);
+        }
+    }
+
     /** The folder holding the four models of {@code shape} under {@code root}. */
     public static Path folder(Path root, ModelShape shape) {
         return root.resolve(String.format(Locale.ROOT, "L%d-h%d-i%d-v%d-%s", shape.layers(), shape.hidden(),

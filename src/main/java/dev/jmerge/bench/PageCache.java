@@ -22,21 +22,32 @@ final class PageCache {
 
     private PageCache(boolean cold) { this.cold = cold; }
 
-    static PageCache choose(String mode, Consumer<String> log) {
+    /**
+     * The page cache states to measure in, in order: {@code cold}, {@code warm}, {@code both} (a cold table,
+     * then a warm one), or {@code auto}: both where the cache can be dropped, else warm.
+     */
+    static List<PageCache> choose(String mode, Consumer<String> log) {
         return switch (mode) {
             case "cold" -> {
                 if (!canDrop()) throw new IllegalArgumentException("--cache cold needs write access to " + DROP);
-                yield new PageCache(true);
+                yield List.of(new PageCache(true));
             }
-            case "warm" -> new PageCache(false);
+            case "warm" -> List.of(new PageCache(false));
+            case "both" -> {
+                if (!canDrop()) throw new IllegalArgumentException("--cache both needs write access to " + DROP);
+                yield List.of(new PageCache(true), new PageCache(false));
+            }
             case "auto" -> {
-                boolean c = canDrop();
-                if (!c) log.accept("cannot drop the page cache (needs root): measuring with warm caches");
-                yield new PageCache(c);
+                if (canDrop()) yield List.of(new PageCache(true), new PageCache(false));
+                log.accept("cannot drop the page cache (needs root): measuring with warm caches only");
+                yield List.of(new PageCache(false));
             }
-            default -> throw new IllegalArgumentException("--cache: expected cold, warm or auto, got " + mode);
+            default -> throw new IllegalArgumentException("--cache: expected cold, warm, both or auto, got " + mode);
         };
     }
+
+    /** The short name of the state, for table headings and JSON keys. */
+    String name() { return cold ? "cold" : "warm"; }
 
     String description() {
         return cold ? "cold: synced and page cache dropped before each run"

@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * {@code madvise(2)} on ranges of read-only file mappings, through the FFM linker: {@link #willNeed} starts
- * reading pages into the page cache without mapping them, {@link #dontNeed} drops this process's mappings of
+ * reading pages into the page cache without mapping them, {@link #dontNeedAddresses} drops this process's mappings of
  * pages (they stay in the page cache; the next touch maps them again). Neither changes what the mapping
  * reads. Unavailable (all calls no-ops, {@link #available()} false) off Linux or when native access is denied.
  */
@@ -25,9 +25,6 @@ final class Madvise {
     static boolean available() { return MADVISE != null; }
 
     static void willNeed(MemorySegment seg, long off, long len) { advise(seg, off, len, MADV_WILLNEED, false); }
-
-    /** Drops the whole pages inside {@code [off, off+len)} of {@code seg}, plus the partial ones at its ends. */
-    static void dontNeed(MemorySegment seg, long off, long len) { advise(seg, off, len, MADV_DONTNEED, true); }
 
     /** Drops the pages of {@code [from, to)}, addresses that must lie inside one read-only file mapping. */
     static void dontNeedAddresses(long from, long to) {

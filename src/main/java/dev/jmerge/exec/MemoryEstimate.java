@@ -54,7 +54,7 @@ public record MemoryEstimate(long budget, int requestedThreads, int workers, lon
         // the worker adds one read and one write buffer of at most a float tile each
         // plus, per input, the mapped pages not yet released (InputReader) and the pages a fault maps around
         long working = plan.tensors().stream()
-                .mapToLong(t -> t.method().workingBytes(t.numel(), t.inputs().size())).max().orElse(0);
+                .mapToLong(t -> t.method().workingBytes(t.numel(), t.inputs().size(), t.global())).max().orElse(0);
         long perWorker = (long) (2 * maxInputs + 6) * tile * Float.BYTES
                 + maxInputs * (InputReader.RELEASE_BYTES + tile * Float.BYTES + 2 * InputReader.FAULT_AROUND)
                 + working;

@@ -2,42 +2,36 @@ package dev.jmerge.exec;
 
 import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.kernels.ScalarKernels;
-import dev.jmerge.methods.TensorOutput;
 import dev.jmerge.tensor.DType;
 import java.util.function.Consumer;
 
 /**
  * Counts the NaN and infinite values a method writes to one tensor, as they will be stored: a finite float
  * that rounds to infinity in a 16-bit output counts as infinite. Inputs' NaN and Inf reach the output
- * through the method, so this sees both those and the ones a method produces.
+ * through the method, so this sees both those and the ones a method produces. The encoder reports each
+ * range's largest magnitude ({@code Kernels.fromFloat}), so ranges of ordinary values cost nothing here.
  */
-final class NonFiniteCount implements TensorOutput {
+final class NonFiniteCount {
 
-    private final TensorOutput target;
     private final DType dtype;
-    /** Below this magnitude a float is finite in the output dtype; at or above it, check exactly. */
-    private final float safe;
+    /** Magnitude bits at or below which a float is finite in the output dtype; above them, check exactly. */
+    private final int safeBits;
     private long nan;
     private long inf;
 
-    NonFiniteCount(TensorOutput target, DType dtype) {
-        this.target = target;
+    NonFiniteCount(DType dtype) {
         this.dtype = dtype;
-        this.safe = switch (dtype) {
-            case F16 -> 65504f;
-            case BF16, F32 -> Float.MAX_VALUE;
-            default -> Float.POSITIVE_INFINITY; // integers and 8-bit floats saturate or wrap: nothing to count
+        this.safeBits = switch (dtype) {
+            case F16 -> Float.floatToRawIntBits(65504f);
+            case BF16 -> 0x7F7F_7FFF; // the largest float that does not round to a bf16 infinity
+            case F32 -> Float.floatToRawIntBits(Float.MAX_VALUE);
+            default -> Integer.MAX_VALUE; // integers and 8-bit floats saturate or wrap: nothing to count
         };
     }
 
-    @Override
-    public void write(long offset, float[] src, int srcOff, int len) {
-        // Magnitudes order like their bit patterns, NaN and Inf highest: one max over the bits decides
-        // whether to look closer.
-        int max = 0;
-        for (int i = srcOff; i < srcOff + len; i++) max = Math.max(max, Float.floatToRawIntBits(src[i]) & 0x7FFFFFFF);
-        if (max >= 0x7F800000 || Float.intBitsToFloat(max) > safe) count(src, srcOff, len);
-        target.write(offset, src, srcOff, len);
+    /** Counts in {@code src[off..off+len)}, whose largest magnitude bits the encoder reported as {@code maxBits}. */
+    void check(int maxBits, float[] src, int off, int len) {
+        if (maxBits > safeBits) count(src, off, len);
     }
 
     private void count(float[] src, int off, int len) {

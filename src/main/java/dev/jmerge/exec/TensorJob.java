@@ -6,6 +6,8 @@ import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.MergeInput;
 import dev.jmerge.methods.MergeStats;
 import dev.jmerge.methods.Params;
+import dev.jmerge.methods.TensorOutput;
+import dev.jmerge.tensor.DType;
 import dev.jmerge.plan.PlannedTensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -63,23 +65,58 @@ final class TensorJob implements MergeInput {
      * returns its numbers when {@link #withStatistics} asked for them, else null.
      */
     TensorStats run(ShardOutput shard) {
-        var type = tensor.outDtype();
-        int es = type.byteSize();
-        NonFiniteCount counted = new NonFiniteCount((offset, src, srcOff, len) -> {
-            ByteBuffer bb = buffers.writeBuffer(Math.multiplyExact(len, es));
-            kernels.fromFloat(src, srcOff, MemorySegment.ofBuffer(bb), 0, type, len);
-            if (stats != null) stats.onWrite(offset, MemorySegment.ofBuffer(bb), type, len);
-            shard.write(tensor.name(), offset * es, bb);
-        }, type);
+        Writer writer = new Writer(shard);
         TensorStats numbers = null;
         try {
-            tensor.method().merge(this, counted);
+            tensor.method().merge(this, writer);
+            writer.flush();
             if (stats != null) numbers = stats.finish();
         } finally {
             for (TensorReader r : readers) r.finish();
         }
-        counted.report(tensor.name(), report);
+        writer.counted.report(tensor.name(), report);
         return numbers;
+    }
+
+    /**
+     * Encodes what the method writes into the thread's write buffer, counting non-finite values on the way, and
+     * hands consecutive ranges to the shard as one positional write of up to a tile's bytes, so methods may
+     * write in blocks smaller than a tile without a system call each.
+     */
+    private final class Writer implements TensorOutput {
+        private final ShardOutput shard;
+        private final DType type = tensor.outDtype();
+        private final int es = type.byteSize();
+        private final NonFiniteCount counted = new NonFiniteCount(type);
+        private ByteBuffer buffer = buffers.writeBuffer(0).clear();
+        private MemorySegment encoded = MemorySegment.ofBuffer(buffer);
+        private long start;
+        private int filled;
+
+        Writer(ShardOutput shard) { this.shard = shard; }
+
+        @Override
+        public void write(long offset, float[] src, int srcOff, int len) {
+            long bytes = (long) len * es;
+            if (filled > 0 && (offset != start + filled || (filled + len) * (long) es > buffer.capacity())) flush();
+            if (filled == 0) {
+                start = offset;
+                if (bytes > buffer.capacity()) {
+                    buffer = buffers.writeBuffer(Math.toIntExact(Math.max(bytes, (long) chunk * es)));
+                    encoded = MemorySegment.ofBuffer(buffer.clear());
+                }
+            }
+            int max = kernels.fromFloat(src, srcOff, encoded, (long) filled * es, type, len);
+            counted.check(max, src, srcOff, len);
+            if (stats != null) stats.onWrite(offset, encoded.asSlice((long) filled * es, bytes), type, len);
+            filled += len;
+        }
+
+        void flush() {
+            if (filled == 0) return;
+            shard.write(tensor.name(), start * es, buffer.clear().limit(filled * es));
+            filled = 0;
+        }
     }
 
     @Override public String tensorName() { return tensor.name(); }

@@ -19,14 +19,22 @@ public interface Kernels {
     /** Decodes {@code n} little-endian elements of {@code type} starting at {@code byteOffset} into floats. */
     void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n);
 
-    /** Encodes {@code n} floats as {@code type} (round to nearest even for narrower floats). */
-    void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n);
+    /**
+     * Encodes {@code n} floats as {@code type} (round to nearest even for narrower floats) and returns the
+     * largest {@code floatToRawIntBits(src[i]) & 0x7FFFFFFF} among them (0 when {@code n == 0}): magnitudes order
+     * like these bits and NaN and infinity have the largest, so a writer learns for free whether any value is
+     * not finite or too large for {@code type}.
+     */
+    int fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n);
 
     /** {@code y[i] += a * x[i]}. */
     void axpy(float a, float[] x, float[] y, int n);
 
     /** {@code x[i] *= a}. */
     void scale(float a, float[] x, int n);
+
+    /** {@code x[i] = (float) (x[i] · a)}, the product in float64. */
+    void scaleWide(double a, float[] x, int n);
 
     /** {@code out[i] = a[i] - b[i]} ({@code out} may alias {@code a}). */
     void sub(float[] a, float[] b, float[] out, int n);
@@ -39,6 +47,48 @@ public interface Kernels {
 
     /** {@code out[i] = a[i] + t * (b[i] - a[i])} ({@code out} may alias either input). */
     void lerp(float t, float[] a, float[] b, float[] out, int n);
+
+    /**
+     * {@code out[i] = (float) (Σ_j w[j]·x[j][i] / divisor)} over {@code j < count}, in float64: each product
+     * {@code w[j]·(double) x[j][i]} rounded to float64 and added in order of {@code j} to a sum that starts at +0,
+     * divided unless {@code divisor} is 1 (which changes nothing), then rounded once to float32. Bit-identical in
+     * every implementation.
+     */
+    void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int n);
+
+    /**
+     * Task arithmetic's last step, in float64 rounded once: with {@code d_m = w[m]·delta[m][i]} rounded to float32
+     * (as mergekit forms weighted task vectors), {@code out[i] = (float) (base[i] + Σ_m d_m / divisor · lambda)},
+     * the sum starting at +0 and taken in order of {@code m}. Bit-identical in every implementation.
+     */
+    void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda, float[] out,
+                     int n);
+
+    /**
+     * TIES' last step (sign election by sum, mean over the agreeing weights), in float64 rounded once: with
+     * {@code d_m = w[m]·delta[m][i]} rounded to float32 and {@code s = Σ_m d_m}, the kept {@code d_m} are those
+     * of the elected sign ({@code d_m > 0} when {@code s ≥ 0}, else {@code d_m < 0}); {@code num} and {@code den}
+     * sum the kept {@code d_m} and {@code w[m]} (from +0, in order of {@code m}), {@code den} = 0 counts as 1, and
+     * {@code out[i] = (float) (base[i] + (normalize ? num / den : num) · lambda)}. Bit-identical in every
+     * implementation.
+     */
+    void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize, double lambda,
+                        float[] out, int n);
+
+    /**
+     * Population variance across {@code count} vectors per element, in float64 rounded once:
+     * {@code mean = (Σ_m x[m][i]) / count}, {@code out[i] = (float) (Σ_m (x[m][i] − mean)² / count)}, sums from +0 in
+     * order of {@code m}. Bit-identical in every implementation.
+     */
+    void varianceWide(float[][] x, int count, float[] out, int n);
+
+    /**
+     * SCE's last step in float64 rounded once: the sign is elected by {@code s = Σ_m x[m][i]} ({@code x > 0} kept
+     * when {@code s ≥ 0}, else {@code x < 0}); {@code num} and {@code den} sum {@code omega[m]·x[m][i]} and
+     * {@code omega[m]} over the kept (from +0, in order of {@code m}), and
+     * {@code out[i] = (float) (base[i] + num / max(den, minDen))}. Bit-identical in every implementation.
+     */
+    void electedMeanWide(float[] base, float[][] x, int count, double[] omega, double minDen, float[] out, int n);
 
     /** {@code x[i] = value}. */
     void fill(float value, float[] x, int n);

@@ -15,8 +15,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
-        ScalarLoops.fromFloat(src, srcOff, dst, byteOffset, type, n);
+    public int fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
+        return ScalarLoops.fromFloat(src, srcOff, dst, byteOffset, type, n);
     }
 
     /**
@@ -42,6 +42,9 @@ public final class ScalarKernels implements Kernels {
     public void scale(float a, float[] x, int n) { ScalarLoops.scale(a, x, 0, n); }
 
     @Override
+    public void scaleWide(double a, float[] x, int n) { ScalarLoops.scaleWide(a, x, 0, n); }
+
+    @Override
     public void sub(float[] a, float[] b, float[] out, int n) { ScalarLoops.sub(a, b, out, 0, n); }
 
     @Override
@@ -54,6 +57,34 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void lerp(float t, float[] a, float[] b, float[] out, int n) { ScalarLoops.lerp(t, a, b, out, 0, n); }
+
+    @Override
+    public void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int n) {
+        ScalarLoops.weightedSumWide(x, count, w, divisor, out, 0, n);
+    }
+
+    @Override
+    public void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
+                            float[] out, int n) {
+        ScalarLoops.taskSumWide(base, delta, count, w, divisor, lambda, out, 0, n);
+    }
+
+    @Override
+    public void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize, double lambda,
+                               float[] out, int n) {
+        ScalarLoops.electedSumWide(base, delta, count, w, normalize, lambda, out, 0, n);
+    }
+
+    @Override
+    public void varianceWide(float[][] x, int count, float[] out, int n) {
+        ScalarLoops.varianceWide(x, count, out, 0, n);
+    }
+
+    @Override
+    public void electedMeanWide(float[] base, float[][] x, int count, double[] omega, double minDen, float[] out,
+                                int n) {
+        ScalarLoops.electedMeanWide(base, x, count, omega, minDen, out, 0, n);
+    }
 
     @Override
     public void fill(float value, float[] x, int n) { ScalarLoops.fill(value, x, 0, n); }

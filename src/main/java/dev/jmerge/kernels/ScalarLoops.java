@@ -43,10 +43,15 @@ public final class ScalarLoops {
         }
     }
 
-    /** Encodes {@code n} floats from {@code src} as little-endian {@code type} at {@code byteOffset}. */
-    public static void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
+    /**
+     * Encodes {@code n} floats from {@code src} as little-endian {@code type} at {@code byteOffset}; returns their
+     * largest magnitude bits ({@link Kernels#fromFloat}).
+     */
+    public static int fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
         long p = byteOffset;
         int end = srcOff + n;
+        int max = 0;
+        for (int i = srcOff; i < end; i++) max = Math.max(max, Float.floatToRawIntBits(src[i]) & 0x7FFF_FFFF);
         switch (type) {
             case F32 -> MemorySegment.copy(src, srcOff, dst, FLOAT, byteOffset, n);
             case BF16 -> { for (int i = srcOff; i < end; i++, p += 2) dst.set(SHORT, p, ScalarKernels.floatToBf16(src[i])); }
@@ -60,6 +65,7 @@ public final class ScalarLoops {
             case I8, U8 -> { for (int i = srcOff; i < end; i++, p++) dst.set(BYTE, p, (byte) Math.rint(src[i])); }
             case BOOL -> { for (int i = srcOff; i < end; i++, p++) dst.set(BYTE, p, (byte) (src[i] != 0f ? 1 : 0)); }
         }
+        return max;
     }
 
     public static void axpy(float a, float[] x, float[] y, int from, int to) {
@@ -68,6 +74,10 @@ public final class ScalarLoops {
 
     public static void scale(float a, float[] x, int from, int to) {
         for (int i = from; i < to; i++) x[i] = x[i] * a;
+    }
+
+    public static void scaleWide(double a, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) x[i] = (float) (x[i] * a);
     }
 
     public static void sub(float[] a, float[] b, float[] out, int from, int to) {
@@ -84,6 +94,80 @@ public final class ScalarLoops {
 
     public static void lerp(float t, float[] a, float[] b, float[] out, int from, int to) {
         for (int i = from; i < to; i++) out[i] = a[i] + t * (b[i] - a[i]);
+    }
+
+    public static void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int from,
+                                       int to) {
+        boolean divide = divisor != 1;
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            for (int j = 0; j < count; j++) s += w[j] * x[j][i];
+            out[i] = (float) (divide ? s / divisor : s);
+        }
+    }
+
+    public static void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
+                                   float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            for (int m = 0; m < count; m++) s += w[m] * delta[m][i];
+            out[i] = (float) (base[i] + s / divisor * lambda);
+        }
+    }
+
+    /**
+     * The election is done with masks, not branches (signs are random): a dropped term adds +0, which leaves the
+     * sums exactly as skipping it would, since they start at +0 and so never hold −0.
+     */
+    public static void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize,
+                                      double lambda, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            for (int m = 0; m < count; m++) s += w[m] * delta[m][i];
+            long positive = s >= 0 ? -1 : 0; // a zero sum elects +
+            double num = 0;
+            double den = 0;
+            for (int m = 0; m < count; m++) {
+                float x = w[m] * delta[m][i];
+                long keep = ((x > 0 ? -1L : 0) & positive) | ((x < 0 ? -1L : 0) & ~positive);
+                num += Double.longBitsToDouble(Double.doubleToRawLongBits(x) & keep);
+                den += Double.longBitsToDouble(Double.doubleToRawLongBits(w[m]) & keep);
+            }
+            if (den == 0) den = 1;
+            out[i] = (float) (base[i] + (normalize ? num / den : num) * lambda);
+        }
+    }
+
+    public static void varianceWide(float[][] x, int count, float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double sum = 0;
+            for (int m = 0; m < count; m++) sum += x[m][i];
+            double mean = sum / count;
+            double sq = 0;
+            for (int m = 0; m < count; m++) {
+                double d = x[m][i] - mean;
+                sq += d * d;
+            }
+            out[i] = (float) (sq / count);
+        }
+    }
+
+    public static void electedMeanWide(float[] base, float[][] x, int count, double[] omega, double minDen,
+                                       float[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            for (int m = 0; m < count; m++) s += x[m][i];
+            long positive = s >= 0 ? -1 : 0;
+            double num = 0;
+            double den = 0;
+            for (int m = 0; m < count; m++) {
+                float v = x[m][i];
+                long keep = ((v > 0 ? -1L : 0) & positive) | ((v < 0 ? -1L : 0) & ~positive);
+                num += Double.longBitsToDouble(Double.doubleToRawLongBits(omega[m] * v) & keep);
+                den += Double.longBitsToDouble(Double.doubleToRawLongBits(omega[m]) & keep);
+            }
+            out[i] = (float) (base[i] + num / Math.max(den, minDen));
+        }
     }
 
     public static void fill(float value, float[] x, int from, int to) {

@@ -21,17 +21,23 @@ final class KeptCounts {
     }
 
     /** Adds a tile: {@code d[m][0..len)} are the masked (weighted) deltas the method sums. */
-    void add(float[][] d, int len) {
+    void add(float[][] d, int len) { add(d, null, len); }
+
+    /**
+     * Adds a tile of masked deltas {@code d[m][0..len)} that the method weights by {@code w[m]} (float32 products,
+     * as the sums see them) inside its kernel; {@code w} null: already weighted.
+     */
+    void add(float[][] d, float[] w, int len) {
         int k = kept.length;
         if (consensus) {
             // without branches: the signs of task vectors are coin flips, and mispredicted branches made this
             // loop cost more than the rest of the report
             for (int i = 0; i < len; i++) {
                 double s = 0;
-                for (int m = 0; m < k; m++) s += d[m][i];
+                for (int m = 0; m < k; m++) s += w == null ? d[m][i] : d[m][i] * w[m];
                 int positive = s >= 0 ? 1 : 0;
                 for (int m = 0; m < k; m++) {
-                    float x = d[m][i];
+                    float x = w == null ? d[m][i] : d[m][i] * w[m];
                     int above = x > 0 ? 1 : 0, below = x < 0 ? 1 : 0;
                     kept[m] += (above & positive) | (below & (positive ^ 1));
                 }
@@ -40,7 +46,8 @@ final class KeptCounts {
             for (int m = 0; m < k; m++) {
                 float[] x = d[m];
                 long n = 0;
-                for (int i = 0; i < len; i++) n += x[i] != 0 ? 1 : 0;
+                float wm = w == null ? 1f : w[m];
+                for (int i = 0; i < len; i++) n += x[i] * wm != 0 ? 1 : 0;
                 kept[m] += n;
             }
         }

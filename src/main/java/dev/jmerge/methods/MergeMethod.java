@@ -61,10 +61,10 @@ public interface MergeMethod {
     default Invalid validate(TensorParams p) { return null; }
 
     /**
-     * Memory one merge of a tensor holds beyond its tiles (e.g. remembered masks), so the executor's estimate
-     * and budget account for it.
+     * Memory one merge of a tensor holds beyond its tiles (e.g. remembered masks), given its method-level
+     * parameters, so the executor's estimate and budget account for it.
      */
-    default long workingBytes(long numel, int inputs) { return 0; }
+    default long workingBytes(long numel, int inputs, Params global) { return 0; }
 
     /**
      * Native memory one merge of a tensor borrows for a phase ({@link MergeInput#scratch}), given its resolved

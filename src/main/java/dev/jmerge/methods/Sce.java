@@ -42,7 +42,7 @@ public final class Sce implements MergeMethod {
 
     /** One verdict bit per element at most, for the selection's ties. */
     @Override
-    public long workingBytes(long numel, int inputs) { return TorchSelection.verdictBytes(numel); }
+    public long workingBytes(long numel, int inputs, Params global) { return TorchSelection.verdictBytes(numel); }
 
     /** The selection borrows 4 bytes per element while torch's tie order is replayed. */
     @Override
@@ -88,12 +88,7 @@ public final class Sce implements MergeMethod {
                 varianceTile(tv, len, variance);
                 maskTiles(tv, offset, len, variance, cut);
             }
-            for (int m = 0; m < k; m++) {
-                float[] d = tv.delta(m);
-                double s = meanSquare[m];
-                for (int i = 0; i < len; i++) s += (double) d[i] * d[i];
-                meanSquare[m] = s;
-            }
+            for (int m = 0; m < k; m++) meanSquare[m] += in.kernels().sumSquares(tv.delta(m), len);
         });
         double total = 0;
         for (int m = 0; m < k; m++) {
@@ -106,8 +101,7 @@ public final class Sce implements MergeMethod {
         float[] b = tv.baseTile();
         float[] o = tv.out();
         KeptCounts kept = KeptCounts.of(in, k, true);
-        float[][] deltas = new float[k][];
-        for (int m = 0; m < k; m++) deltas[m] = tv.delta(m);
+        float[][] deltas = tv.deltas();
         tv.forEachTile((offset, len) -> {
             readAll(tv, offset, len);
             if (cut != null) {
@@ -115,21 +109,7 @@ public final class Sce implements MergeMethod {
                 maskTiles(tv, offset, len, variance, cut);
             }
             if (kept != null) kept.add(deltas, len);
-            for (int i = 0; i < len; i++) {
-                double s = 0;
-                for (int m = 0; m < k; m++) s += tv.delta(m)[i];
-                boolean positive = s >= 0;
-                double num = 0;
-                double den = 0;
-                for (int m = 0; m < k; m++) {
-                    float x = tv.delta(m)[i];
-                    if (positive ? x > 0 : x < 0) {
-                        num += omega[m] * x;
-                        den += omega[m];
-                    }
-                }
-                o[i] = (float) (b[i] + num / Math.max(den, MIN_WEIGHT_SUM));
-            }
+            in.kernels().electedMeanWide(b, deltas, k, omega, MIN_WEIGHT_SUM, o, len);
             out.write(offset, o, 0, len);
         });
         if (kept != null) kept.report(in, models);
@@ -154,26 +134,18 @@ public final class Sce implements MergeMethod {
      * to float32 (what torch's float32 variance gave on every element of the goldens).
      */
     private static void varianceTile(TaskVectorTiles tv, int len, float[] dst) {
-        int k = tv.slots();
-        for (int i = 0; i < len; i++) {
-            double sum = 0;
-            for (int m = 0; m < k; m++) sum += tv.delta(m)[i];
-            double mean = sum / k;
-            double sq = 0;
-            for (int m = 0; m < k; m++) {
-                double d = tv.delta(m)[i] - mean;
-                sq += d * d;
-            }
-            dst[i] = (float) (sq / k);
-        }
+        tv.kernels().varianceWide(tv.deltas(), tv.slots(), dst, len);
     }
 
     /** Drops every model's delta where the selection drops the variance (kept variances are never zero). */
     private static void maskTiles(TaskVectorTiles tv, long offset, int len, float[] variance, TileMask cut) {
         cut.apply(offset, variance, len);
-        for (int i = 0; i < len; i++) {
-            if (variance[i] != 0) continue;
-            for (int m = 0; m < tv.slots(); m++) tv.delta(m)[i] = 0f;
+        for (int m = 0; m < tv.slots(); m++) {
+            float[] d = tv.delta(m);
+            for (int i = 0; i < len; i++) {
+                int keep = variance[i] != 0 ? -1 : 0; // which variances survive is random: no branch on it
+                d[i] = Float.intBitsToFloat(Float.floatToRawIntBits(d[i]) & keep);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.sparsify.MaskBuilder;
 import dev.jmerge.methods.sparsify.OnceWarner;
 import dev.jmerge.methods.sparsify.Sparsification;
@@ -87,15 +88,13 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
     }
 
     /**
-     * DELLA with rescale remembers one bit per element per model between its two passes; the magnitude
-     * selections keep at most one verdict bit per element and model.
+     * With rescale a mask is applied twice (L1 norms, then the output) and its keep bits are remembered, one per
+     * element and model; the magnitude selections keep at most one verdict bit per element and model.
      */
     @Override
-    public long workingBytes(long numel, int inputs) {
-        if (sparsification == Sparsification.DELLA_MAGPRUNE) {
-            return (long) inputs * dev.jmerge.methods.sparsify.DellaMask.memoBytes(numel);
-        }
-        return sortsMagnitudes() ? inputs * TorchSelection.verdictBytes(numel) : 0;
+    public long workingBytes(long numel, int inputs, Params global) {
+        long memo = sparsification == null || !global.flag(rescale) ? 0 : Sparsification.memoBytes(numel);
+        return inputs * (memo + (sortsMagnitudes() ? TorchSelection.verdictBytes(numel) : 0));
     }
 
     /** The magnitude selections borrow 4 bytes per element while torch's tie order is replayed. */
@@ -153,48 +152,19 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
 
         float[] b = tv.baseTile();
         float[] o = tv.out();
+        float[][] d = tv.deltas();
+        Kernels kernels = in.kernels();
         KeptCounts kept = sparsification != null ? KeptCounts.of(in, k, consensus) : null;
-        float[][] d = new float[k][];
-        for (int m = 0; m < k; m++) d[m] = tv.delta(m);
         tv.forEachTile((offset, len) -> {
             tv.readBase(offset, len);
             for (int m = 0; m < k; m++) {
                 tv.readDelta(m, offset, len);
                 if (masks[m] != null) masks[m].apply(offset, d[m], len);
-                // weighted deltas are float32 products, as mergekit forms them before electing signs
-                float wm = w[m];
-                float[] dm = d[m];
-                for (int i = 0; i < len; i++) dm[i] = dm[i] * wm;
             }
-            if (kept != null) kept.add(d, len);
-            for (int i = 0; i < len; i++) {
-                double num;
-                double den;
-                if (consensus) {
-                    double s = 0;
-                    for (int m = 0; m < k; m++) s += d[m][i];
-                    int positive = s >= 0 ? -1 : 0; // a zero sum elects +
-                    num = 0;
-                    den = 0;
-                    // Signs are random, so the election is done with masks, not branches: a dropped delta
-                    // adds +0, which leaves the sums exactly as skipping it would (they start at +0 and so
-                    // never hold -0).
-                    for (int m = 0; m < k; m++) {
-                        float x = d[m][i];
-                        long keep = ((x > 0 ? -1 : 0) & positive) | ((x < 0 ? -1 : 0) & ~positive);
-                        num += Double.longBitsToDouble(Double.doubleToRawLongBits(x) & keep);
-                        den += Double.longBitsToDouble(Double.doubleToRawLongBits(w[m]) & keep);
-                    }
-                    if (den == 0) den = 1;
-                } else {
-                    num = 0;
-                    for (int m = 0; m < k; m++) num += d[m][i];
-                    den = linearDen;
-                }
-                double delta = normalize ? num / den : num;
-                if (lambda != 1) delta *= lambda;
-                o[i] = (float) (b[i] + delta);
-            }
+            if (kept != null) kept.add(d, w, len);
+            // weighted deltas are float32 products, as mergekit forms them before electing signs; sums are float64
+            if (consensus) kernels.electedSumWide(b, d, k, w, normalize, lambda, o, len);
+            else kernels.taskSumWide(b, d, k, w, normalize ? linearDen : 1, lambda, o, len);
             out.write(offset, o, 0, len);
         });
         if (kept != null) kept.report(in, models);

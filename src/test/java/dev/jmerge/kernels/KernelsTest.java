@@ -69,6 +69,21 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void encodersReportTheLargestMagnitude(int n) {
+        float[] src = KernelData.floats(new SplittableRandom(n + 17), n + 2);
+        int want = 0;
+        for (int i = 2; i < n + 2; i++) want = Math.max(want, Float.floatToRawIntBits(src[i]) & 0x7FFFFFFF);
+        for (DType t : new DType[] {DType.BF16, DType.F16, DType.F32, DType.I8}) {
+            for (Kernels k : new Kernels[] {scalar, panama}) {
+                byte[] out = new byte[n * t.byteSize()];
+                assertThat(k.fromFloat(src, 2, MemorySegment.ofArray(out), 0, t, n)).as("%s %s n=%d", k.name(), t, n)
+                        .isEqualTo(want);
+            }
+        }
+    }
+
     @Test
     void decodesEveryBf16AndF16Code() {
         byte[] all = new byte[2 * 65536];
@@ -154,6 +169,7 @@ class KernelsTest {
         float s = 0.37f, t = -1.25f;
         sameBits("axpy", n, (k, out) -> { copy(b, out); k.axpy(s, a, out, n); });
         sameBits("scale", n, (k, out) -> { copy(a, out); k.scale(s, out, n); });
+        sameBits("scaleWide", n, (k, out) -> { copy(a, out); k.scaleWide(1.0 / 3, out, n); });
         sameBits("sub", n, (k, out) -> k.sub(a, b, out, n));
         sameBits("mul", n, (k, out) -> k.mul(a, b, out, n));
         sameBits("lincomb", n, (k, out) -> k.lincomb(s, a, t, b, out, n));
@@ -179,7 +195,123 @@ class KernelsTest {
             for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo(a[i] * b[i]);
             k.fill(-3f, out, n);
             for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo(-3f);
+            System.arraycopy(a, 0, out, 0, n);
+            k.scaleWide(1.0 / 3, out, n);
+            for (int i = 0; i < n; i++) assertThat(out[i]).isEqualTo((float) (a[i] * (1.0 / 3)));
             assertThat(out[n]).as("%s writes past n", k.name()).isEqualTo(42f);
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void wideWeightedSumMatchesItsFloat64FormulaBitForBit(int n) {
+        SplittableRandom r = new SplittableRandom(2500 + n);
+        float[][] x = {KernelData.floats(r, n), KernelData.floats(r, n), KernelData.floats(r, n)};
+        double[] w = {0.4, 0.3, -0.2};
+        for (double divisor : new double[] {1, 0.9999999999999999, 0, -3}) {
+            for (int count = 0; count <= 3; count++) {
+                float[] want = new float[n];
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    for (int j = 0; j < count; j++) s += w[j] * x[j][i];
+                    want[i] = (float) (divisor == 1 ? s : s / divisor);
+                }
+                for (Kernels k : new Kernels[] {scalar, panama}) {
+                    float[] got = new float[n];
+                    k.weightedSumWide(x, count, w, divisor, got, n);
+                    assertThat(canonicalBits(got)).as("%s count=%d /%s n=%d", k.name(), count, divisor, n)
+                            .containsExactly(canonicalBits(want));
+                }
+            }
+        }
+    }
+
+    /** Task arithmetic's and TIES' last step against the per-element float64 code they replaced. */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void taskSumsMatchTheirFloat64FormulasBitForBit(int n) {
+        SplittableRandom r = new SplittableRandom(2700 + n);
+        float[] base = KernelData.floats(r, n);
+        float[][] d = {KernelData.floats(r, n), KernelData.floats(r, n), KernelData.floats(r, n)};
+        for (int i = 0; i < n; i += 7) d[1][i] = -d[0][i]; // sums of exactly zero elect +
+        float[][] weights = {{0.5f, 0.3f, 0.2f}, {1f, -1f, 0f}};
+        for (float[] w : weights) {
+            for (int count = 0; count <= 3; count++) {
+                for (double lambda : new double[] {1, 0.9}) {
+                    for (boolean normalize : new boolean[] {false, true}) {
+                        float[] linear = new float[n], elected = new float[n];
+                        double divisor = normalize ? 0.9999999999999999 : 1;
+                        for (int i = 0; i < n; i++) {
+                            double s = 0;
+                            for (int m = 0; m < count; m++) s += (double) (w[m] * d[m][i]);
+                            double delta = normalize ? s / divisor : s;
+                            if (lambda != 1) delta *= lambda;
+                            linear[i] = (float) (base[i] + delta);
+                            boolean positive = s >= 0;
+                            double num = 0, den = 0;
+                            for (int m = 0; m < count; m++) {
+                                float x = w[m] * d[m][i];
+                                if (positive ? x > 0 : x < 0) {
+                                    num += x;
+                                    den += w[m];
+                                }
+                            }
+                            if (den == 0) den = 1;
+                            delta = normalize ? num / den : num;
+                            if (lambda != 1) delta *= lambda;
+                            elected[i] = (float) (base[i] + delta);
+                        }
+                        for (Kernels k : new Kernels[] {scalar, panama}) {
+                            String what = String.format("%s count=%d w=%s lambda=%s normalize=%s n=%d", k.name(), count,
+                                    Arrays.toString(w), lambda, normalize, n);
+                            float[] got = new float[n];
+                            k.taskSumWide(base, d, count, w, divisor, lambda, got, n);
+                            assertThat(canonicalBits(got)).as("task sum " + what).containsExactly(canonicalBits(linear));
+                            k.electedSumWide(base, d, count, w, normalize, lambda, got, n);
+                            assertThat(canonicalBits(got)).as("elected " + what).containsExactly(canonicalBits(elected));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** SCE's variance and last step against the per-element float64 code they replaced. */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void sceStepsMatchTheirFloat64FormulasBitForBit(int n) {
+        SplittableRandom r = new SplittableRandom(2900 + n);
+        float[] base = KernelData.floats(r, n);
+        float[][] x = {KernelData.floats(r, n), KernelData.floats(r, n), KernelData.floats(r, n)};
+        for (int i = 0; i < n; i += 5) x[2][i] = -(x[0][i] + x[1][i]);
+        double[] omega = {0.5, 0.25, 0.25};
+        for (int count = 1; count <= 3; count++) {
+            float[] variance = new float[n], mean = new float[n];
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int m = 0; m < count; m++) sum += x[m][i];
+                double mu = sum / count, sq = 0;
+                for (int m = 0; m < count; m++) sq += (x[m][i] - mu) * (x[m][i] - mu);
+                variance[i] = (float) (sq / count);
+                boolean positive = sum >= 0;
+                double num = 0, den = 0;
+                for (int m = 0; m < count; m++) {
+                    if (positive ? x[m][i] > 0 : x[m][i] < 0) {
+                        num += omega[m] * x[m][i];
+                        den += omega[m];
+                    }
+                }
+                mean[i] = (float) (base[i] + num / Math.max(den, 1e-6));
+            }
+            for (Kernels k : new Kernels[] {scalar, panama}) {
+                float[] got = new float[n];
+                k.varianceWide(x, count, got, n);
+                assertThat(canonicalBits(got)).as("variance %s count=%d n=%d", k.name(), count, n)
+                        .containsExactly(canonicalBits(variance));
+                k.electedMeanWide(base, x, count, omega, 1e-6, got, n);
+                assertThat(canonicalBits(got)).as("elected mean %s count=%d n=%d", k.name(), count, n)
+                        .containsExactly(canonicalBits(mean));
+            }
         }
     }
 

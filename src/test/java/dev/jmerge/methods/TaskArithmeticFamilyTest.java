@@ -24,7 +24,7 @@ class TaskArithmeticFamilyTest {
 
     static final List<long[]> SHAPES = List.of(
             new long[] {1}, new long[] {7}, new long[] {129}, new long[] {4099},
-            new long[] {7, 1}, new long[] {3, 43}, new long[] {33, 129}, new long[] {2, 5, 7});
+            new long[] {7, 1}, new long[] {3, 43}, new long[] {33, 129}, new long[] {2, 5, 7}, new long[] {3, 1500});
 
     static Stream<Arguments> cases() {
         List<Arguments> l = new ArrayList<>();

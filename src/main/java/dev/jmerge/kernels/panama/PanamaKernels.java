@@ -46,7 +46,7 @@ public final class PanamaKernels implements Kernels {
     private static final int F16_MIN_NORMAL = 0x38800000;
     private static final float HALF = 0.5f;
 
-    public PanamaKernels() {}
+    public PanamaKernels() { Warmup.start(this); }
 
     static int vectorBits(String requested) {
         int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
@@ -78,13 +78,15 @@ public final class PanamaKernels implements Kernels {
     }
 
     @Override
-    public void fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
-        int done = switch (type) {
+    public int fromFloat(float[] src, int srcOff, MemorySegment dst, long byteOffset, DType type, int n) {
+        int max = switch (type) {
             case BF16 -> floatToBf16(src, srcOff, dst, byteOffset, n);
             case F16 -> floatToF16(src, srcOff, dst, byteOffset, n);
             default -> 0;
         };
-        ScalarLoops.fromFloat(src, srcOff + done, dst, byteOffset + (long) done * type.byteSize(), type, n - done);
+        int done = type == DType.BF16 || type == DType.F16 ? F.loopBound(n) : 0;
+        return Math.max(max, ScalarLoops.fromFloat(src, srcOff + done, dst, byteOffset + (long) done * type.byteSize(),
+                type, n - done));
     }
 
     /** bf16 is the top half of a float: widen the code to 32 bits and shift it into place. */
@@ -100,18 +102,24 @@ public final class PanamaKernels implements Kernels {
         return upper;
     }
 
-    /** Round-to-nearest-even on the integer bits, as in {@code ScalarKernels.floatToBf16}. */
+    /**
+     * Round-to-nearest-even on the integer bits, as in {@code ScalarKernels.floatToBf16}, over the whole vectors;
+     * returns their largest magnitude bits.
+     */
     private static int floatToBf16(float[] src, int srcOff, MemorySegment dst, long off, int n) {
         int upper = F.loopBound(n);
+        IntVector max = IntVector.zero(I);
         for (int i = 0; i < upper; i += F.length()) {
             IntVector bits = FloatVector.fromArray(F, src, srcOff + i).reinterpretAsInts();
+            IntVector abs = bits.and(0x7FFFFFFF);
+            max = max.max(abs);
             IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
-            VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+            VectorMask<Integer> nan = abs.compare(VectorOperators.GT, 0x7F800000);
             IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
             IntVector code = rounded.blend(top.or(0x0040), nan);
             code.convertShape(VectorOperators.I2S, H, 0).intoMemorySegment(dst, off + 2L * i, LE);
         }
-        return upper;
+        return max.reduceLanes(VectorOperators.MAX);
     }
 
     /**
@@ -148,15 +156,18 @@ public final class PanamaKernels implements Kernels {
      * Exact float → half with round-to-nearest-even. Normal halves round on the integer bits (a carry
      * correctly bumps the exponent); subnormal halves use the float adder: {@code |f| + 0.5} lands on a
      * multiple of 2^-24, rounded to nearest even by the hardware, and its low bits are the half's code.
-     * NaN lanes are redone by {@link Float#floatToFloat16} (payload handling is platform-defined).
+     * NaN lanes are redone by {@link Float#floatToFloat16} (payload handling is platform-defined). Returns the
+     * largest magnitude bits of the whole vectors.
      */
     private static int floatToF16(float[] src, int srcOff, MemorySegment dst, long off, int n) {
         int upper = F.loopBound(n);
         int halfBits = Float.floatToRawIntBits(HALF);
+        IntVector max = IntVector.zero(I);
         for (int i = 0; i < upper; i += F.length()) {
             FloatVector v = FloatVector.fromArray(F, src, srcOff + i);
             IntVector bits = v.reinterpretAsInts();
             IntVector abs = bits.and(0x7FFFFFFF);
+            max = max.max(abs);
             IntVector sign = bits.lanewise(VectorOperators.LSHR, 16).and(0x8000);
             IntVector normal = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0x0FFF - F16_EXP_ADJUST)
                     .lanewise(VectorOperators.LSHR, 13);
@@ -173,7 +184,7 @@ public final class PanamaKernels implements Kernels {
                 }
             }
         }
-        return upper;
+        return max.reduceLanes(VectorOperators.MAX);
     }
 
     // ---- elementwise ------------------------------------------------------------------------------------
@@ -195,6 +206,13 @@ public final class PanamaKernels implements Kernels {
             FloatVector.fromArray(F, x, i).mul(a).intoArray(x, i);
         }
         ScalarLoops.scale(a, x, upper, n);
+    }
+
+    @Override
+    public void scaleWide(double a, float[] x, int n) {
+        int upper = FH.loopBound(n);
+        for (int i = 0; i < upper; i += FH.length()) narrow(widen(x, i).mul(a)).intoArray(x, i);
+        ScalarLoops.scaleWide(a, x, upper, n);
     }
 
     @Override
@@ -234,6 +252,111 @@ public final class PanamaKernels implements Kernels {
             va.add(FloatVector.fromArray(F, b, i).sub(va).mul(t)).intoArray(out, i);
         }
         ScalarLoops.lerp(t, a, b, out, upper, n);
+    }
+
+    /** Float lanes widen to double (half a float vector per double vector), as in the reductions. */
+    @Override
+    public void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        boolean divide = divisor != 1;
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector s = DoubleVector.zero(D);
+            for (int j = 0; j < count; j++) s = s.add(widen(x[j], i).mul(w[j]));
+            if (divide) s = s.div(divisor);
+            narrow(s).intoArray(out, i);
+        }
+        ScalarLoops.weightedSumWide(x, count, w, divisor, out, upper, n);
+    }
+
+    @Override
+    public void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
+                            float[] out, int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector s = DoubleVector.zero(D);
+            for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w[m], i));
+            narrow(widen(base, i).add(s.div(divisor).mul(lambda))).intoArray(out, i);
+        }
+        ScalarLoops.taskSumWide(base, delta, count, w, divisor, lambda, out, upper, n);
+    }
+
+    @Override
+    public void electedSumWide(float[] base, float[][] delta, int count, float[] w, boolean normalize, double lambda,
+                               float[] out, int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector s = zero;
+            for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w[m], i));
+            VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
+            DoubleVector num = zero;
+            DoubleVector den = zero;
+            for (int m = 0; m < count; m++) {
+                DoubleVector x = weighted(delta[m], w[m], i);
+                VectorMask<Double> keep = x.compare(VectorOperators.GT, 0.0).and(positive)
+                        .or(x.compare(VectorOperators.LT, 0.0).andNot(positive));
+                num = num.add(zero.blend(x, keep));
+                den = den.add(zero.blend(w[m], keep));
+            }
+            den = den.blend(1.0, den.compare(VectorOperators.EQ, 0.0));
+            DoubleVector delta0 = normalize ? num.div(den) : num;
+            narrow(widen(base, i).add(delta0.mul(lambda))).intoArray(out, i);
+        }
+        ScalarLoops.electedSumWide(base, delta, count, w, normalize, lambda, out, upper, n);
+    }
+
+    @Override
+    public void varianceWide(float[][] x, int count, float[] out, int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector sum = DoubleVector.zero(D);
+            for (int m = 0; m < count; m++) sum = sum.add(widen(x[m], i));
+            DoubleVector mean = sum.div(count);
+            DoubleVector sq = DoubleVector.zero(D);
+            for (int m = 0; m < count; m++) {
+                DoubleVector d = widen(x[m], i).sub(mean);
+                sq = sq.add(d.mul(d));
+            }
+            narrow(sq.div(count)).intoArray(out, i);
+        }
+        ScalarLoops.varianceWide(x, count, out, upper, n);
+    }
+
+    @Override
+    public void electedMeanWide(float[] base, float[][] x, int count, double[] omega, double minDen, float[] out,
+                                int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        DoubleVector zero = DoubleVector.zero(D);
+        for (int i = 0; i < upper; i += l) {
+            DoubleVector s = zero;
+            for (int m = 0; m < count; m++) s = s.add(widen(x[m], i));
+            VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
+            DoubleVector num = zero;
+            DoubleVector den = zero;
+            for (int m = 0; m < count; m++) {
+                DoubleVector v = widen(x[m], i);
+                VectorMask<Double> keep = v.compare(VectorOperators.GT, 0.0).and(positive)
+                        .or(v.compare(VectorOperators.LT, 0.0).andNot(positive));
+                num = num.add(zero.blend(v.mul(omega[m]), keep));
+                den = den.add(zero.blend(omega[m], keep));
+            }
+            narrow(widen(base, i).add(num.div(den.max(minDen)))).intoArray(out, i);
+        }
+        ScalarLoops.electedMeanWide(base, x, count, omega, minDen, out, upper, n);
+    }
+
+    /** {@code w · x[i..]} rounded to float32, then widened. */
+    private static DoubleVector weighted(float[] x, float w, int i) {
+        return (DoubleVector) FloatVector.fromArray(FH, x, i).mul(w).convertShape(VectorOperators.F2D, D, 0);
+    }
+
+    private static FloatVector narrow(DoubleVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.D2F, FH, 0);
     }
 
     @Override

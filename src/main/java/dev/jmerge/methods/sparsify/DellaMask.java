@@ -15,9 +15,8 @@ import java.util.Arrays;
  * A group of one element has no rank spread (mergekit divides 0 by 0 there and fails); it keeps with
  * probability {@code density}.
  *
- * <p>With {@code rescale} the mask is applied twice (L1 norms, then the output), and ranking is most of
- * della's time: the keep bits of the first application are remembered (one bit per element, for tensors up
- * to {@link #MEMO_LIMIT} elements) and replayed in the second, which gives the same bits without ranking.
+ * <p>With {@code rescale} the mask is applied twice (L1 norms, then the output); {@link L1Rescale} remembers the
+ * keep bits of the first application, so the ranking runs once.
  */
 public final class DellaMask implements TileMask {
 
@@ -40,18 +39,20 @@ public final class DellaMask implements TileMask {
     /** One histogram of {@link #DIGITS} + 1 counts per pass (a spare slot for the exclusive prefix sum). */
     private static final int SLOTS = DIGITS + 1;
     private final int[] count = new int[PASSES * SLOTS];
-    /** Largest tensor whose keep bits are remembered: 2^27 elements, a 16 MB bit set per model. */
-    static final long MEMO_LIMIT = 1L << 27;
+    /** Groups at least this long are masked by {@link #maskGroupByBand}; shorter ones are ranked whole. */
+    static final int BAND_MIN_GROUP = 512;
+    /** Buckets of the band path: a magnitude key's top 11 bits (sign bit 0, exponent, 3 mantissa bits). */
+    private static final int BUCKET_SHIFT = 20;
+    private static final int BUCKETS = (MagnitudeKey.MAX >>> BUCKET_SHIFT) + 1;
+    private final int[] bucketStart = new int[BUCKETS + 1];
+    private final int[] openHead = new int[BUCKETS];
+    private final int[] bandT;
+    private final long[] bandU;
+    private final int[] openJ;
+    private final int[] openRank;
+    private final int[] openNext;
 
-    /** Bytes of remembered keep bits for one model's tensor of {@code numel} elements (0 when not remembered). */
-    public static long memoBytes(long numel) {
-        return numel > MEMO_LIMIT ? 0 : ((numel + 63) >>> 6) * Long.BYTES;
-    }
-    private final long[] memo;
-    private long recordedUpTo;
-
-    /** @param appliedTwice whether the mask will be applied in two passes (rescale), so remembering pays */
-    DellaMask(Shape shape, long key, double density, double epsilon, boolean appliedTwice) {
+    DellaMask(Shape shape, long key, double density, double epsilon) {
         this.key = key;
         this.density = density;
         this.low = density - epsilon;
@@ -72,10 +73,16 @@ public final class DellaMask implements TileMask {
             double p = groupLength == 1 ? density : low + span * ((double) r / (groupLength - 1));
             belowByRank[r] = CounterRng.below(p);
         }
-        memo = appliedTwice && numel > 0 && numel <= MEMO_LIMIT ? new long[Math.toIntExact((numel + 63) >>> 6)] : null;
         keys = new int[groupLength];
-        order = new int[groupLength];
-        spare = new int[groupLength];
+        boolean byBand = groupLength >= BAND_MIN_GROUP;
+        order = new int[byBand ? 0 : groupLength];
+        spare = new int[byBand ? 0 : groupLength];
+        bandT = new int[byBand ? groupLength : 0];
+        bandU = new long[byBand ? groupLength : 0];
+        openJ = new int[byBand ? groupLength : 0];
+        openRank = new int[byBand ? groupLength : 0];
+        openNext = new int[byBand ? groupLength : 0];
+        Arrays.fill(openHead, -1);
     }
 
     /** Whether some group has a single element (rank spread undefined). */
@@ -87,27 +94,20 @@ public final class DellaMask implements TileMask {
         if (offset % slab != 0 || len % slab != 0) {
             throw new IllegalArgumentException("della tiles must be whole slabs of " + slab + " elements");
         }
-        if (memo != null && offset + len <= recordedUpTo) {
-            replay(offset, delta, len);
-            return;
-        }
         for (int s = 0; s < len; s += slab) {
             for (int c = 0; c < stride; c++) {
                 maskGroup(offset, delta, s + c);
             }
         }
-        if (memo != null) recordedUpTo = Math.max(recordedUpTo, offset + len);
-    }
-
-    private void replay(long offset, float[] delta, int len) {
-        for (int i = 0; i < len; i++) {
-            long e = offset + i;
-            int keep = (int) -((memo[(int) (e >>> 6)] >>> e) & 1L);
-            delta[i] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[i]) & keep);
-        }
     }
 
     private void maskGroup(long offset, float[] delta, int first) {
+        if (groupLength >= BAND_MIN_GROUP) maskGroupByBand(offset, delta, first);
+        else maskGroupSorted(offset, delta, first);
+    }
+
+    /** Ranks the whole group, then draws in rank order. */
+    private void maskGroupSorted(long offset, float[] delta, int first) {
         int n = groupLength;
         for (int t = 0; t < n; t++) {
             keys[t] = MagnitudeKey.of(delta[first + t * stride]);
@@ -121,10 +121,71 @@ public final class DellaMask implements TileMask {
             // coin toss; dropped values become +0
             int keep = (int) ((CounterRng.bits53(key, offset + at) - belowByRank[r]) >> 63);
             delta[at] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[at]) & keep);
-            if (memo != null) {
-                long e = offset + at;
-                memo[(int) (e >>> 6)] |= (keep & 1L) << e; // fresh array, each element written once
+        }
+    }
+
+    /**
+     * Draws first and ranks only where the rank can matter. Keep thresholds rise with the rank from
+     * {@code below(density − ε)} to {@code below(density + ε)}, so a draw under the lowest keeps its element
+     * and one at or over the highest drops it whatever the rank: only the draws in between (about 2ε of them)
+     * need a rank. For those, the group's bucket counts (magnitude bits with three mantissa bits, 2048
+     * buckets) bound the rank to its bucket's range, which decides almost all of them; the few whose threshold
+     * crosses inside that range are ranked exactly by counting the smaller keys (and equal keys at lower
+     * positions) in their bucket, in one sweep over the group. The same bits as ranking everything.
+     */
+    private void maskGroupByBand(long offset, float[] delta, int first) {
+        int n = groupLength;
+        long lowest = belowByRank[0];
+        long highest = belowByRank[n - 1];
+        int[] start = bucketStart;
+        Arrays.fill(start, 0);
+        int band = 0;
+        for (int t = 0; t < n; t++) {
+            int at = first + t * stride;
+            int raw = Float.floatToRawIntBits(delta[at]);
+            int k = Math.min(raw & 0x7FFF_FFFF, MagnitudeKey.MAX);
+            keys[t] = k;
+            start[(k >>> BUCKET_SHIFT) + 1]++;
+            long u = CounterRng.bits53(key, offset + at);
+            int dropped = (int) ((highest - 1 - u) >> 63); // -1 when u ≥ the highest threshold
+            delta[at] = Float.intBitsToFloat(raw & ~dropped);
+            bandT[band] = t;
+            bandU[band] = u;
+            band += (int) (((u - lowest) >>> 63) ^ 1) & ~dropped; // lowest ≤ u < highest
+        }
+        if (band == 0) return;
+        for (int b = 1; b <= BUCKETS; b++) start[b] += start[b - 1]; // start[b]: keys in buckets below b
+        int open = 0;
+        for (int j = 0; j < band; j++) {
+            int t = bandT[j];
+            long u = bandU[j];
+            int b = keys[t] >>> BUCKET_SHIFT;
+            if (u < belowByRank[start[b]]) continue; // kept at the bucket's lowest rank, so at any of its ranks
+            if (u >= belowByRank[start[b + 1] - 1]) {
+                int at = first + t * stride;
+                delta[at] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[at]) & 0);
+                continue;
             }
+            openJ[open] = j;
+            openRank[open] = start[b];
+            openNext[open] = openHead[b];
+            openHead[b] = open++;
+        }
+        if (open == 0) return;
+        for (int s = 0; s < n; s++) {
+            int ks = keys[s];
+            for (int q = openHead[ks >>> BUCKET_SHIFT]; q >= 0; q = openNext[q]) {
+                int t = bandT[openJ[q]];
+                int kt = keys[t];
+                if (ks < kt || (ks == kt && s < t)) openRank[q]++;
+            }
+        }
+        for (int q = 0; q < open; q++) {
+            int t = bandT[openJ[q]];
+            openHead[keys[t] >>> BUCKET_SHIFT] = -1;
+            int at = first + t * stride;
+            int keep = (int) ((bandU[openJ[q]] - belowByRank[openRank[q]]) >> 63);
+            delta[at] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[at]) & keep);
         }
     }
 

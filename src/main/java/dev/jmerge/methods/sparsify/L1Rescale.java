@@ -3,22 +3,40 @@ package dev.jmerge.methods.sparsify;
 /**
  * mergekit's {@code rescale}: multiplies the sparsified vector by {@code ‖δ‖₁ / ‖masked δ‖₁} over the whole
  * tensor, unless either norm is below 1e-7. Needs one more pass after the inner mask is known. The norms are
- * summed element by element in index order in float64, so they do not depend on how tiles were cut.
+ * summed per tile in float64 (a fixed lane order inside the tile, tiles in index order), so they depend only
+ * on the tensor and the run's fixed tiling.
+ *
+ * <p>The inner masks only zero elements, and drawing them is most of the work for the random ones (DARE draws a
+ * number per element, DELLA ranks each row too), so the pass that measures the norms keeps one bit per element
+ * saying whether it survived, and the output pass replays those bits instead of masking again: for tensors up
+ * to {@link #MEMO_LIMIT} elements, a bit set of {@link #memoBytes} per model.
  */
 final class L1Rescale implements MaskBuilder {
 
     private static final double EPS = 1e-7;
+    /** Largest tensor whose keep bits are remembered: 2^27 elements, a 16 MB bit set per model. */
+    static final long MEMO_LIMIT = 1L << 27;
 
     private final MaskBuilder inner;
     private final float[] scratch;
+    private final dev.jmerge.kernels.Kernels kernels;
+    private final long[] memo;
     private TileMask innerMask;
     private double before;
     private double after;
     private boolean done;
 
-    L1Rescale(MaskBuilder inner, float[] scratch) {
+    /** @param numel elements of the tensor (whether its keep bits are remembered) */
+    L1Rescale(MaskBuilder inner, float[] scratch, dev.jmerge.kernels.Kernels kernels, long numel) {
         this.inner = inner;
         this.scratch = scratch;
+        this.kernels = kernels;
+        this.memo = numel > 0 && numel <= MEMO_LIMIT ? new long[Math.toIntExact((numel + 63) >>> 6)] : null;
+    }
+
+    /** Bytes of remembered keep bits for one model's tensor of {@code numel} elements (0 when not remembered). */
+    static long memoBytes(long numel) {
+        return numel > MEMO_LIMIT ? 0 : ((numel + 63) >>> 6) * Long.BYTES;
     }
 
     @Override
@@ -38,14 +56,18 @@ final class L1Rescale implements MaskBuilder {
         if (innerMask == null) innerMask = inner.mask();
         System.arraycopy(delta, 0, scratch, 0, len);
         innerMask.apply(offset, scratch, len);
-        double b = before;
-        double a = after;
+        before += kernels.sumAbs(delta, len);
+        after += kernels.sumAbs(scratch, len);
+        if (memo != null) record(offset, len);
+    }
+
+    /** A dropped element became +0; one that survives is non-zero, or zero either way. */
+    private void record(long offset, int len) {
+        long[] bits = memo;
         for (int i = 0; i < len; i++) {
-            b += Math.abs(delta[i]);
-            a += Math.abs(scratch[i]);
+            long e = offset + i;
+            bits[(int) (e >>> 6)] |= (scratch[i] != 0 ? 1L : 0L) << e; // each element recorded once
         }
-        before = b;
-        after = a;
     }
 
     @Override
@@ -56,12 +78,21 @@ final class L1Rescale implements MaskBuilder {
 
     @Override
     public TileMask mask() {
-        TileMask m = innerMask != null ? innerMask : inner.mask();
+        TileMask m = memo != null ? this::replay : innerMask != null ? innerMask : inner.mask();
         if (before < EPS || after < EPS) return m;
         double ratio = before / after;
         return (offset, delta, len) -> {
             m.apply(offset, delta, len);
-            for (int i = 0; i < len; i++) delta[i] = (float) (delta[i] * ratio);
+            kernels.scaleWide(ratio, delta, len);
         };
+    }
+
+    private void replay(long offset, float[] delta, int len) {
+        long[] bits = memo;
+        for (int i = 0; i < len; i++) {
+            long e = offset + i;
+            int keep = (int) -((bits[(int) (e >>> 6)] >>> e) & 1L);
+            delta[i] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[i]) & keep);
+        }
     }
 }

@@ -64,6 +64,9 @@ public enum Sparsification {
         };
     }
 
+    /** Bytes one model's mask may remember between passes for a tensor of {@code numel} elements (with rescale). */
+    public static long memoBytes(long numel) { return L1Rescale.memoBytes(numel); }
+
     /** Whether masks need tiles of whole rows (see {@code Tiles.forEachRows}). */
     public boolean rowWise() { return this == DELLA_MAGPRUNE; }
 
@@ -89,8 +92,7 @@ public enum Sparsification {
             case DELLA_MAGPRUNE -> {
                 if (density <= 0) yield MaskBuilder.ready((offset, delta, len) -> Arrays.fill(delta, 0, len, 0f));
                 double eps = p.get(EPSILON);
-                DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps,
-                        rescale);
+                DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps);
                 if (m.hasSingletonGroups() && n > 0) {
                     warnings.warn("della-singleton", "della ranks rows of length 1"
                             + ": they keep with probability density (mergekit fails there with a 0/0 rank)");
@@ -98,7 +100,7 @@ public enum Sparsification {
                 yield MaskBuilder.ready(m);
             }
         };
-        return rescale ? new L1Rescale(b, scratch) : b;
+        return rescale ? new L1Rescale(b, scratch, in.kernels(), n) : b;
     }
 
     private static MaskBuilder outliers(long n, double density, double gamma, TieScratch ties, OnceWarner warnings) {

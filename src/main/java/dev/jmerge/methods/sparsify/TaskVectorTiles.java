@@ -43,12 +43,17 @@ public final class TaskVectorTiles {
 
     public int slots() { return models.length; }
 
+    public dev.jmerge.kernels.Kernels kernels() { return in.kernels(); }
+
     /** Input index of slot {@code m}. */
     public int model(int m) { return models[m]; }
 
     public float[] baseTile() { return baseTile; }
 
     public float[] delta(int m) { return delta[m]; }
+
+    /** The δ tiles of every slot, in slot order (the kernels' form). */
+    public float[][] deltas() { return delta; }
 
     public float[] out() { return out; }
 

@@ -55,13 +55,26 @@ public final class HubClient {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final HubSettings settings;
     private final Options options;
-    private final HttpClient http;
+    /** Built on first use: TLS set-up costs a merge of local models a noticeable part of its start-up. */
+    private volatile HttpClient http;
 
     public HubClient(HubSettings settings, Options options) {
         this.settings = settings;
         this.options = options;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(options.connectTimeout()).build();
+    }
+
+    private HttpClient http() {
+        HttpClient h = http;
+        if (h == null) {
+            synchronized (this) {
+                if (http == null) {
+                    http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                            .connectTimeout(options.connectTimeout()).build();
+                }
+                h = http;
+            }
+        }
+        return h;
     }
 
     public HubSettings settings() { return settings; }
@@ -172,7 +185,7 @@ public final class HubClient {
 
     private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler, boolean hub) throws IOException {
         try {
-            return http.send(req, handler);
+            return http().send(req, handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MergeException("interrupted while talking to " + req.uri().getHost(), e);
