@@ -1,9 +1,6 @@
 package dev.jmerge.kernels.panama;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,9 +16,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaGram {
 
     private static final VectorSpecies<Float> F = PanamaKernels.F;
-    /** Half-width floats widen to full-width doubles (the pattern the reductions use, intrinsic everywhere). */
-    private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class, VectorShape.forBitSize(PanamaKernels.BITS / 2));
-    private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(PanamaKernels.BITS));
     static final int PER_LANE = 32;
     private static final int L = F.length();
     private static final int RUN = PER_LANE * L;
@@ -86,13 +80,14 @@ final class PanamaGram {
         }
     }
 
-    /** Adds the {@code count} staged accumulators' lanes to their float64 lane sums. */
+    /**
+     * Adds the {@code count} staged accumulators' lanes to their float64 lane sums. A scalar loop: the same additions
+     * in the same order, with no F2D conversion for the JIT to compile (or run in its fallback) in a report.
+     */
     private static void widen(Scratch s, int count) {
-        int h = D.length();
-        for (int j = 0; j < count * L; j += h) {
-            DoubleVector w = (DoubleVector) FloatVector.fromArray(FH, s.stage, j).convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector.fromArray(D, s.sums, j).add(w).intoArray(s.sums, j);
-        }
+        double[] sums = s.sums;
+        float[] stage = s.stage;
+        for (int j = 0; j < count * L; j++) sums[j] += stage[j];
     }
 
     /** Adds each accumulator's lane sums, in lane order, to its entry of {@code gram}, and clears them. */
