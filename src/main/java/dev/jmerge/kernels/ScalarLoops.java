@@ -221,4 +221,21 @@ public final class ScalarLoops {
             }
         }
     }
+
+    /** {@link Kernels#storedDistanceSquares} over {@code [from, to)}, in float64. */
+    public static double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            float v = x[xOff + i];
+            float stored = switch (type) {
+                case BF16 -> ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(v));
+                case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+                case F32 -> v;
+                default -> throw new IllegalArgumentException("no stored distance for " + type);
+            };
+            double d = base == null ? stored : (double) (stored - base[bOff + i]);
+            sum += d * d;
+        }
+        return sum;
+    }
 }

@@ -45,6 +45,7 @@ public final class ModelStock implements MergeMethod {
             throw Inputs.wrongCount(in, name(), "the base and at least two other models");
         }
         int[] idx = Inputs.others(in);
+        in.stats().tilesHandedOver(); // the first pass hands every task vector over
         if (in.global().flag(FILTER_WISE)) {
             mergeRows(in, out, base, idx);
         } else {
@@ -96,6 +97,7 @@ public final class ModelStock implements MergeMethod {
                 in.read(idx[i], off, t[i], 0, len);
                 k.sub(t[i], b, t[i], len);
             }
+            in.stats().taskVectors(off, len, idx, t, b);
             for (int i = 0; i < n; i++) {
                 for (int j = i; j < n; j++) {
                     g[i][j] = i == j ? k.sumSquares(t[i], len) : k.dot(t[i], t[j], len);

@@ -413,6 +413,40 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The output change a report takes from the floats being written: each value rounded as the encoder stores it
+     * (checked against the encoder itself, then decoding), less the base, squared and summed.
+     */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void storedDistanceRoundsAsTheEncoderStores(int n) {
+        SplittableRandom r = new SplittableRandom(9000 + n);
+        int off = 3, len = n + 700;
+        float[] x = new float[off + len], base = new float[5 + len];
+        for (int i = 0; i < len; i++) {
+            base[5 + i] = (float) (0.05 * r.nextGaussian());
+            x[off + i] = base[5 + i] + (float) (0.001 * r.nextGaussian());
+        }
+        // exact ties between two bf16 codes round to the even one
+        for (int i = 0; i < len; i += 7) x[off + i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[off + i]) & 0xFFFF0000 | 0x8000);
+        for (DType type : new DType[] {DType.BF16, DType.F16, DType.F32}) {
+            MemorySegment stored = MemorySegment.ofArray(new byte[len * type.byteSize()]);
+            scalar.fromFloat(x, off, stored, 0, type, len);
+            float[] decoded = new float[len];
+            scalar.toFloat(stored, 0, type, decoded, 0, len);
+            for (boolean withBase : new boolean[] {false, true}) {
+                IntToDoubleFunction term = i -> {
+                    double d = withBase ? (double) (decoded[i] - base[5 + i]) : decoded[i];
+                    return d * d;
+                };
+                String what = "stored distance " + type + (withBase ? " less a base" : "");
+                float[] b = withBase ? base : null;
+                checkSum(what, len, term, scalar.storedDistanceSquares(x, off, b, 5, type, len));
+                checkSumWithin(what, len, term, 0x1p-18, panama.storedDistanceSquares(x, off, b, 5, type, len));
+            }
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("LENGTHS")
     void reductionsPropagateSpecialsLikeTheReference(int n) {

@@ -452,6 +452,11 @@ public final class PanamaKernels implements Kernels {
     @Override
     public void gram(float[][] x, int v, float[] base, int n, double[] gram) { PanamaGram.gram(x, v, base, n, gram); }
 
+    @Override
+    public double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int n) {
+        return PanamaGram.storedDistanceSquares(x, xOff, base, bOff, type, n);
+    }
+
     private static DoubleVector widen(float[] a, int i) {
         return (DoubleVector) FloatVector.fromArray(FH, a, i).convertShape(VectorOperators.F2D, D, 0);
     }
