@@ -129,6 +129,13 @@ public interface Kernels {
     double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int n);
 
     /**
+     * Adds to {@code kept[m]}, for {@code m < count}, how many of the first {@code n} weighted deltas
+     * {@code x = w[m]·delta[m][i]} (float32 products; {@code w} null: weights of 1) reach the output: {@code x ≠ 0},
+     * and with {@code elect} of the sign {@link #electedSumWide} elects (a non-negative sum elects +). For reports.
+     */
+    void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int n);
+
+    /**
      * Matrix product with a weight matrix stored as a linear layer stores it ({@code [out, in]}, row-major):
      * {@code y[yOff + r·yStride + j] = Σ_i x[r·k + i] · w[j][i]} for {@code r < rows}, {@code j < n}, where
      * {@code w} is {@code n} rows of {@code k} elements of {@code wType} starting at {@code wByteOffset}.

@@ -122,6 +122,11 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int n) {
+        ScalarLoops.countKept(delta, count, w, elect, kept, 0, n);
+    }
+
+    @Override
     public double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int n) {
         return ScalarLoops.storedDistanceSquares(x, xOff, base, bOff, type, 0, n);
     }

@@ -238,4 +238,17 @@ public final class ScalarLoops {
         }
         return sum;
     }
+
+    /** {@link Kernels#countKept} over {@code [from, to)}. */
+    public static void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            if (elect) for (int m = 0; m < count; m++) s += w == null ? delta[m][i] : w[m] * delta[m][i];
+            for (int m = 0; m < count; m++) {
+                float x = w == null ? delta[m][i] : w[m] * delta[m][i];
+                boolean reaches = elect ? (s >= 0 ? x > 0 : x < 0) : x != 0;
+                if (reaches) kept[m]++;
+            }
+        }
+    }
 }

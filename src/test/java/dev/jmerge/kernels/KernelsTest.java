@@ -447,6 +447,44 @@ class KernelsTest {
         }
     }
 
+    /**
+     * Kept counts of a report: zeros never count; with an election, a delta counts when its sign is the sign of
+     * the float64 sum of the weighted deltas, + where that sum is exactly zero (x and −x of equal weights).
+     */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void keptCountsFollowTheElectedSign(int n) {
+        SplittableRandom r = new SplittableRandom(9500 + n);
+        int count = 3;
+        float[][] d = new float[count][n];
+        for (int i = 0; i < n; i++) {
+            for (int m = 0; m < count; m++) d[m][i] = r.nextInt(4) == 0 ? 0f : (float) r.nextGaussian();
+            if (i % 11 == 5) {
+                d[1][i] = -d[0][i];
+                d[2][i] = 0f;
+            }
+        }
+        for (float[] w : new float[][] {null, {0.5f, 0.5f, 0.25f}}) {
+            for (boolean elect : new boolean[] {false, true}) {
+                long[] expected = new long[count];
+                for (int i = 0; i < n; i++) {
+                    double sum = 0;
+                    for (int m = 0; m < count; m++) sum += (double) (d[m][i] * (w == null ? 1f : w[m]));
+                    for (int m = 0; m < count; m++) {
+                        float x = d[m][i] * (w == null ? 1f : w[m]);
+                        if (x != 0 && (!elect || Math.signum(x) == (sum >= 0 ? 1 : -1))) expected[m]++;
+                    }
+                }
+                long[] sk = {7, 7, 7}, pk = {7, 7, 7}; // counts add to what is there
+                scalar.countKept(d, count, w, elect, sk, n);
+                panama.countKept(d, count, w, elect, pk, n);
+                for (int m = 0; m < count; m++) expected[m] += 7;
+                assertThat(sk).as("scalar elect=%s n=%d", elect, n).containsExactly(expected);
+                assertThat(pk).as("panama elect=%s n=%d", elect, n).containsExactly(expected);
+            }
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("LENGTHS")
     void reductionsPropagateSpecialsLikeTheReference(int n) {
