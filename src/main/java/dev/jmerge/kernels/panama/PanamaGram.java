@@ -35,6 +35,7 @@ final class PanamaGram {
     private static final class Scratch {
         final double[] sums = new double[10 * L];
         final float[] stage = new float[10 * L];
+        final float[] rounded = new float[RUN];
         float[] zeros = new float[0];
 
         float[] zeros(int n) {
@@ -108,21 +109,21 @@ final class PanamaGram {
         return sum[0] + ScalarLoops.storedDistanceSquares(x, xOff, base, bOff, type, upper, n);
     }
 
-    /** As {@code ScalarKernels.floatToBf16} and back, lane-wise: round to nearest even, NaN kept quiet. */
+    /**
+     * As {@code ScalarKernels.floatToBf16} and back, lane-wise (round to nearest even, NaN kept quiet), staged in L1:
+     * the rounded values go through an array, as the decoder's do, because arithmetic on the reinterpreted vector
+     * itself was left to the API's boxing fallback by C2.
+     */
     private static void bf16Distance(float[] x, int xOff, float[] b, int bOff, int i, int end, Scratch s) {
-        FloatVector a = FloatVector.zero(F);
-        for (; i < end; i += L) {
-            IntVector bits = FloatVector.fromArray(F, x, xOff + i).reinterpretAsInts();
+        float[] r = s.rounded;
+        for (int j = i; j < end; j += L) {
+            IntVector bits = FloatVector.fromArray(F, x, xOff + j).reinterpretAsInts();
             VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
             IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
-            IntVector code = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16)
-                    .blend(top.or(0x0040), nan);
-            FloatVector d = code.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .sub(FloatVector.fromArray(F, b, bOff + i));
-            a = d.fma(d, a);
+            bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16).blend(top.or(0x0040), nan)
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(r, j - i);
         }
-        a.intoArray(s.stage, 0);
-        widen(s, 1);
+        f32Distance(r, -i, b, bOff, i, end, s);
     }
 
     private static void f32Distance(float[] x, int xOff, float[] b, int bOff, int i, int end, Scratch s) {
