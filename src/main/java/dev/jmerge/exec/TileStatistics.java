@@ -58,6 +58,7 @@ final class TileStatistics implements MergeStats {
     private float[] handedBase;         // the base tile handed over last, until the base is read again
     private long handedOffset;
     private int handedLength;
+    private int[] promised;             // the inputs of the Gram the method hands over whole, once asked
 
     /** An input's tile read last: where its values are (bytes of the mapping, or a copy) and which range. */
     private static final class Slot {
@@ -216,30 +217,67 @@ final class TileStatistics implements MergeStats {
 
     @Override
     public void inputs(long offset, int len, int[] which, float[][] values) {
+        sum(inputsToSum(offset, len, which, values), len);
+    }
+
+    @Override
+    public Sums inputsToSum(long offset, int len, int[] which, float[][] values) {
         Arrays.fill(picked, null);
         for (int j = 0; j < which.length; j++) picked[which[j]] = values[j];
         if (base >= 0) handBase(offset, len, picked[base]);
-        if (offset != next || next >= numel) return;
-        for (float[] p : picked) if (p == null) return;
+        if (offset != next || next >= numel) return null;
+        for (float[] p : picked) if (p == null) return null;
         for (int a = 0; a < vectors.length; a++) pickedVectors[a] = picked[vectors[a]];
-        k.gram(pickedVectors, vectors.length, base >= 0 ? picked[base] : null, len, gram);
         next += len;
+        return new Sums(pickedVectors, vectors.length, base >= 0 ? picked[base] : null, gram);
     }
 
     @Override
     public void taskVectors(long offset, int len, int[] which, float[][] deltas, float[] baseValues) {
-        if (base < 0) return;
+        sum(taskVectorsToSum(offset, len, which, deltas, baseValues), len);
+    }
+
+    @Override
+    public Sums taskVectorsToSum(long offset, int len, int[] which, float[][] deltas, float[] baseValues) {
+        if (base < 0) return null;
         handBase(offset, len, baseValues);
-        if (offset != next || next >= numel) return;
+        if (offset != next || next >= numel) return null;
         Arrays.fill(picked, null);
         for (int j = 0; j < which.length; j++) picked[which[j]] = deltas[j];
         for (int a = 0; a < vectors.length; a++) {
             pickedVectors[a] = picked[vectors[a]];
-            if (pickedVectors[a] == null) return;
+            if (pickedVectors[a] == null) return null;
         }
-        // the differences are the ones gram would take itself: float32 x − b
-        k.gram(pickedVectors, vectors.length, null, len, gram);
         next += len;
+        // the differences are the ones gram would take itself: float32 x − b
+        return new Sums(pickedVectors, vectors.length, null, gram);
+    }
+
+    private void sum(Sums s, int len) {
+        if (s != null) k.gram(s.vectors(), s.count(), s.base(), len, s.gram());
+    }
+
+    /** The method's Gram is the report's when it is of the same vectors against the same base, and nothing is counted yet. */
+    @Override
+    public boolean takesGram(int[] which, int reference) {
+        if (reference != base || which.length != vectors.length || next != 0) return false;
+        int[] sorted = which.clone();
+        Arrays.sort(sorted);
+        if (!Arrays.equals(sorted, vectors)) return false;
+        promised = which.clone();
+        return true;
+    }
+
+    @Override
+    public void gram(double[][] g) {
+        if (promised == null || next != 0) return;
+        int v = vectors.length;
+        int[] at = new int[slots.length];
+        for (int j = 0; j < promised.length; j++) at[promised[j]] = j;
+        for (int a = 0; a < v; a++) {
+            for (int c = a; c < v; c++) gram[a * v + c] = g[at[vectors[a]]][at[vectors[c]]];
+        }
+        next = numel;
     }
 
     private void handBase(long offset, int len, float[] values) {

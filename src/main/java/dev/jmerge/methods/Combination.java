@@ -23,14 +23,16 @@ final class Combination {
         Kernels k = in.kernels();
         MergeStats stats = in.stats();
         boolean report = stats.enabled();
+        // a Gram the report can take whole spares it a sweep of its own over every tile
+        boolean whole = report && stats.takesGram(idx, base);
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
             if (base >= 0) in.read(base, off, b, 0, len);
             for (int i = 0; i < n; i++) {
                 in.read(idx[i], off, t[i], 0, len);
                 if (base >= 0) k.sub(t[i], b, t[i], len);
             }
-            if (report && base >= 0) stats.taskVectors(off, len, idx, t, b);
-            else if (report) stats.inputs(off, len, idx, t);
+            if (report && !whole && base >= 0) stats.taskVectors(off, len, idx, t, b);
+            else if (report && !whole) stats.inputs(off, len, idx, t);
             for (int i = 0; i < n; i++) {
                 for (int j = i; j < n; j++) {
                     g[i][j] += i == j ? k.sumSquares(t[i], len) : k.dot(t[i], t[j], len);
@@ -40,6 +42,7 @@ final class Combination {
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < i; j++) g[i][j] = g[j][i];
         }
+        if (whole) stats.gram(g);
         return g;
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.KernelsProvider;
 import dev.jmerge.kernels.ScalarKernels;
+import dev.jmerge.methods.MergeStats;
 import dev.jmerge.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -235,6 +236,80 @@ class TileStatisticsTest {
                 }
             }
         }
+    }
+
+    /**
+     * Sums left to the method's kernel: the ranges handed over return the operands once, and the fused kernel's sums
+     * are the report's numbers; a range already counted returns nothing.
+     */
+    @Test
+    void sumsLeftToTheMethodsKernelAreTheReportsNumbers() {
+        for (Kernels k : new Kernels[] {new ScalarKernels(), KernelsProvider.get()}) {
+            for (boolean asTaskVectors : new boolean[] {false, true}) {
+                rawReads.set(0);
+                TileStatistics s = stats(k, BASE);
+                s.tilesHandedOver();
+                float[] sum = new float[CHUNK];
+                for (int off = 0; off < N; off += CHUNK) {
+                    int len = Math.min(CHUNK, N - off);
+                    float[][] tiles = new float[INPUTS][];
+                    for (int i = 0; i < INPUTS; i++) tiles[i] = readKept(s, i, off, len);
+                    MergeStats.Sums sums;
+                    if (asTaskVectors) {
+                        float[][] d = {tiles[0], tiles[1], tiles[3]};
+                        for (float[] t : d) k.sub(t, tiles[BASE], t, len);
+                        sums = s.taskVectorsToSum(off, len, new int[] {0, 1, 3}, d, tiles[BASE]);
+                        k.taskSumGramWide(tiles[BASE], d, 3, new float[] {1, 1, 1}, 3, 1, sum, len,
+                                sums.vectors(), sums.count(), sums.base(), sums.gram());
+                        assertThat(s.taskVectorsToSum(off, len, new int[] {0, 1, 3}, d, tiles[BASE])).isNull();
+                    } else {
+                        int[] all = {0, 1, 2, 3};
+                        sums = s.inputsToSum(off, len, all, tiles);
+                        k.weightedSumGramWide(tiles, INPUTS, new double[] {1, 1, 1, 1}, 4, sum, len,
+                                sums.vectors(), sums.count(), sums.base(), sums.gram());
+                        assertThat(s.inputsToSum(off, len, all, tiles)).isNull();
+                    }
+                    write(s, off, len);
+                }
+                check(s.finish(), BASE);
+                assertThat(rawReads.get()).as("read again").isZero();
+            }
+        }
+    }
+
+    /**
+     * A method's own Gram of the same vectors against the same base is taken whole, in whatever order the method holds
+     * them; one of other vectors, another base, or offered after a range was counted is declined.
+     */
+    @Test
+    void aMethodsOwnGramIsTakenWhenItIsTheReports() {
+        int[] order = {3, 0, 1};
+        double[][] g = new double[3][3];
+        for (int a = 0; a < 3; a++) {
+            for (int c = 0; c < 3; c++) {
+                for (int i = 0; i < N; i++) g[a][c] += (double) (x[order[a]][i] - x[BASE][i]) * (x[order[c]][i] - x[BASE][i]);
+            }
+        }
+        TileStatistics s = stats(KernelsProvider.get(), BASE);
+        assertThat(s.takesGram(new int[] {0, 1, 3}, -1)).as("other base").isFalse();
+        assertThat(s.takesGram(new int[] {0, 1}, BASE)).as("fewer vectors").isFalse();
+        assertThat(s.takesGram(new int[] {0, 1, 2}, BASE)).as("the base among them").isFalse();
+        assertThat(s.takesGram(order, BASE)).isTrue();
+        s.gram(g);
+        for (int off = 0; off < N; off += CHUNK) {
+            int len = Math.min(CHUNK, N - off);
+            read(s, BASE, off, len);
+            write(s, off, len);
+        }
+        check(s.finish(), BASE);
+        assertThat(rawReads.get()).as("read again").isZero();
+
+        TileStatistics late = stats(KernelsProvider.get(), BASE);
+        float[][] tiles = new float[INPUTS][];
+        for (int i = 0; i < INPUTS; i++) tiles[i] = readKept(late, i, 0, CHUNK);
+        late.tilesHandedOver();
+        late.inputs(0, CHUNK, new int[] {0, 1, 2, 3}, tiles);
+        assertThat(late.takesGram(order, BASE)).as("after a range was counted").isFalse();
     }
 
     /** A promise broken (a range never handed over) costs a read of what was missed, not the numbers. */
