@@ -217,44 +217,30 @@ final class TileStatistics implements MergeStats {
 
     @Override
     public void inputs(long offset, int len, int[] which, float[][] values) {
-        sum(inputsToSum(offset, len, which, values), len);
-    }
-
-    @Override
-    public Sums inputsToSum(long offset, int len, int[] which, float[][] values) {
         Arrays.fill(picked, null);
         for (int j = 0; j < which.length; j++) picked[which[j]] = values[j];
         if (base >= 0) handBase(offset, len, picked[base]);
-        if (offset != next || next >= numel) return null;
-        for (float[] p : picked) if (p == null) return null;
+        if (offset != next || next >= numel) return;
+        for (float[] p : picked) if (p == null) return;
         for (int a = 0; a < vectors.length; a++) pickedVectors[a] = picked[vectors[a]];
+        k.gram(pickedVectors, vectors.length, base >= 0 ? picked[base] : null, len, gram);
         next += len;
-        return new Sums(pickedVectors, vectors.length, base >= 0 ? picked[base] : null, gram);
     }
 
     @Override
     public void taskVectors(long offset, int len, int[] which, float[][] deltas, float[] baseValues) {
-        sum(taskVectorsToSum(offset, len, which, deltas, baseValues), len);
-    }
-
-    @Override
-    public Sums taskVectorsToSum(long offset, int len, int[] which, float[][] deltas, float[] baseValues) {
-        if (base < 0) return null;
+        if (base < 0) return;
         handBase(offset, len, baseValues);
-        if (offset != next || next >= numel) return null;
+        if (offset != next || next >= numel) return;
         Arrays.fill(picked, null);
         for (int j = 0; j < which.length; j++) picked[which[j]] = deltas[j];
         for (int a = 0; a < vectors.length; a++) {
             pickedVectors[a] = picked[vectors[a]];
-            if (pickedVectors[a] == null) return null;
+            if (pickedVectors[a] == null) return;
         }
-        next += len;
         // the differences are the ones gram would take itself: float32 x − b
-        return new Sums(pickedVectors, vectors.length, null, gram);
-    }
-
-    private void sum(Sums s, int len) {
-        if (s != null) k.gram(s.vectors(), s.count(), s.base(), len, s.gram());
+        k.gram(pickedVectors, vectors.length, null, len, gram);
+        next += len;
     }
 
     /** The method's Gram is the report's when it is of the same vectors against the same base, and nothing is counted yet. */

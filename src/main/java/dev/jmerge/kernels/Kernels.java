@@ -129,18 +129,6 @@ public interface Kernels {
     double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int n);
 
     /**
-     * {@link #weightedSumWide} and {@link #gram}{@code (g, v, gBase, n, gram)} in one sweep, for a report whose
-     * vectors {@code g} are among the summed {@code x}: each run of elements is summed while the Gram's products
-     * left it in L1. {@code out} and {@code gram} are what the two calls give, bit for bit.
-     */
-    void weightedSumGramWide(float[][] x, int count, double[] w, double divisor, float[] out, int n,
-                             float[][] g, int v, float[] gBase, double[] gram);
-
-    /** {@link #taskSumWide} and {@link #gram} in one sweep, as {@link #weightedSumGramWide}. */
-    void taskSumGramWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
-                         float[] out, int n, float[][] g, int v, float[] gBase, double[] gram);
-
-    /**
      * Adds to {@code kept[m]}, for {@code m < count}, how many of the first {@code n} weighted deltas
      * {@code x = w[m]·delta[m][i]} (float32 products; {@code w} null: weights of 1) reach the output: {@code x ≠ 0},
      * and with {@code elect} of the sign {@link #electedSumWide} elects (a non-negative sum elects +). For reports.

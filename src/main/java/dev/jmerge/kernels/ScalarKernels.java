@@ -122,20 +122,6 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void weightedSumGramWide(float[][] x, int count, double[] w, double divisor, float[] out, int n,
-                                    float[][] g, int v, float[] gBase, double[] gram) {
-        gram(g, v, gBase, n, gram);
-        weightedSumWide(x, count, w, divisor, out, n);
-    }
-
-    @Override
-    public void taskSumGramWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
-                                float[] out, int n, float[][] g, int v, float[] gBase, double[] gram) {
-        gram(g, v, gBase, n, gram);
-        taskSumWide(base, delta, count, w, divisor, lambda, out, n);
-    }
-
-    @Override
     public void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int n) {
         ScalarLoops.countKept(delta, count, w, elect, kept, 0, n);
     }

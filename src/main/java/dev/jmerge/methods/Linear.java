@@ -62,12 +62,8 @@ public final class Linear implements MergeMethod {
         stats.tilesHandedOver();
         Tiles.forEach(in.numel(), block, (off, len) -> {
             for (int i = 0; i < n; i++) in.read(i, off, t[i], 0, len);
-            MergeStats.Sums sums = report ? stats.inputsToSum(off, len, all, t) : null;
-            if (sums != null) {
-                k.weightedSumGramWide(t, n, w, divisor, result, len, sums.vectors(), sums.count(), sums.base(), sums.gram());
-            } else {
-                k.weightedSumWide(t, n, w, divisor, result, len);
-            }
+            if (report) stats.inputs(off, len, all, t);
+            k.weightedSumWide(t, n, w, divisor, result, len);
             out.write(off, result, 0, len);
         });
     }

@@ -53,28 +53,6 @@ public interface MergeStats {
     default void taskVectors(long offset, int len, int[] which, float[][] deltas, float[] base) {}
 
     /**
-     * A range's Gram sums left to the method's own kernel ({@code Kernels#weightedSumGramWide},
-     * {@code Kernels#taskSumGramWide}): the products of {@code vectors[0..count)} less {@code base} (null: as they
-     * are) over the range are added to {@code gram}.
-     */
-    record Sums(float[][] vectors, int count, float[] base, double[] gram) {}
-
-    /**
-     * As {@link #inputs}, except that when the report counts this range it leaves the sums to the caller, which takes
-     * them over the whole range before its next call; null when there is nothing to sum.
-     */
-    default Sums inputsToSum(long offset, int len, int[] which, float[][] values) {
-        inputs(offset, len, which, values);
-        return null;
-    }
-
-    /** As {@link #taskVectors}, with the sums left to the caller as {@link #inputsToSum} leaves them. */
-    default Sums taskVectorsToSum(long offset, int len, int[] which, float[][] deltas, float[] base) {
-        taskVectors(offset, len, which, deltas, base);
-        return null;
-    }
-
-    /**
      * Asked before a method's first sweep: whether the report takes the Gram matrix the method sums for itself, of
      * inputs {@code which} less input {@code base} (as they are: −1) over the whole tensor, from {@link #gram} instead
      * of from tiles handed over. When it answers true, the sweep need not hand its tiles to {@link #taskVectors}.

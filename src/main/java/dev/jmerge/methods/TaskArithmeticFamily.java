@@ -158,29 +158,21 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
         float[][] d = tv.deltas();
         Kernels kernels = in.kernels();
         KeptCounts kept = sparsification != null ? KeptCounts.of(in, k, consensus) : null;
-        boolean masked = false;
-        for (TileMask m : masks) masked |= m != null;
-        boolean fuse = !consensus && !masked; // the deltas summed are the ones the report sees
         tv.forEachTile((offset, len) -> {
             tv.readBase(offset, len);
             for (int m = 0; m < k; m++) {
                 tv.readDelta(m, offset, len);
                 if (!report && masks[m] != null) masks[m].apply(offset, d[m], len);
             }
-            MergeStats.Sums sums = null;
             if (report) {
-                // the report sees the task vectors before they are sparsified: summed here unless nothing is
-                if (fuse) sums = stats.taskVectorsToSum(offset, len, models, d, b);
-                else stats.taskVectors(offset, len, models, d, b);
+                // the report sees the task vectors before they are sparsified
+                stats.taskVectors(offset, len, models, d, b);
                 for (int m = 0; m < k; m++) if (masks[m] != null) masks[m].apply(offset, d[m], len);
             }
             if (kept != null) kept.add(d, w, len);
             // weighted deltas are float32 products, as mergekit forms them before electing signs; sums are float64
             if (consensus) kernels.electedSumWide(b, d, k, w, normalize, lambda, o, len);
-            else if (sums != null) {
-                kernels.taskSumGramWide(b, d, k, w, normalize ? linearDen : 1, lambda, o, len,
-                        sums.vectors(), sums.count(), sums.base(), sums.gram());
-            } else kernels.taskSumWide(b, d, k, w, normalize ? linearDen : 1, lambda, o, len);
+            else kernels.taskSumWide(b, d, k, w, normalize ? linearDen : 1, lambda, o, len);
             out.write(offset, o, 0, len);
         });
         if (kept != null) kept.report(in, models);

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.KernelsProvider;
 import dev.jmerge.kernels.ScalarKernels;
-import dev.jmerge.methods.MergeStats;
 import dev.jmerge.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -234,45 +233,6 @@ class TileStatisticsTest {
                         assertThat(rawReads.get()).as("read again").isZero();
                     }
                 }
-            }
-        }
-    }
-
-    /**
-     * Sums left to the method's kernel: the ranges handed over return the operands once, and the fused kernel's sums
-     * are the report's numbers; a range already counted returns nothing.
-     */
-    @Test
-    void sumsLeftToTheMethodsKernelAreTheReportsNumbers() {
-        for (Kernels k : new Kernels[] {new ScalarKernels(), KernelsProvider.get()}) {
-            for (boolean asTaskVectors : new boolean[] {false, true}) {
-                rawReads.set(0);
-                TileStatistics s = stats(k, BASE);
-                s.tilesHandedOver();
-                float[] sum = new float[CHUNK];
-                for (int off = 0; off < N; off += CHUNK) {
-                    int len = Math.min(CHUNK, N - off);
-                    float[][] tiles = new float[INPUTS][];
-                    for (int i = 0; i < INPUTS; i++) tiles[i] = readKept(s, i, off, len);
-                    MergeStats.Sums sums;
-                    if (asTaskVectors) {
-                        float[][] d = {tiles[0], tiles[1], tiles[3]};
-                        for (float[] t : d) k.sub(t, tiles[BASE], t, len);
-                        sums = s.taskVectorsToSum(off, len, new int[] {0, 1, 3}, d, tiles[BASE]);
-                        k.taskSumGramWide(tiles[BASE], d, 3, new float[] {1, 1, 1}, 3, 1, sum, len,
-                                sums.vectors(), sums.count(), sums.base(), sums.gram());
-                        assertThat(s.taskVectorsToSum(off, len, new int[] {0, 1, 3}, d, tiles[BASE])).isNull();
-                    } else {
-                        int[] all = {0, 1, 2, 3};
-                        sums = s.inputsToSum(off, len, all, tiles);
-                        k.weightedSumGramWide(tiles, INPUTS, new double[] {1, 1, 1, 1}, 4, sum, len,
-                                sums.vectors(), sums.count(), sums.base(), sums.gram());
-                        assertThat(s.inputsToSum(off, len, all, tiles)).isNull();
-                    }
-                    write(s, off, len);
-                }
-                check(s.finish(), BASE);
-                assertThat(rawReads.get()).as("read again").isZero();
             }
         }
     }

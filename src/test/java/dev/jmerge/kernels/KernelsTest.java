@@ -414,54 +414,6 @@ class KernelsTest {
     }
 
     /**
-     * The fused sum-and-Gram kernels give, in both implementations, the sums of the plain kernels bit for bit and the
-     * Gram of {@code gram} bit for bit (so the Gram tests above bound them), and that Gram stays within its bound
-     * of the exact float64 sums: 0 to 6 vectors (more than four go pair by pair), with and without a base, over
-     * lengths that end mid-run and mid-vector.
-     */
-    @ParameterizedTest
-    @FieldSource("LENGTHS")
-    void fusedSumsGiveThePlainSumsAndTheGram(int n) {
-        for (int len : new int[] {n, n + 5000}) {
-            SplittableRandom r = new SplittableRandom(8100L + len);
-            float[] base = new float[len];
-            for (int i = 0; i < len; i++) base[i] = (float) (0.05 * r.nextGaussian());
-            float[][] x = new float[6][len];
-            for (float[] xa : x) for (int i = 0; i < len; i++) xa[i] = (float) (base[i] + 0.002 * r.nextGaussian());
-            double[] wide = {0.4, 0.3, 0.2, 0.1, -0.5, 0.25};
-            float[] w = {0.5f, 0.3f, 0.2f, -1f, 0.7f, 0.1f};
-            for (Kernels k : new Kernels[] {scalar, panama}) {
-                for (int v = 0; v <= 6; v++) {
-                    for (float[] b : new float[][] {null, base}) {
-                        String what = k.name() + " v=" + v + (b == null ? "" : " less a base") + " len=" + len;
-                        float[] plain = new float[len], fused = new float[len];
-                        double[] want = new double[v * v], got = new double[v * v];
-                        k.gram(x, v, b, len, want);
-                        k.weightedSumWide(x, 6, wide, 0.9, plain, len);
-                        k.weightedSumGramWide(x, 6, wide, 0.9, fused, len, x, v, b, got);
-                        assertThat(canonicalBits(fused)).as("weighted sum " + what).containsExactly(canonicalBits(plain));
-                        assertThat(got).as("gram beside the weighted sum " + what).containsExactly(want);
-                        got = new double[v * v];
-                        k.taskSumWide(base, x, 6, w, 1.1, 0.8, plain, len);
-                        k.taskSumGramWide(base, x, 6, w, 1.1, 0.8, fused, len, x, v, b, got);
-                        assertThat(canonicalBits(fused)).as("task sum " + what).containsExactly(canonicalBits(plain));
-                        assertThat(got).as("gram beside the task sum " + what).containsExactly(want);
-                        boolean exact = k == panama && (v == 1 || v == 4); // the others are the Gram tests' sums
-                        for (int a = 0; a < v && exact; a++) {
-                            for (int c = a; c < v; c++) {
-                                float[] xa = x[a], xc = x[c];
-                                IntToDoubleFunction term = i -> (double) (b == null ? xa[i] : xa[i] - b[i])
-                                        * (b == null ? xc[i] : xc[i] - b[i]);
-                                checkSumWithin(what + " [" + a + "," + c + "]", len, term, 0x1p-18, got[a * v + c]);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /**
      * The output change a report takes from the floats being written: each value rounded as the encoder stores it
      * (checked against the encoder itself, then decoding), less the base, squared and summed.
      */

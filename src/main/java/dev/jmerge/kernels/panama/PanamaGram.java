@@ -26,13 +26,13 @@ final class PanamaGram {
     private static final VectorSpecies<Float> F = PanamaKernels.F;
     static final int PER_LANE = 32;
     private static final int L = F.length();
-    static final int RUN = PER_LANE * L;
+    private static final int RUN = PER_LANE * L;
     private static final int[] TWO = {0, 1, 3}, THREE = {0, 1, 2, 4, 5, 8}, FOUR = {0, 1, 2, 3, 5, 6, 7, 10, 11, 15};
 
     /** Per thread: float64 lane sums and a staging row for up to ten accumulators, and zeros for "no base". */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    static final class Scratch {
+    private static final class Scratch {
         final double[] sums = new double[10 * L];
         final float[] stage = new float[10 * L];
         final float[] rounded = new float[RUN];
@@ -50,59 +50,36 @@ final class PanamaGram {
         int upper = F.loopBound(n);
         Scratch s = SCRATCH.get();
         float[] b = base != null ? base : s.zeros(upper);
-        if (v <= MAX_SWEPT) {
-            for (int i = 0; i < upper; i += RUN) run(x, v, b, i, Math.min(i + RUN, upper), s);
-            finish(x, v, base, n, s, gram);
-            return;
-        }
-        for (int a = 0; a < v; a++) {
-            for (int c = a; c < v; c++) {
-                for (int i = 0; i < upper; i += RUN) pair(x[a], x[c], b, i, Math.min(i + RUN, upper), s);
-                total(s, gram, 0, a * v + c);
+        switch (v) {
+            case 0 -> { }
+            case 1 -> {
+                for (int i = 0; i < upper; i += RUN) pair(x[0], x[0], b, i, Math.min(i + RUN, upper), s);
+                total(s, gram, 0, 0);
+            }
+            case 2 -> {
+                for (int i = 0; i < upper; i += RUN) two(x[0], x[1], b, i, Math.min(i + RUN, upper), s);
+                total(s, gram, TWO);
+            }
+            case 3 -> {
+                for (int i = 0; i < upper; i += RUN) three(x[0], x[1], x[2], b, i, Math.min(i + RUN, upper), s);
+                total(s, gram, THREE);
+            }
+            case 4 -> {
+                for (int i = 0; i < upper; i += RUN) {
+                    four(x[0], x[1], x[2], x[3], b, i, Math.min(i + RUN, upper), s);
+                }
+                total(s, gram, FOUR);
+            }
+            default -> {
+                for (int a = 0; a < v; a++) {
+                    for (int c = a; c < v; c++) {
+                        for (int i = 0; i < upper; i += RUN) pair(x[a], x[c], b, i, Math.min(i + RUN, upper), s);
+                        total(s, gram, 0, a * v + c);
+                    }
+                }
             }
         }
-        tail(x, v, base, upper, n, gram);
-    }
-
-    /** The most vectors {@link #run} takes in one sweep; more go pair by pair. */
-    static final int MAX_SWEPT = 4;
-
-    /**
-     * For a kernel that takes a Gram matrix in its own sweep, while the run's values are in L1: {@code scratch},
-     * {@code run} over consecutive runs of {@code [0, F.loopBound(n))}, then {@code finish}; the sums are
-     * {@link #gram}'s, bit for bit. {@code b} is the base, or {@code zeros(n)} when there is none.
-     */
-    static Scratch scratch() { return SCRATCH.get(); }
-
-    static float[] zeros(Scratch s, int n) { return s.zeros(F.loopBound(n)); }
-
-    /** Adds the products of the run {@code [i, end)} (at most {@link #RUN} elements) to the lane sums. */
-    static void run(float[][] x, int v, float[] b, int i, int end, Scratch s) {
-        switch (v) {
-            case 0 -> { }
-            case 1 -> pair(x[0], x[0], b, i, end, s);
-            case 2 -> two(x[0], x[1], b, i, end, s);
-            case 3 -> three(x[0], x[1], x[2], b, i, end, s);
-            case 4 -> four(x[0], x[1], x[2], x[3], b, i, end, s);
-            default -> throw new IllegalArgumentException(v + " vectors in one sweep");
-        }
-    }
-
-    /** Adds the runs' lane sums and the tail past {@code F.loopBound(n)} to {@code gram}. */
-    static void finish(float[][] x, int v, float[] base, int n, Scratch s, double[] gram) {
-        switch (v) {
-            case 0 -> { }
-            case 1 -> total(s, gram, 0, 0);
-            case 2 -> total(s, gram, TWO);
-            case 3 -> total(s, gram, THREE);
-            case 4 -> total(s, gram, FOUR);
-            default -> throw new IllegalArgumentException(v + " vectors in one sweep");
-        }
-        tail(x, v, base, F.loopBound(n), n, gram);
-    }
-
-    /** The elements past the vectors' loop bound, in float64. */
-    private static void tail(float[][] x, int v, float[] base, int upper, int n, double[] gram) {
+        // the tail, in float64
         for (int i = upper; i < n; i++) {
             for (int a = 0; a < v; a++) {
                 double da = base == null ? x[a][i] : (double) (x[a][i] - base[i]);

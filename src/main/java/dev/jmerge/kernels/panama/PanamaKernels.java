@@ -257,83 +257,28 @@ public final class PanamaKernels implements Kernels {
     /** Float lanes widen to double (half a float vector per double vector), as in the reductions. */
     @Override
     public void weightedSumWide(float[][] x, int count, double[] w, double divisor, float[] out, int n) {
-        int upper = FH.loopBound(n);
-        weightedSums(x, count, w, divisor, out, 0, upper);
-        ScalarLoops.weightedSumWide(x, count, w, divisor, out, upper, n);
-    }
-
-    private static void weightedSums(float[][] x, int count, double[] w, double divisor, float[] out, int from, int to) {
         int l = FH.length();
+        int upper = FH.loopBound(n);
         boolean divide = divisor != 1;
-        for (int i = from; i < to; i += l) {
+        for (int i = 0; i < upper; i += l) {
             DoubleVector s = DoubleVector.zero(D);
             for (int j = 0; j < count; j++) s = s.add(widen(x[j], i).mul(w[j]));
             if (divide) s = s.div(divisor);
             narrow(s).intoArray(out, i);
         }
+        ScalarLoops.weightedSumWide(x, count, w, divisor, out, upper, n);
     }
 
     @Override
     public void taskSumWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
                             float[] out, int n) {
-        int upper = FH.loopBound(n);
-        taskSums(base, delta, count, w, divisor, lambda, out, 0, upper);
-        ScalarLoops.taskSumWide(base, delta, count, w, divisor, lambda, out, upper, n);
-    }
-
-    private static void taskSums(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
-                                 float[] out, int from, int to) {
         int l = FH.length();
-        for (int i = from; i < to; i += l) {
+        int upper = FH.loopBound(n);
+        for (int i = 0; i < upper; i += l) {
             DoubleVector s = DoubleVector.zero(D);
             for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w[m], i));
             narrow(widen(base, i).add(s.div(divisor).mul(lambda))).intoArray(out, i);
         }
-    }
-
-    /** The Gram's runs interleaved with the sums', so each run is summed while the Gram's sweep left it in L1. */
-    @Override
-    public void weightedSumGramWide(float[][] x, int count, double[] w, double divisor, float[] out, int n,
-                                    float[][] g, int v, float[] gBase, double[] gram) {
-        if (v > PanamaGram.MAX_SWEPT) {
-            gram(g, v, gBase, n, gram);
-            weightedSumWide(x, count, w, divisor, out, n);
-            return;
-        }
-        PanamaGram.Scratch s = PanamaGram.scratch();
-        float[] b = gBase != null ? gBase : PanamaGram.zeros(s, n);
-        int runs = F.loopBound(n);
-        for (int i = 0; i < runs; i += PanamaGram.RUN) {
-            int end = Math.min(i + PanamaGram.RUN, runs);
-            PanamaGram.run(g, v, b, i, end, s);
-            weightedSums(x, count, w, divisor, out, i, end);
-        }
-        PanamaGram.finish(g, v, gBase, n, s, gram);
-        int upper = FH.loopBound(n);
-        weightedSums(x, count, w, divisor, out, runs, upper);
-        ScalarLoops.weightedSumWide(x, count, w, divisor, out, upper, n);
-    }
-
-    /** As {@link #weightedSumGramWide}. */
-    @Override
-    public void taskSumGramWide(float[] base, float[][] delta, int count, float[] w, double divisor, double lambda,
-                                float[] out, int n, float[][] g, int v, float[] gBase, double[] gram) {
-        if (v > PanamaGram.MAX_SWEPT) {
-            gram(g, v, gBase, n, gram);
-            taskSumWide(base, delta, count, w, divisor, lambda, out, n);
-            return;
-        }
-        PanamaGram.Scratch s = PanamaGram.scratch();
-        float[] b = gBase != null ? gBase : PanamaGram.zeros(s, n);
-        int runs = F.loopBound(n);
-        for (int i = 0; i < runs; i += PanamaGram.RUN) {
-            int end = Math.min(i + PanamaGram.RUN, runs);
-            PanamaGram.run(g, v, b, i, end, s);
-            taskSums(base, delta, count, w, divisor, lambda, out, i, end);
-        }
-        PanamaGram.finish(g, v, gBase, n, s, gram);
-        int upper = FH.loopBound(n);
-        taskSums(base, delta, count, w, divisor, lambda, out, runs, upper);
         ScalarLoops.taskSumWide(base, delta, count, w, divisor, lambda, out, upper, n);
     }
 
