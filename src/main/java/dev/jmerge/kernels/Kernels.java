@@ -99,6 +99,21 @@ public interface Kernels {
     /** How many {@code |x[i]| >= threshold} (NaN elements are not counted). */
     int countAbsAtLeast(float[] x, float threshold, int n);
 
+    /**
+     * The stops of a partition's left scan over the native-order ints {@code slots[from..from+count)}: writes
+     * the offsets {@code i} (ascending) with {@code (slots[from+i] ^ flip) <= pivot} (signed) to {@code out} and
+     * returns how many. {@code out} needs {@code count + 16} entries: an implementation may write past the last
+     * offset it returns.
+     */
+    int stopsUp(MemorySegment slots, long from, int count, int flip, int pivot, int[] out);
+
+    /**
+     * The stops of a partition's right scan, which runs down from {@code end} (exclusive): writes the offsets
+     * {@code i} in {@code [1, count]} (ascending) with {@code (slots[end-i] ^ flip) >= pivot} (signed) and returns
+     * how many; {@code out} as in {@link #stopsUp}.
+     */
+    int stopsDown(MemorySegment slots, long end, int count, int flip, int pivot, int[] out);
+
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);
 

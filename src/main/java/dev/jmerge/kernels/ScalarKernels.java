@@ -36,6 +36,16 @@ public final class ScalarKernels implements Kernels {
     public static float bf16ToFloat(short b) { return Float.intBitsToFloat((b & 0xFFFF) << 16); }
 
     @Override
+    public int stopsUp(MemorySegment slots, long from, int count, int flip, int pivot, int[] out) {
+        return ScalarLoops.stopsUp(slots, from, flip, pivot, out, 0, count, 0);
+    }
+
+    @Override
+    public int stopsDown(MemorySegment slots, long end, int count, int flip, int pivot, int[] out) {
+        return ScalarLoops.stopsDown(slots, end, flip, pivot, out, 1, count, 0);
+    }
+
+    @Override
     public void axpy(float a, float[] x, float[] y, int n) { ScalarLoops.axpy(a, x, y, 0, n); }
 
     @Override

@@ -20,7 +20,31 @@ public final class ScalarLoops {
     static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
+    /** The slots of a partition: ints in native order, as the selections store them. */
+    private static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT;
+
     private ScalarLoops() {}
+
+    /**
+     * Offsets {@code i} in {@code [from, to)} with {@code (slots[base+i] ^ flip) <= pivot}, written from
+     * {@code out[c]} on without a branch per slot (whether a slot stops is a coin flip); returns the new count.
+     */
+    public static int stopsUp(MemorySegment slots, long base, int flip, int pivot, int[] out, int from, int to, int c) {
+        for (int i = from; i < to; i++) {
+            out[c] = i;
+            c += (slots.getAtIndex(SLOT, base + i) ^ flip) > pivot ? 0 : 1;
+        }
+        return c;
+    }
+
+    /** Offsets {@code i} in {@code [from, to]} with {@code (slots[end-i] ^ flip) >= pivot}, as {@link #stopsUp}. */
+    public static int stopsDown(MemorySegment slots, long end, int flip, int pivot, int[] out, int from, int to, int c) {
+        for (int i = from; i <= to; i++) {
+            out[c] = i;
+            c += pivot > (slots.getAtIndex(SLOT, end - i) ^ flip) ? 0 : 1;
+        }
+        return c;
+    }
 
     /** Decodes {@code n} little-endian elements of {@code type} at {@code byteOffset} into {@code dst}. */
     public static void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n) {

@@ -488,6 +488,52 @@ class KernelsTest {
         return b;
     }
 
+    // ---- partition scans ---------------------------------------------------------------------------------
+
+    @Test
+    void partitionStopsOfASmallBlockByHand() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(4L * 6, 8);
+            int[] v = {9, 5, 1, 7, -2, 3}; // the block is slots 1..4 of 0..5
+            for (int i = 0; i < v.length; i++) s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i, v[i]);
+            for (Kernels k : new Kernels[] {scalar, panama}) {
+                int[] out = new int[4 + 16];
+                // up from slot 1: 5, 1, 7, -2 against 4 (stop at <= 4): offsets 1 and 3
+                assertThat(Arrays.copyOf(out, k.stopsUp(s, 1, 4, 0, 4, out))).containsExactly(1, 3);
+                // down from slot 5 (exclusive): -2, 7, 1, 5 (stop at >= 4): offsets 2 and 4
+                assertThat(Arrays.copyOf(out, k.stopsDown(s, 5, 4, 0, 4, out))).containsExactly(2, 4);
+                // the sign bit flipped on both sides: -2 becomes the largest value
+                int flip = Integer.MIN_VALUE;
+                assertThat(Arrays.copyOf(out, k.stopsUp(s, 1, 4, flip, 4 ^ flip, out))).containsExactly(1);
+                assertThat(Arrays.copyOf(out, k.stopsDown(s, 5, 4, flip, 4 ^ flip, out))).containsExactly(1, 2, 4);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void partitionStopsMatchTheReference(int n) {
+        SplittableRandom r = new SplittableRandom(31L * n + 5);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(4L * (n + 3), 8);
+            for (int i = 0; i < n + 3; i++) {
+                // few levels around the pivot, so equal keys are common, and some tie slots (negative)
+                int v = r.nextInt(8) == 0 ? Integer.MIN_VALUE | r.nextInt(1000) : 100 + r.nextInt(5);
+                s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i, v);
+            }
+            for (int flip : new int[] {0, Integer.MIN_VALUE}) {
+                int pivot = 102 ^ flip;
+                int[] want = new int[n + 16], got = new int[n + 16];
+                int c = scalar.stopsUp(s, 2, n, flip, pivot, want);
+                assertThat(Arrays.copyOf(got, panama.stopsUp(s, 2, n, flip, pivot, got)))
+                        .as("up n=%d flip=%d", n, flip).containsExactly(Arrays.copyOf(want, c));
+                c = scalar.stopsDown(s, n + 1, n, flip, pivot, want);
+                assertThat(Arrays.copyOf(got, panama.stopsDown(s, n + 1, n, flip, pivot, got)))
+                        .as("down n=%d flip=%d", n, flip).containsExactly(Arrays.copyOf(want, c));
+            }
+        }
+    }
+
     /** IEEE binary16 from its definition, in float64. */
     static double halfFromDefinition(int code) {
         int e = (code >>> 10) & 0x1F, m = code & 0x3FF;

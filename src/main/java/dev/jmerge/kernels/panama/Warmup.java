@@ -42,6 +42,7 @@ final class Warmup {
         }
         float[][] x = {a, b, c, a};
         double[] w = {0.4, 0.3, 0.2, 0.1};
+        int[] stops = new int[n + 16];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = arena.allocate(4L * n, 8);
             for (int call = 0; call < CALLS; call++) {
@@ -67,6 +68,8 @@ final class Warmup {
                 k.varianceWide(x, 3, c, n);
                 k.electedMeanWide(a, x, 3, w, 1e-6, c, n);
                 k.fill(0f, c, n);
+                k.stopsUp(bytes, 0, n, 0, 1 << 30, stops); // the magnitude selections' partition scans
+                k.stopsDown(bytes, n, n, Integer.MIN_VALUE, 1 << 30, stops);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.jmerge.methods.sparsify;
 
+import dev.jmerge.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -29,11 +30,14 @@ final class TorchOrder {
     private final int tieKeyA;
     private final int tieKeyB;
     private final int tieCountA;
-    private final int[] stopsLeft = new int[BLOCK];
-    private final int[] stopsRight = new int[BLOCK];
+    private final int[] stopsLeft = new int[BLOCK + 16];
+    private final int[] stopsRight = new int[BLOCK + 16];
+    private final Kernels kernels;
 
-    TorchOrder(MemorySegment slots, int tieKeyA, int tieCountA, int tieKeyB) {
+    /** @param kernels find the scans' stops a block at a time ({@link Kernels#stopsUp}) */
+    TorchOrder(MemorySegment slots, int tieKeyA, int tieCountA, int tieKeyB, Kernels kernels) {
         this.a = slots;
+        this.kernels = kernels;
         this.tieKeyA = tieKeyA;
         this.tieCountA = tieCountA;
         this.tieKeyB = tieKeyB;
@@ -169,8 +173,9 @@ final class TorchOrder {
      * Hoare's unguarded partition of {@code [left, right)} around key {@code p}: the left scan stops at keys not
      * above {@code p}, the right scan at keys not below it, and the two stops are swapped until the scans cross.
      * The i-th swap always pairs the i-th left stop with the i-th right stop, and slots the scans have not
-     * reached are untouched, so the stops are found a block at a time (no branch per element) while the next
-     * blocks cannot overlap; the last stretch runs the scans one slot at a time, exactly as written.
+     * reached are untouched, so the stops are found a block at a time while the next blocks cannot overlap, by
+     * {@link Kernels#stopsUp} and {@link Kernels#stopsDown} (a vector of slots per compare, no branch per slot);
+     * the last stretch runs the scans one slot at a time, exactly as written.
      *
      * <p>Tie slots are negative. Compared as signed ints they act as keys below every key, with the sign bit
      * flipped on both sides as keys above every key; since all tie slots of a group share one key, one of the
@@ -192,23 +197,15 @@ final class TorchOrder {
         while (true) {
             if (il == nl) {
                 if (nextR - nextL < BLOCK) break;
-                nl = 0;
+                nl = kernels.stopsUp(a, nextL, BLOCK, flipL, pl, offL);
                 il = 0;
-                for (int i = 0; i < BLOCK; i++) {
-                    offL[nl] = i;
-                    nl += (slot(nextL + i) ^ flipL) > pl ? 0 : 1;
-                }
                 baseL = nextL;
                 nextL += BLOCK;
             }
             if (ir == nr) {
                 if (nextR - nextL < BLOCK) break;
-                nr = 0;
+                nr = kernels.stopsDown(a, nextR, BLOCK, flipR, pr, offR);
                 ir = 0;
-                for (int i = 1; i <= BLOCK; i++) {
-                    offR[nr] = i;
-                    nr += pr > (slot(nextR - i) ^ flipR) ? 0 : 1;
-                }
                 baseR = nextR;
                 nextR -= BLOCK;
             }

@@ -273,7 +273,7 @@ public final class TorchSelection implements MaskBuilder {
     }
 
     private void simulate() {
-        TorchOrder order = new TorchOrder(slots, sortKey(tieA), countA, sortKey(tieB));
+        TorchOrder order = new TorchOrder(slots, sortKey(tieA), countA, sortKey(tieB), scratch.kernels());
         if (call == Call.TOPK) {
             if (depthLimit < 0) order.topk(n, keepTo);
             else order.topk(n, keepTo, depthLimit);
