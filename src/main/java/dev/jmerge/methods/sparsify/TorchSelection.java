@@ -226,12 +226,8 @@ public final class TorchSelection implements MaskBuilder {
         MemorySegment at = scratch.listed();
         int c = 0, flip = descending ? 0 : MagnitudeKey.MAX, sign = descending ? 1 : -1;
         int len = (int) n;
-        // every position is written and only the listed ones advance: a conditional store here made C2's
-        // profiled loop predicates fail again and again (91 deoptimisations in one merge, each back to the
-        // interpreter, where the C2 queue they filled starved the Vector API kernels)
         for (int p = 0; p < len; p++) {
-            at.setAtIndex(SLOT, c, p);
-            c += r.low(flip + sign * s.getAtIndex(SLOT, p)) ? 1 : 0;
+            if (r.low(flip + sign * s.getAtIndex(SLOT, p))) at.setAtIndex(SLOT, c++, p);
         }
         listedCount = c;
     }
@@ -306,8 +302,8 @@ public final class TorchSelection implements MaskBuilder {
     /** Most positions listed for a tensor of {@code numel} elements (0 where n does not fit an int). */
     private static long listedMax(long numel) { return numel > Integer.MAX_VALUE ? 0 : Math.min(LISTED_MAX, numel / 4); }
 
-    /** Bytes the listed positions take after the slots in the {@link TieScratch} (one spare, written but not listed). */
-    static long listedBytes(long numel) { return (listedMax(numel) + 1) * Integer.BYTES; }
+    /** Bytes the listed positions take after the slots in the {@link TieScratch}. */
+    static long listedBytes(long numel) { return listedMax(numel) * Integer.BYTES; }
 
     /** Keeps keys in {@code [loKey, hiKey)} without a branch; tie keys look up their verdict bit. */
     final class Mask implements TileMask {
