@@ -37,8 +37,8 @@ public record MemoryEstimate(long budget, int requestedThreads, int workers, lon
     /** What the run says when {@link #overBudget()}. */
     public String overBudgetWarning() {
         if (baseline + perWorker + largestScratch > budget && largestScratch > 0) {
-            return "the magnitude selections of this plan need " + (largestScratch >> 20) + " MiB of scratch (about 4"
-                    + " bytes per element of its largest tensor), more than the memory budget of " + (budget >> 20)
+            return "the magnitude selections of this plan need " + (largestScratch >> 20) + " MiB of scratch (4 bytes"
+                    + " per element of its largest tensor), more than the memory budget of " + (budget >> 20)
                     + " MiB leaves; running " + workers + " worker" + (workers == 1 ? "" : "s") + " in about "
                     + (total() >> 20) + " MiB anyway (--memory sets the budget)";
         }

@@ -44,7 +44,7 @@ public final class Sce implements MergeMethod {
     @Override
     public long workingBytes(long numel, int inputs, Params global) { return TorchSelection.verdictBytes(numel); }
 
-    /** The selection borrows 4 bytes per element (plus up to 4 MB) while torch's tie order is replayed. */
+    /** The selection borrows 4 bytes per element while torch's tie order is replayed. */
     @Override
     public long scratchBytes(long numel, Params global, List<Params> perModel) {
         return global.get(SELECT_TOPK) < 1 ? TieScratch.bytes(numel) : 0;

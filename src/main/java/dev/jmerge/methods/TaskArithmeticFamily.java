@@ -97,7 +97,7 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
         return inputs * (memo + (sortsMagnitudes() ? TorchSelection.verdictBytes(numel) : 0));
     }
 
-    /** The magnitude selections borrow 4 bytes per element (plus up to 4 MB) while torch's tie order is replayed. */
+    /** The magnitude selections borrow 4 bytes per element while torch's tie order is replayed. */
     @Override
     public long scratchBytes(long numel, Params global, List<Params> perModel) {
         if (!sortsMagnitudes()) return 0;

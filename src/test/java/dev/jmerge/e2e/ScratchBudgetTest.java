@@ -13,8 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The tie-order scratch in the memory estimate: a 131072 x 64 embedding needs 32 MiB of keys and 4 MiB for the
- * positions the selection lists (at most 2^20 ints). Within the
+ * The tie-order scratch in the memory estimate: a 131072 x 64 embedding needs 32 MiB of keys. Within the
  * budget it limits the workers; a budget it breaks cannot be met, so workers are sized without it and the
  * plan says so.
  */
@@ -31,10 +30,10 @@ class ScratchBudgetTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "1G   | 4 of 4 threads | 144.0 MiB scratch | ",
-            "200M | 2 of 4 threads | 45.5 MiB scratch | ",
-            "170M | 3 of 4 threads | 36.0 MiB scratch | need 36 MiB of scratch (about 4 bytes per element of its largest tensor), more than the memory budget of 170 MiB leaves; running 3 workers",
-            "150M | 1 of 4 threads | 36.0 MiB scratch | need 36 MiB of scratch"})
+            "1G   | 4 of 4 threads | 128.0 MiB scratch | ",
+            "200M | 3 of 4 threads | 32.3 MiB scratch | ",
+            "170M | 3 of 4 threads | 32.0 MiB scratch | need 32 MiB of scratch (4 bytes per element of its largest tensor), more than the memory budget of 170 MiB leaves; running 3 workers",
+            "150M | 1 of 4 threads | 32.0 MiB scratch | need 32 MiB of scratch"})
     void theEstimateCountsTheScratch(String budget, String workers, String scratch, String warning) throws Exception {
         Path cfg = models.resolve("ties-" + budget + ".yml");
         Files.writeString(cfg, """

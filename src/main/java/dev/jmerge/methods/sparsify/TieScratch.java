@@ -6,8 +6,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The slot array ({@link TorchOrder}) that the selections of one merge call share, one selection at a time:
- * 4 bytes per element of the tensor, and room for up to 2^20 positions a selection lists, borrowed from the run's
- * memory ({@link MergeInput#scratch}) when a selection first needs it and given back when the merge call closes it.
+ * 4 bytes per element of the tensor, borrowed from the run's memory ({@link MergeInput#scratch}) when a
+ * selection first needs it and given back when the merge call closes it.
  */
 public final class TieScratch implements AutoCloseable {
 
