@@ -17,8 +17,8 @@ public final class TieScratch implements AutoCloseable {
 
     public TieScratch(MergeInput in) { this.in = in; }
 
-    /** Bytes a tensor of {@code numel} elements borrows while a tie order is simulated: slots, then listed positions. */
-    public static long bytes(long numel) { return numel * Integer.BYTES + TorchSelection.listedBytes(numel); }
+    /** Bytes a tensor of {@code numel} elements borrows while a tie order is simulated. */
+    public static long bytes(long numel) { return numel * Integer.BYTES; }
 
     /** Takes the array for {@code who} if nobody holds it; true when {@code who} holds it. */
     boolean claim(Object who) {
@@ -34,12 +34,7 @@ public final class TieScratch implements AutoCloseable {
     Kernels kernels() { return in.kernels(); }
 
     /** The slots, at least {@code numel} of them. */
-    MemorySegment slots() { return lease().asSlice(0, in.numel() * Integer.BYTES); }
-
-    /** Room for the positions a selection lists ({@link TorchSelection#listedBytes}). */
-    MemorySegment listed() { return lease().asSlice(in.numel() * Integer.BYTES); }
-
-    private MemorySegment lease() {
+    MemorySegment slots() {
         if (lease == null) lease = in.scratch(bytes(in.numel()));
         return lease.segment();
     }

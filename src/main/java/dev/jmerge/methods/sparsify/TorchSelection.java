@@ -28,9 +28,9 @@ public final class TorchSelection implements MaskBuilder {
 
     private static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT;
     /**
-     * Most positions the second sweep lists for {@link #flagTies} (4 MB after the slots, {@link #listedBytes}),
-     * which then visits only them: the keys equal at a cut all lie in the listed buckets. More, or more than a
-     * quarter of the tensor, and the flagging sweeps every slot instead.
+     * Most positions the second sweep lists for {@link #flagTies} (4 MB, within the young generation), which then
+     * visits only them: the keys equal at a cut all lie in the listed buckets. More, or more than a quarter of the
+     * tensor, and the flagging sweeps every slot instead.
      */
     static final int LISTED_MAX = 1 << 20;
 
@@ -59,7 +59,7 @@ public final class TorchSelection implements MaskBuilder {
     private int[] tileA;
     private int[] tileB;
     private int tiles;
-    private boolean listed;
+    private int[] listed;
     private int listedCount;
     private int depthLimit = -1;
 
@@ -159,7 +159,7 @@ public final class TorchSelection implements MaskBuilder {
         } finally {
             radix = null;
             slots = null;
-            listed = false;
+            listed = null;
             scratch.release(this);
             stage = Stage.DONE;
         }
@@ -214,8 +214,8 @@ public final class TorchSelection implements MaskBuilder {
         MemorySegment s = slots;
         RadixSelect r = radix;
         long count = r.inBuckets();
-        listed = count <= listedMax(n);
-        if (!listed) {
+        if (count > LISTED_MAX || count > n / 4 || n > Integer.MAX_VALUE) {
+            listed = null;
             if (descending) {
                 for (long p = 0; p < n; p++) r.low(s.getAtIndex(SLOT, p));
             } else {
@@ -223,12 +223,13 @@ public final class TorchSelection implements MaskBuilder {
             }
             return;
         }
-        MemorySegment at = scratch.listed();
+        int[] at = new int[(int) count];
         int c = 0, flip = descending ? 0 : MagnitudeKey.MAX, sign = descending ? 1 : -1;
         int len = (int) n;
         for (int p = 0; p < len; p++) {
-            if (r.low(flip + sign * s.getAtIndex(SLOT, p))) at.setAtIndex(SLOT, c++, p);
+            if (r.low(flip + sign * s.getAtIndex(SLOT, p))) at[c++] = p;
         }
+        listed = at;
         listedCount = c;
     }
 
@@ -239,17 +240,17 @@ public final class TorchSelection implements MaskBuilder {
         int nextA = 0, nextB = countA;
         tileA = new int[tiles];
         tileB = new int[tiles];
-        MemorySegment at = listed ? scratch.listed() : null;
+        int[] at = listed;
         int j = 0;
         for (int t = 0; t < tiles; t++) {
             tileA[t] = nextA;
             tileB[t] = nextB - countA;
             long end = tileStart[t] + tileLength[t];
             if (at != null) {
-                for (int p; j < listedCount && (p = at.getAtIndex(SLOT, j)) < end; j++) {
-                    int v = s.getAtIndex(SLOT, p);
-                    if (v == a) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextA++));
-                    else if (v == b) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextB++));
+                for (; j < listedCount && at[j] < end; j++) {
+                    int v = s.getAtIndex(SLOT, at[j]);
+                    if (v == a) s.setAtIndex(SLOT, at[j], TorchOrder.tieSlot(nextA++));
+                    else if (v == b) s.setAtIndex(SLOT, at[j], TorchOrder.tieSlot(nextB++));
                 }
                 continue;
             }
@@ -259,7 +260,7 @@ public final class TorchSelection implements MaskBuilder {
                 else if (v == b) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextB++));
             }
         }
-        listed = false;
+        listed = null;
         if (nextA != countA || nextB != countA + countB) {
             throw new IllegalStateException("tie counts changed: " + nextA + "/" + countA + ", " + (nextB - countA)
                     + "/" + countB + " (the selection's pass must see every element once)");
@@ -298,12 +299,6 @@ public final class TorchSelection implements MaskBuilder {
      * memory estimate.
      */
     public static long verdictBytes(long numel) { return ((numel + 63) >>> 6) * Long.BYTES; }
-
-    /** Most positions listed for a tensor of {@code numel} elements (0 where n does not fit an int). */
-    private static long listedMax(long numel) { return numel > Integer.MAX_VALUE ? 0 : Math.min(LISTED_MAX, numel / 4); }
-
-    /** Bytes the listed positions take after the slots in the {@link TieScratch}. */
-    static long listedBytes(long numel) { return listedMax(numel) * Integer.BYTES; }
 
     /** Keeps keys in {@code [loKey, hiKey)} without a branch; tie keys look up their verdict bit. */
     final class Mask implements TileMask {
