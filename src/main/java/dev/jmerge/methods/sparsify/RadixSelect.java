@@ -18,7 +18,6 @@ final class RadixSelect {
     private long zeros;
     private long[] ranks;
     private int[] bucket;
-    private long inBuckets;
     private long[] belowBucket;
     private long[][] lowHist;
     private int lowBucketA = -1;
@@ -59,7 +58,6 @@ final class RadixSelect {
             belowBucket[q] = cum;
             lowHist[q] = q > 0 && bucket[0] == h ? lowHist[0] : new long[1 << 16];
         }
-        inBuckets = high[bucket[0]] + (m > 1 && bucket[1] != bucket[0] ? high[bucket[1]] : 0);
         high = null;
         lowBucketA = bucket[0];
         lowA = lowHist[0];
@@ -67,21 +65,11 @@ final class RadixSelect {
         lowB = m > 1 ? lowHist[1] : null;
     }
 
-    /** Keys the second sweep will find in the buckets holding the ranks (known once they are set). */
-    long inBuckets() { return inBuckets; }
-
-    /** Second sweep: one key; whether it lies in a bucket holding a rank (one of {@link #inBuckets()}). */
-    boolean low(int key) {
+    /** Second sweep: one key. */
+    void low(int key) {
         int h = key >>> 16;
-        if (h == lowBucketA) {
-            lowA[key & 0xFFFF]++;
-            return true;
-        }
-        if (h == lowBucketB) {
-            lowB[key & 0xFFFF]++;
-            return true;
-        }
-        return false;
+        if (h == lowBucketA) lowA[key & 0xFFFF]++;
+        else if (h == lowBucketB) lowB[key & 0xFFFF]++;
     }
 
     /** After the second sweep: the keys at the ranks. */

@@ -27,12 +27,6 @@ public final class TorchSelection implements MaskBuilder {
     private enum Stage { WAITING, LOAD, DONE }
 
     private static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT;
-    /**
-     * Most positions the second sweep lists for {@link #flagTies} (4 MB, within the young generation), which then
-     * visits only them: the keys equal at a cut all lie in the listed buckets. More, or more than a quarter of the
-     * tensor, and the flagging sweeps every slot instead.
-     */
-    static final int LISTED_MAX = 1 << 20;
 
     private final long n;
     private final Call call;
@@ -59,8 +53,6 @@ public final class TorchSelection implements MaskBuilder {
     private int[] tileA;
     private int[] tileB;
     private int tiles;
-    private int[] listed;
-    private int listedCount;
     private int depthLimit = -1;
 
     private TorchSelection(long n, Call call, boolean descending, long keepFrom, long keepTo,
@@ -159,7 +151,6 @@ public final class TorchSelection implements MaskBuilder {
         } finally {
             radix = null;
             slots = null;
-            listed = null;
             scratch.release(this);
             stage = Stage.DONE;
         }
@@ -209,28 +200,14 @@ public final class TorchSelection implements MaskBuilder {
         return radix.straddles(q) && (zeroTiesMatter || radix.key(q) != 0);
     }
 
-    /** The second histogram; lists the positions of the keys in the cuts' buckets when they are few enough. */
     private void lowSweep() {
         MemorySegment s = slots;
         RadixSelect r = radix;
-        long count = r.inBuckets();
-        if (count > LISTED_MAX || count > n / 4 || n > Integer.MAX_VALUE) {
-            listed = null;
-            if (descending) {
-                for (long p = 0; p < n; p++) r.low(s.getAtIndex(SLOT, p));
-            } else {
-                for (long p = 0; p < n; p++) r.low(MagnitudeKey.MAX - s.getAtIndex(SLOT, p));
-            }
-            return;
+        if (descending) {
+            for (long p = 0; p < n; p++) r.low(s.getAtIndex(SLOT, p));
+        } else {
+            for (long p = 0; p < n; p++) r.low(MagnitudeKey.MAX - s.getAtIndex(SLOT, p));
         }
-        int[] at = new int[(int) count];
-        int c = 0, flip = descending ? 0 : MagnitudeKey.MAX, sign = descending ? 1 : -1;
-        int len = (int) n;
-        for (int p = 0; p < len; p++) {
-            if (r.low(flip + sign * s.getAtIndex(SLOT, p))) at[c++] = p;
-        }
-        listed = at;
-        listedCount = c;
     }
 
     /** Replaces the slots of tie keys by their ordinals (index order per group) and notes each tile's first ordinals. */
@@ -240,27 +217,16 @@ public final class TorchSelection implements MaskBuilder {
         int nextA = 0, nextB = countA;
         tileA = new int[tiles];
         tileB = new int[tiles];
-        int[] at = listed;
-        int j = 0;
         for (int t = 0; t < tiles; t++) {
             tileA[t] = nextA;
             tileB[t] = nextB - countA;
             long end = tileStart[t] + tileLength[t];
-            if (at != null) {
-                for (; j < listedCount && at[j] < end; j++) {
-                    int v = s.getAtIndex(SLOT, at[j]);
-                    if (v == a) s.setAtIndex(SLOT, at[j], TorchOrder.tieSlot(nextA++));
-                    else if (v == b) s.setAtIndex(SLOT, at[j], TorchOrder.tieSlot(nextB++));
-                }
-                continue;
-            }
             for (long p = tileStart[t]; p < end; p++) {
                 int v = s.getAtIndex(SLOT, p);
                 if (v == a) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextA++));
                 else if (v == b) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextB++));
             }
         }
-        listed = null;
         if (nextA != countA || nextB != countA + countB) {
             throw new IllegalStateException("tie counts changed: " + nextA + "/" + countA + ", " + (nextB - countA)
                     + "/" + countB + " (the selection's pass must see every element once)");
