@@ -19,6 +19,8 @@ final class Warmup {
 
     /** Enough calls to pass the scaled invocation thresholds of C1 and C2 (5000 × 0.01 for C2) with room to spare. */
     static final int CALLS = 120;
+    /** The block length of the tie-order replay's partition scans ({@code TorchOrder}). */
+    private static final int BLOCK = 128;
     private static final AtomicBoolean STARTED = new AtomicBoolean();
 
     private Warmup() {}
@@ -42,9 +44,10 @@ final class Warmup {
         }
         float[][] x = {a, b, c, a};
         double[] w = {0.4, 0.3, 0.2, 0.1};
-        int[] stops = new int[n + 16];
+        int[] stops = new int[BLOCK + 16];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = arena.allocate(4L * n, 8);
+            MemorySegment slots = arena.allocate(4L * BLOCK, 8);
             for (int call = 0; call < CALLS; call++) {
                 for (DType t : new DType[] {DType.BF16, DType.F16, DType.F32}) {
                     k.fromFloat(a, 0, bytes, 0, t, n);
@@ -68,8 +71,10 @@ final class Warmup {
                 k.varianceWide(x, 3, c, n);
                 k.electedMeanWide(a, x, 3, w, 1e-6, c, n);
                 k.fill(0f, c, n);
-                k.stopsUp(bytes, 0, n, 0, 1 << 30, stops); // the magnitude selections' partition scans
-                k.stopsDown(bytes, n, n, Integer.MIN_VALUE, 1 << 30, stops);
+                // the magnitude selections' partition scans, in the block length they use, so C2 compiles them
+                // from a profile like the real calls' (after a warm-up on other lengths each was deoptimised 4 times)
+                k.stopsUp(slots, 0, BLOCK, 0, 1 << 30, stops);
+                k.stopsDown(slots, BLOCK, BLOCK, Integer.MIN_VALUE, 1 << 30, stops);
             }
         }
     }
