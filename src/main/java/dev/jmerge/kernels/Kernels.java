@@ -114,6 +114,12 @@ public interface Kernels {
      */
     int stopsDown(MemorySegment slots, long end, int count, int flip, int pivot, int[] out);
 
+    /**
+     * The offsets {@code i} (ascending) with {@code lo <= slots[from+i] <= hi} (signed) among the native-order ints
+     * {@code slots[from..from+count)}, written to {@code out}; returns how many. {@code out} as in {@link #stopsUp}.
+     */
+    int slotsBetween(MemorySegment slots, long from, int count, int lo, int hi, int[] out);
+
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);
 

@@ -46,6 +46,11 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public int slotsBetween(MemorySegment slots, long from, int count, int lo, int hi, int[] out) {
+        return ScalarLoops.slotsBetween(slots, from, lo, hi, out, 0, count, 0);
+    }
+
+    @Override
     public void axpy(float a, float[] x, float[] y, int n) { ScalarLoops.axpy(a, x, y, 0, n); }
 
     @Override

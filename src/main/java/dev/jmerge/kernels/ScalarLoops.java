@@ -37,6 +37,16 @@ public final class ScalarLoops {
         return c;
     }
 
+    /** Offsets {@code i} in {@code [from, to)} with {@code lo <= slots[base+i] <= hi}, as {@link #stopsUp}. */
+    public static int slotsBetween(MemorySegment slots, long base, int lo, int hi, int[] out, int from, int to, int c) {
+        for (int i = from; i < to; i++) {
+            int v = slots.getAtIndex(SLOT, base + i);
+            out[c] = i;
+            c += v >= lo && v <= hi ? 1 : 0;
+        }
+        return c;
+    }
+
     /** Offsets {@code i} in {@code [from, to]} with {@code (slots[end-i] ^ flip) >= pivot}, as {@link #stopsUp}. */
     public static int stopsDown(MemorySegment slots, long end, int flip, int pivot, int[] out, int from, int to, int c) {
         for (int i = from; i <= to; i++) {

@@ -506,6 +506,9 @@ class KernelsTest {
                 int flip = Integer.MIN_VALUE;
                 assertThat(Arrays.copyOf(out, k.stopsUp(s, 1, 4, flip, 4 ^ flip, out))).containsExactly(1);
                 assertThat(Arrays.copyOf(out, k.stopsDown(s, 5, 4, flip, 4 ^ flip, out))).containsExactly(1, 2, 4);
+                // slots 0..5 within [3, 7]: 5, 7, 3 at offsets 1, 3, 5; within [-2, -2]: offset 4
+                assertThat(Arrays.copyOf(out, k.slotsBetween(s, 0, 6, 3, 7, out))).containsExactly(1, 3, 5);
+                assertThat(Arrays.copyOf(out, k.slotsBetween(s, 0, 6, -2, -2, out))).containsExactly(4);
             }
         }
     }
@@ -527,6 +530,9 @@ class KernelsTest {
                 int c = scalar.stopsUp(s, 2, n, flip, pivot, want);
                 assertThat(Arrays.copyOf(got, panama.stopsUp(s, 2, n, flip, pivot, got)))
                         .as("up n=%d flip=%d", n, flip).containsExactly(Arrays.copyOf(want, c));
+                c = scalar.slotsBetween(s, 1, n, 101 ^ flip, 103 ^ flip, want);
+                assertThat(Arrays.copyOf(got, panama.slotsBetween(s, 1, n, 101 ^ flip, 103 ^ flip, got)))
+                        .as("between n=%d flip=%d", n, flip).containsExactly(Arrays.copyOf(want, c));
                 c = scalar.stopsDown(s, n + 1, n, flip, pivot, want);
                 assertThat(Arrays.copyOf(got, panama.stopsDown(s, n + 1, n, flip, pivot, got)))
                         .as("down n=%d flip=%d", n, flip).containsExactly(Arrays.copyOf(want, c));

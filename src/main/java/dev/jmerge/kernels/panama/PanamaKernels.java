@@ -435,6 +435,20 @@ public final class PanamaKernels implements Kernels {
         return ScalarLoops.stopsDown(slots, end, flip, pivot, out, upper + 1, count, c);
     }
 
+    @Override
+    public int slotsBetween(MemorySegment slots, long from, int count, int lo, int hi, int[] out) {
+        int l = SCAN.length();
+        int upper = count - count % l;
+        int c = 0;
+        for (int i = 0; i < upper; i += l) {
+            IntVector v = IntVector.fromMemorySegment(SCAN, slots, (from + i) * Integer.BYTES, NATIVE);
+            int m = (int) v.compare(VectorOperators.GE, lo).and(v.compare(VectorOperators.LE, hi)).toLong();
+            IntVector.fromArray(SCAN, LANES_UP, m * 8).add(i).intoArray(out, c);
+            c += Integer.bitCount(m);
+        }
+        return ScalarLoops.slotsBetween(slots, from, lo, hi, out, upper, count, c);
+    }
+
     // ---- reductions -------------------------------------------------------------------------------------
     // Float lanes widen to double before multiplying: a product of two floats is exact in float64, so the
     // only difference from the scalar sum is the order of the additions (4 accumulators, fixed lane order).

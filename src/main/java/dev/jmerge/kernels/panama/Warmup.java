@@ -75,6 +75,7 @@ final class Warmup {
                 // from a profile like the real calls' (after a warm-up on other lengths each was deoptimised 4 times)
                 k.stopsUp(slots, 0, BLOCK, 0, 1 << 30, stops);
                 k.stopsDown(slots, BLOCK, BLOCK, Integer.MIN_VALUE, 1 << 30, stops);
+                k.slotsBetween(slots, 0, BLOCK, 1, 1 << 30, stops);
             }
         }
     }

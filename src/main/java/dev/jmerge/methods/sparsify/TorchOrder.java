@@ -24,7 +24,7 @@ final class TorchOrder {
     private static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT;
     private static final int ORDINAL = 0x7FFF_FFFF;
     /** Block length of the partition's stop-finding scans (see {@link #partition}). */
-    private static final int BLOCK = 128;
+    static final int BLOCK = 128;
 
     private final MemorySegment a;
     private final int tieKeyA;
