@@ -100,19 +100,21 @@ public interface Kernels {
     int countAbsAtLeast(float[] x, float threshold, int n);
 
     /**
-     * The stops of a partition's left scan over the native-order ints {@code slots[from..from+count)}: writes
-     * the offsets {@code i} (ascending) with {@code (slots[from+i] ^ flip) <= pivot} (signed) to {@code out} and
-     * returns how many. {@code out} needs {@code count + 16} entries: an implementation may write past the last
-     * offset it returns.
+     * The stops of a partition's left scan over the native-order ints {@code slots[from..from+count)}, which hold
+     * keys (non-negative) or tie ordinals ({@code 0x80000000 | ordinal}: key {@code tieKeyA} for ordinals below
+     * {@code tieCount}, else {@code tieKeyB}): writes the offsets {@code i} (ascending) whose key is
+     * {@code <= pivot} to {@code out} and returns how many. {@code out} needs {@code count + 16} entries: an
+     * implementation may write past the last offset it returns.
      */
-    int stopsUp(MemorySegment slots, long from, int count, int flip, int pivot, int[] out);
+    int stopsUp(MemorySegment slots, long from, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB, int[] out);
 
     /**
      * The stops of a partition's right scan, which runs down from {@code end} (exclusive): writes the offsets
-     * {@code i} in {@code [1, count]} (ascending) with {@code (slots[end-i] ^ flip) >= pivot} (signed) and returns
-     * how many; {@code out} as in {@link #stopsUp}.
+     * {@code i} in {@code [1, count]} (ascending) whose key (as in {@link #stopsUp}) of {@code slots[end-i]} is
+     * {@code >= pivot} and returns how many; {@code out} as in {@link #stopsUp}.
      */
-    int stopsDown(MemorySegment slots, long end, int count, int flip, int pivot, int[] out);
+    int stopsDown(MemorySegment slots, long end, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                  int[] out);
 
     /**
      * The offsets {@code i} (ascending) with {@code lo <= slots[from+i] <= hi} (signed) among the native-order ints

@@ -36,13 +36,15 @@ public final class ScalarKernels implements Kernels {
     public static float bf16ToFloat(short b) { return Float.intBitsToFloat((b & 0xFFFF) << 16); }
 
     @Override
-    public int stopsUp(MemorySegment slots, long from, int count, int flip, int pivot, int[] out) {
-        return ScalarLoops.stopsUp(slots, from, flip, pivot, out, 0, count, 0);
+    public int stopsUp(MemorySegment slots, long from, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                       int[] out) {
+        return ScalarLoops.stopsUp(slots, from, pivot, tieCount, tieKeyA, tieKeyB, out, 0, count, 0);
     }
 
     @Override
-    public int stopsDown(MemorySegment slots, long end, int count, int flip, int pivot, int[] out) {
-        return ScalarLoops.stopsDown(slots, end, flip, pivot, out, 1, count, 0);
+    public int stopsDown(MemorySegment slots, long end, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                         int[] out) {
+        return ScalarLoops.stopsDown(slots, end, pivot, tieCount, tieKeyA, tieKeyB, out, 1, count, 0);
     }
 
     @Override

@@ -25,14 +25,20 @@ public final class ScalarLoops {
 
     private ScalarLoops() {}
 
+    /** The key a partition slot stands for: itself, or its tie group's key (see {@code Kernels.stopsUp}). */
+    public static int slotKey(int slot, int tieCount, int tieKeyA, int tieKeyB) {
+        return slot >= 0 ? slot : (slot & 0x7FFF_FFFF) < tieCount ? tieKeyA : tieKeyB;
+    }
+
     /**
-     * Offsets {@code i} in {@code [from, to)} with {@code (slots[base+i] ^ flip) <= pivot}, written from
+     * Offsets {@code i} in {@code [from, to)} whose slot {@code base+i} has a key {@code <= pivot}, written from
      * {@code out[c]} on without a branch per slot (whether a slot stops is a coin flip); returns the new count.
      */
-    public static int stopsUp(MemorySegment slots, long base, int flip, int pivot, int[] out, int from, int to, int c) {
+    public static int stopsUp(MemorySegment slots, long base, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                              int[] out, int from, int to, int c) {
         for (int i = from; i < to; i++) {
             out[c] = i;
-            c += (slots.getAtIndex(SLOT, base + i) ^ flip) > pivot ? 0 : 1;
+            c += slotKey(slots.getAtIndex(SLOT, base + i), tieCount, tieKeyA, tieKeyB) > pivot ? 0 : 1;
         }
         return c;
     }
@@ -47,11 +53,12 @@ public final class ScalarLoops {
         return c;
     }
 
-    /** Offsets {@code i} in {@code [from, to]} with {@code (slots[end-i] ^ flip) >= pivot}, as {@link #stopsUp}. */
-    public static int stopsDown(MemorySegment slots, long end, int flip, int pivot, int[] out, int from, int to, int c) {
+    /** Offsets {@code i} in {@code [from, to]} whose slot {@code end-i} has a key {@code >= pivot}, as {@link #stopsUp}. */
+    public static int stopsDown(MemorySegment slots, long end, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                                int[] out, int from, int to, int c) {
         for (int i = from; i <= to; i++) {
             out[c] = i;
-            c += pivot > (slots.getAtIndex(SLOT, end - i) ^ flip) ? 0 : 1;
+            c += pivot > slotKey(slots.getAtIndex(SLOT, end - i), tieCount, tieKeyA, tieKeyB) ? 0 : 1;
         }
         return c;
     }

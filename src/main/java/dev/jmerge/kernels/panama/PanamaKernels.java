@@ -407,32 +407,41 @@ public final class PanamaKernels implements Kernels {
     }
 
     @Override
-    public int stopsUp(MemorySegment slots, long from, int count, int flip, int pivot, int[] out) {
+    public int stopsUp(MemorySegment slots, long from, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                       int[] out) {
         int l = SCAN.length();
         int upper = count - count % l;
         int c = 0;
         for (int i = 0; i < upper; i += l) {
             IntVector v = IntVector.fromMemorySegment(SCAN, slots, (from + i) * Integer.BYTES, NATIVE);
-            int m = (int) v.lanewise(VectorOperators.XOR, flip).compare(VectorOperators.LE, pivot).toLong();
+            int m = (int) slotKeys(v, tieCount, tieKeyA, tieKeyB).compare(VectorOperators.LE, pivot).toLong();
             IntVector.fromArray(SCAN, LANES_UP, m * 8).add(i).intoArray(out, c);
             c += Integer.bitCount(m);
         }
-        return ScalarLoops.stopsUp(slots, from, flip, pivot, out, upper, count, c);
+        return ScalarLoops.stopsUp(slots, from, pivot, tieCount, tieKeyA, tieKeyB, out, upper, count, c);
     }
 
     @Override
-    public int stopsDown(MemorySegment slots, long end, int count, int flip, int pivot, int[] out) {
+    public int stopsDown(MemorySegment slots, long end, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                         int[] out) {
         int l = SCAN.length();
         int upper = count - count % l;
         int c = 0;
         for (int g = 0; g < upper; g += l) {
             // lane j holds slots[end - g - l + j], offset g + l - j: the highest lane comes first
             IntVector v = IntVector.fromMemorySegment(SCAN, slots, (end - g - l) * Integer.BYTES, NATIVE);
-            int m = (int) v.lanewise(VectorOperators.XOR, flip).compare(VectorOperators.GE, pivot).toLong();
+            int m = (int) slotKeys(v, tieCount, tieKeyA, tieKeyB).compare(VectorOperators.GE, pivot).toLong();
             IntVector.broadcast(SCAN, g + l).sub(IntVector.fromArray(SCAN, LANES_DOWN, m * 8)).intoArray(out, c);
             c += Integer.bitCount(m);
         }
-        return ScalarLoops.stopsDown(slots, end, flip, pivot, out, upper + 1, count, c);
+        return ScalarLoops.stopsDown(slots, end, pivot, tieCount, tieKeyA, tieKeyB, out, upper + 1, count, c);
+    }
+
+    /** {@code ScalarLoops.slotKey} lane by lane. */
+    private static IntVector slotKeys(IntVector v, int tieCount, int tieKeyA, int tieKeyB) {
+        IntVector group = IntVector.broadcast(SCAN, tieKeyA)
+                .blend(tieKeyB, v.and(0x7FFF_FFFF).compare(VectorOperators.GE, tieCount));
+        return v.blend(group, v.compare(VectorOperators.LT, 0));
     }
 
     @Override

@@ -73,8 +73,8 @@ final class Warmup {
                 k.fill(0f, c, n);
                 // the magnitude selections' partition scans, in the block length they use, so C2 compiles them
                 // from a profile like the real calls' (after a warm-up on other lengths each was deoptimised 4 times)
-                k.stopsUp(slots, 0, BLOCK, 0, 1 << 30, stops);
-                k.stopsDown(slots, BLOCK, BLOCK, Integer.MIN_VALUE, 1 << 30, stops);
+                k.stopsUp(slots, 0, BLOCK, 1 << 30, 1, 5, 7, stops);
+                k.stopsDown(slots, BLOCK, BLOCK, 1 << 30, 1, 5, 7, stops);
                 k.slotsBetween(slots, 0, BLOCK, 1, 1 << 30, stops);
             }
         }

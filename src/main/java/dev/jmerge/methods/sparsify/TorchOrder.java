@@ -174,22 +174,12 @@ final class TorchOrder {
      * above {@code p}, the right scan at keys not below it, and the two stops are swapped until the scans cross.
      * The i-th swap always pairs the i-th left stop with the i-th right stop, and slots the scans have not
      * reached are untouched, so the stops are found a block at a time while the next blocks cannot overlap, by
-     * {@link Kernels#stopsUp} and {@link Kernels#stopsDown} (a vector of slots per compare, no branch per slot);
-     * the last stretch runs the scans one slot at a time, exactly as written.
-     *
-     * <p>Tie slots are negative. Compared as signed ints they act as keys below every key, with the sign bit
-     * flipped on both sides as keys above every key; since all tie slots of a group share one key, one of the
-     * two views gives each scan the right answer for them unless two groups fall on different sides of
-     * {@code p}, which only then costs a decode per slot.
+     * {@link Kernels#stopsUp} and {@link Kernels#stopsDown} (a vector of slots per compare, tie slots decoded to
+     * their group's key in the vector, no branch per slot); the last stretch runs the scans one slot at a time,
+     * exactly as written.
      */
     private long partition(long left, long right, int p) {
-        int lo = Math.min(tieKeyA, tieKeyB < 0 ? tieKeyA : tieKeyB);
-        int hi = Math.max(tieKeyA, tieKeyB);
-        // left stops: key <= p; right stops: key >= p
-        int flipL = hi <= p ? 0 : lo > p ? Integer.MIN_VALUE : -1;
-        int flipR = lo >= p ? Integer.MIN_VALUE : hi < p ? 0 : -1;
-        if (flipL == -1 || flipR == -1) return partitionDecoding(left, right, p);
-        int pl = p ^ flipL, pr = p ^ flipR;
+        int ka = tieKeyA, kb = tieKeyB, ca = tieCountA;
         int[] offL = stopsLeft, offR = stopsRight;
         int nl = 0, il = 0, nr = 0, ir = 0;
         long baseL = left, baseR = right; // start of the current left block; end of the current right block
@@ -197,14 +187,14 @@ final class TorchOrder {
         while (true) {
             if (il == nl) {
                 if (nextR - nextL < BLOCK) break;
-                nl = kernels.stopsUp(a, nextL, BLOCK, flipL, pl, offL);
+                nl = kernels.stopsUp(a, nextL, BLOCK, p, ca, ka, kb, offL);
                 il = 0;
                 baseL = nextL;
                 nextL += BLOCK;
             }
             if (ir == nr) {
                 if (nextR - nextL < BLOCK) break;
-                nr = kernels.stopsDown(a, nextR, BLOCK, flipR, pr, offR);
+                nr = kernels.stopsDown(a, nextR, BLOCK, p, ca, ka, kb, offR);
                 ir = 0;
                 baseR = nextR;
                 nextR -= BLOCK;
@@ -216,18 +206,6 @@ final class TorchOrder {
         }
         long l = il < nl ? baseL + offL[il] : nextL;
         long r = ir < nr ? baseR - offR[ir] + 1 : nextR;
-        while (true) {
-            while ((slot(l) ^ flipL) > pl) l++;
-            r--;
-            while (pr > (slot(r) ^ flipR)) r--;
-            if (l >= r) return l;
-            swap(l, r);
-            l++;
-        }
-    }
-
-    /** The same partition one slot at a time, decoding tie slots: for two tie groups on both sides of {@code p}. */
-    private long partitionDecoding(long l, long r, int p) {
         while (true) {
             while (key(l) > p) l++;
             r--;
