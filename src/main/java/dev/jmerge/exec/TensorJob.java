@@ -108,7 +108,7 @@ final class TensorJob implements MergeInput {
             }
             int max = kernels.fromFloat(src, srcOff, encoded, (long) filled * es, type, len);
             counted.check(max, src, srcOff, len);
-            if (stats != null) stats.onWrite(offset, encoded.asSlice((long) filled * es, bytes), type, len);
+            if (stats != null) stats.onWrite(offset, src, srcOff, encoded.asSlice((long) filled * es, bytes), type, len);
             filled += len;
         }
 

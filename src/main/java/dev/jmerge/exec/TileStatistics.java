@@ -8,7 +8,9 @@ import java.util.Arrays;
 
 /**
  * Gathers one tensor's {@link TensorStats} from the tiles its method reads and writes, so a report costs no
- * extra read of the input files. For each input the tile read last is remembered: as the slice of the input's
+ * extra read of the input files. A method that hands its tiles over ({@link #tilesHandedOver}) has its sums
+ * taken from the floats it decoded, and its output compared with the base tile it handed over last: nothing is
+ * decoded twice. For any other method, the tile each input had read last is remembered: as the slice of the input's
  * mapping it was decoded from when the read was a plain decode (nothing is copied: the bytes are in cache and
  * still mapped), else as a copy of the floats. Once the base and every other input have been read at the first
  * range not yet counted, that range is summed block by block in L1: the task vectors' products
@@ -50,6 +52,12 @@ final class TileStatistics implements MergeStats {
     private double tSum;
     private int tCount;
     private final long[] kept;
+    private boolean handedOver;         // the method hands its tiles over: reads are not counted
+    private final float[][] picked;     // per input, the tile handed over
+    private final float[][] pickedVectors;
+    private float[] handedBase;         // the base tile handed over last, until the base is read again
+    private long handedOffset;
+    private int handedLength;
 
     /** An input's tile read last: where its values are (bytes of the mapping, or a copy) and which range. */
     private static final class Slot {
@@ -89,6 +97,8 @@ final class TileStatistics implements MergeStats {
         this.gram = new double[vectors.length * vectors.length];
         this.kept = new long[n];
         Arrays.fill(kept, -1);
+        this.picked = new float[n][];
+        this.pickedVectors = new float[vectors.length][];
     }
 
     /**
@@ -96,7 +106,8 @@ final class TileStatistics implements MergeStats {
      * those values were decoded from as {@code type}, or null when they are not a plain decode.
      */
     void onRead(int i, long offset, float[] src, int off, int len, MemorySegment bytes, DType type) {
-        boolean pending = offset == next && next < numel;
+        if (i == base) handedBase = null;
+        boolean pending = !handedOver && offset == next && next < numel;
         if (i != base && !pending) return;
         Slot s = slots[i];
         s.offset = offset;
@@ -127,13 +138,21 @@ final class TileStatistics implements MergeStats {
         }
     }
 
-    /** {@code len} output values, encoded as {@code type}, are written at {@code offset}: they count as stored. */
-    void onWrite(long offset, MemorySegment encoded, DType type, int len) {
+    /**
+     * {@code len} output values are written at {@code offset}: {@code src[srcOff..]} as the method made them,
+     * {@code encoded} as {@code type} stores them; they count as stored. bf16, f16 and f32 are rounded from the
+     * floats in registers ({@link Kernels#storedDistanceSquares}); other types are decoded back.
+     */
+    void onWrite(long offset, float[] src, int srcOff, MemorySegment encoded, DType type, int len) {
         written += len;
+        boolean rounds = type == DType.BF16 || type == DType.F16 || type == DType.F32;
         Slot b = base >= 0 ? slots[base] : null;
         int shift = 0;
         float[] baseRead = null;
-        if (b != null && b.covers(offset, len)) {
+        if (handedBase != null && handedOffset <= offset && offset + len <= handedOffset + handedLength) {
+            baseRead = handedBase;
+            shift = (int) (offset - handedOffset);
+        } else if (b != null && b.covers(offset, len)) {
             shift = (int) (offset - b.offset);
         } else if (b != null) {
             // the method wrote a range other than the base's last read: read the base there
@@ -141,15 +160,23 @@ final class TileStatistics implements MergeStats {
             reader.read(base, offset, baseTile, 0, len);
             baseRead = baseTile;
         }
+        if (rounds && (b == null || baseRead != null)) {
+            outputSquared += k.storedDistanceSquares(src, srcOff, baseRead, shift, type, len);
+            return;
+        }
         float[] out = block[slots.length], ref = b != null ? block[base] : null;
         one[0] = out;
         for (int from = 0; from < len; from += BLOCK) {
             int n = Math.min(BLOCK, len - from);
-            k.toFloat(encoded, (long) from * type.byteSize(), type, out, 0, n);
             if (b != null) {
-                if (baseRead != null) System.arraycopy(baseRead, from, ref, 0, n);
+                if (baseRead != null) System.arraycopy(baseRead, shift + from, ref, 0, n);
                 else b.load(k, shift + from, n, ref);
             }
+            if (rounds) {
+                outputSquared += k.storedDistanceSquares(src, srcOff + from, ref, 0, type, n);
+                continue;
+            }
+            k.toFloat(encoded, (long) from * type.byteSize(), type, out, 0, n);
             output[0] = 0;
             k.gram(one, 1, ref, n, output);
             outputSquared += output[0];
@@ -184,6 +211,42 @@ final class TileStatistics implements MergeStats {
     }
 
     @Override public boolean enabled() { return true; }
+
+    @Override public void tilesHandedOver() { handedOver = true; }
+
+    @Override
+    public void inputs(long offset, int len, int[] which, float[][] values) {
+        Arrays.fill(picked, null);
+        for (int j = 0; j < which.length; j++) picked[which[j]] = values[j];
+        if (base >= 0) handBase(offset, len, picked[base]);
+        if (offset != next || next >= numel) return;
+        for (float[] p : picked) if (p == null) return;
+        for (int a = 0; a < vectors.length; a++) pickedVectors[a] = picked[vectors[a]];
+        k.gram(pickedVectors, vectors.length, base >= 0 ? picked[base] : null, len, gram);
+        next += len;
+    }
+
+    @Override
+    public void taskVectors(long offset, int len, int[] which, float[][] deltas, float[] baseValues) {
+        if (base < 0) return;
+        handBase(offset, len, baseValues);
+        if (offset != next || next >= numel) return;
+        Arrays.fill(picked, null);
+        for (int j = 0; j < which.length; j++) picked[which[j]] = deltas[j];
+        for (int a = 0; a < vectors.length; a++) {
+            pickedVectors[a] = picked[vectors[a]];
+            if (pickedVectors[a] == null) return;
+        }
+        // the differences are the ones gram would take itself: float32 x − b
+        k.gram(pickedVectors, vectors.length, null, len, gram);
+        next += len;
+    }
+
+    private void handBase(long offset, int len, float[] values) {
+        handedBase = values;
+        handedOffset = offset;
+        handedLength = len;
+    }
 
     @Override
     public void interpolation(double t) {

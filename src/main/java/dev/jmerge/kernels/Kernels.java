@@ -142,6 +142,23 @@ public interface Kernels {
     void gram(float[][] x, int v, float[] base, int n, double[] gram);
 
     /**
+     * {@code Σ (s(x[xOff+i]) − base[bOff+i])²} over {@code i < n} ({@code Σ s(x)²} when {@code base} is null),
+     * {@code s(x)} being x as {@code type} stores it: rounded as {@link #fromFloat} rounds to bf16 or f16, x itself
+     * for f32; each difference rounded to float32. A report's output change, taken from the floats being written
+     * rather than decoded back from what was stored; summed as {@link #gram} sums.
+     *
+     * @throws IllegalArgumentException for a type other than bf16, f16 or f32
+     */
+    double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int n);
+
+    /**
+     * Adds to {@code kept[m]}, for {@code m < count}, how many of the first {@code n} weighted deltas
+     * {@code x = w[m]·delta[m][i]} (float32 products; {@code w} null: weights of 1) reach the output: {@code x ≠ 0},
+     * and with {@code elect} of the sign {@link #electedSumWide} elects (a non-negative sum elects +). For reports.
+     */
+    void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int n);
+
+    /**
      * Matrix product with a weight matrix stored as a linear layer stores it ({@code [out, in]}, row-major):
      * {@code y[yOff + r·yStride + j] = Σ_i x[r·k + i] · w[j][i]} for {@code r < rows}, {@code j < n}, where
      * {@code w} is {@code n} rows of {@code k} elements of {@code wType} starting at {@code wByteOffset}.

@@ -139,6 +139,16 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int n) {
+        ScalarLoops.countKept(delta, count, w, elect, kept, 0, n);
+    }
+
+    @Override
+    public double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int n) {
+        return ScalarLoops.storedDistanceSquares(x, xOff, base, bOff, type, 0, n);
+    }
+
+    @Override
     public void matmul(float[] x, int rows, int k, MemorySegment w, long wByteOffset, DType wType, int n,
                        float[] y, int yOff, int yStride) {
         ScalarLoops.matmul(x, rows, k, w, wByteOffset, wType, n, y, yOff, yStride);

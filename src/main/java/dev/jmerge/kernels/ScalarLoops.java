@@ -262,4 +262,34 @@ public final class ScalarLoops {
             }
         }
     }
+
+    /** {@link Kernels#storedDistanceSquares} over {@code [from, to)}, in float64. */
+    public static double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            float v = x[xOff + i];
+            float stored = switch (type) {
+                case BF16 -> ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(v));
+                case F16 -> Float.float16ToFloat(Float.floatToFloat16(v));
+                case F32 -> v;
+                default -> throw new IllegalArgumentException("no stored distance for " + type);
+            };
+            double d = base == null ? stored : (double) (stored - base[bOff + i]);
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /** {@link Kernels#countKept} over {@code [from, to)}. */
+    public static void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int from, int to) {
+        for (int i = from; i < to; i++) {
+            double s = 0;
+            if (elect) for (int m = 0; m < count; m++) s += w == null ? delta[m][i] : w[m] * delta[m][i];
+            for (int m = 0; m < count; m++) {
+                float x = w == null ? delta[m][i] : w[m] * delta[m][i];
+                boolean reaches = elect ? (s >= 0 ? x > 0 : x < 0) : x != 0;
+                if (reaches) kept[m]++;
+            }
+        }
+    }
 }

@@ -21,12 +21,16 @@ final class Combination {
         float[][] t = in.tiles(n + 1);
         float[] b = t[n];
         Kernels k = in.kernels();
+        MergeStats stats = in.stats();
+        boolean report = stats.enabled();
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
             if (base >= 0) in.read(base, off, b, 0, len);
             for (int i = 0; i < n; i++) {
                 in.read(idx[i], off, t[i], 0, len);
                 if (base >= 0) k.sub(t[i], b, t[i], len);
             }
+            if (report && base >= 0) stats.taskVectors(off, len, idx, t, b);
+            else if (report) stats.inputs(off, len, idx, t);
             for (int i = 0; i < n; i++) {
                 for (int j = i; j < n; j++) {
                     g[i][j] += i == j ? k.sumSquares(t[i], len) : k.dot(t[i], t[j], len);

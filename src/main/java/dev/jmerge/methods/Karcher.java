@@ -39,6 +39,7 @@ public final class Karcher implements MergeMethod {
         // The base, when present, is averaged like any other input (mergekit gathers it with the rest).
         int[] all = new int[n];
         for (int i = 0; i < n; i++) all[i] = i;
+        in.stats().tilesHandedOver(); // the Gram pass hands every input over
         double[][] g = Combination.gram(in, all, -1);
         double[] c = coefficients(g, (int) in.global().get(MAX_ITER), in.global().get(TOL));
         if (c == null) {

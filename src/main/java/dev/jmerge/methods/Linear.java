@@ -56,8 +56,13 @@ public final class Linear implements MergeMethod {
         float[][] t = in.tiles(n + 1, block);
         float[] result = t[n];
         Kernels k = in.kernels();
+        MergeStats stats = in.stats();
+        boolean report = stats.enabled();
+        int[] all = java.util.stream.IntStream.range(0, n).toArray();
+        stats.tilesHandedOver();
         Tiles.forEach(in.numel(), block, (off, len) -> {
             for (int i = 0; i < n; i++) in.read(i, off, t[i], 0, len);
+            if (report) stats.inputs(off, len, all, t);
             k.weightedSumWide(t, n, w, divisor, result, len);
             out.write(off, result, 0, len);
         });

@@ -29,4 +29,26 @@ public interface MergeStats {
      * per tile; counts add up.
      */
     void kept(int input, long kept, long total);
+
+    /**
+     * Said before the method's first read: one of its sweeps will hand every range of the tensor, in index order,
+     * to {@link #inputs} or {@link #taskVectors}, so the report takes its sums from the floats the method decoded
+     * anyway instead of decoding the tiles the method reads a second time. A range handed over in no sweep is read
+     * again at the end, so a broken promise costs time, not numbers.
+     */
+    default void tilesHandedOver() {}
+
+    /**
+     * Input {@code which[j]}'s values at {@code [offset, offset+len)} are {@code values[j][0..len)}, as read; the
+     * report counts the range when {@code which} names every input, and compares the output with the base's tile
+     * here until the method reads the base again (so the method leaves it unchanged until it has written the
+     * range).
+     */
+    default void inputs(long offset, int len, int[] which, float[][] values) {}
+
+    /**
+     * As {@link #inputs}, with the task vectors: {@code deltas[j][0..len)} is input {@code which[j]} less
+     * {@code base} (as {@code Kernels#sub} rounds it), {@code which} every input but the base.
+     */
+    default void taskVectors(long offset, int len, int[] which, float[][] deltas, float[] base) {}
 }

@@ -45,6 +45,7 @@ public final class ModelStock implements MergeMethod {
             throw Inputs.wrongCount(in, name(), "the base and at least two other models");
         }
         int[] idx = Inputs.others(in);
+        in.stats().tilesHandedOver(); // the first pass hands every task vector over
         if (in.global().flag(FILTER_WISE)) {
             mergeRows(in, out, base, idx);
         } else {
@@ -96,6 +97,7 @@ public final class ModelStock implements MergeMethod {
                 in.read(idx[i], off, t[i], 0, len);
                 k.sub(t[i], b, t[i], len);
             }
+            in.stats().taskVectors(off, len, idx, t, b);
             for (int i = 0; i < n; i++) {
                 for (int j = i; j < n; j++) {
                     g[i][j] = i == j ? k.sumSquares(t[i], len) : k.dot(t[i], t[j], len);
@@ -120,9 +122,14 @@ public final class ModelStock implements MergeMethod {
         float[][] tiles = in.tiles(n + 2);
         float[] b = tiles[n], acc = tiles[n + 1];
         Kernels k = in.kernels();
+        MergeStats stats = in.stats();
+        boolean report = stats.enabled();
+        int[] which = java.util.Arrays.copyOf(idx, n + 1);
+        which[n] = base; // tiles[n] is b
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
             in.read(base, off, b, 0, len);
             for (int i = 0; i < n; i++) in.read(idx[i], off, tiles[i], 0, len);
+            if (report) stats.inputs(off, len, which, tiles); // counted in the first pass: the output is compared here
             combine(k, tiles, n, b, acc, len, t);
             out.write(off, acc, 0, len);
         });

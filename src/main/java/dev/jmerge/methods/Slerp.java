@@ -38,6 +38,7 @@ public final class Slerp implements MergeMethod {
         int other = Inputs.otherThanBase(in, name(), out);
         if (other < 0) return;
         int base = 1 - other;
+        in.stats().tilesHandedOver(); // the Gram pass hands both inputs over
         double t = in.global().get(T);
         double[][] g = Combination.gram(in, new int[] {base, other}, -1);
         double n0 = Math.sqrt(g[0][0]), n1 = Math.sqrt(g[1][1]);

@@ -137,6 +137,9 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
         if (Math.abs(weightSum) < 1e-8) weightSum = 1;
         final double linearDen = weightSum;
 
+        MergeStats stats = in.stats();
+        boolean report = stats.enabled();
+        stats.tilesHandedOver();
         TaskVectorTiles tv = new TaskVectorTiles(in, models, sparsification != null && sparsification.rowWise());
         MaskBuilder[] builders = new MaskBuilder[k];
         TileMask[] masks;
@@ -159,7 +162,12 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
             tv.readBase(offset, len);
             for (int m = 0; m < k; m++) {
                 tv.readDelta(m, offset, len);
-                if (masks[m] != null) masks[m].apply(offset, d[m], len);
+                if (!report && masks[m] != null) masks[m].apply(offset, d[m], len);
+            }
+            if (report) {
+                // the report sees the task vectors before they are sparsified
+                stats.taskVectors(offset, len, models, d, b);
+                for (int m = 0; m < k; m++) if (masks[m] != null) masks[m].apply(offset, d[m], len);
             }
             if (kept != null) kept.add(d, w, len);
             // weighted deltas are float32 products, as mergekit forms them before electing signs; sums are float64

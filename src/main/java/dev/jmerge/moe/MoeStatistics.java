@@ -29,11 +29,11 @@ import java.util.concurrent.Future;
  * The numbers of {@code jmerge moe --report}: the router rows as written (rounded to the output dtype), and per
  * layer the experts' MLP task vectors against the base ({@link MoeReport}). The build copies expert tensors byte for
  * byte and never reads the base's MLP, so the task vectors take one more read of those tensors, a layer per worker,
- * a tile at a time; products are summed block by block ({@link Kernels#gram}) in float64.
+ * decoded block by block into L1 and summed there ({@link Kernels#gram}) in float64; an expert that is the base
+ * model is not read again (its task vector is zero).
  */
 final class MoeStatistics {
 
-    private static final int TILE = 1 << 16;
     private static final int BLOCK = 1024;
 
     private MoeStatistics() {}
@@ -110,24 +110,28 @@ final class MoeStatistics {
             if (all) in.add(e);
         }
         int v = in.size();
-        float[][] tiles = new float[v + 1][TILE];
+        // an expert that is the base model itself has a task vector of zeros: its slot shares the base's block
+        // instead of reading the same tensor again
         float[][] blocks = new float[v + 1][BLOCK];
-        float[][] vectors = java.util.Arrays.copyOf(blocks, v);
+        float[][] vectors = new float[v][];
+        List<Integer> read = new ArrayList<>();
+        for (int a = 0; a < v; a++) {
+            boolean isBase = experts.get(in.get(a)).ref().equals(base.ref());
+            vectors[a] = isBase ? blocks[v] : blocks[a];
+            if (!isBase) read.add(a);
+        }
         double[] gram = new double[v * v];
         for (String n : names) {
             List<TensorStreams.Stream> open = new ArrayList<>();
-            for (int i : in) open.add(streams.open(experts.get(i), n));
+            for (int a : read) open.add(streams.open(experts.get(in.get(a)), n));
             open.add(streams.open(base, n));
             try {
                 long numel = base.info(n).numel();
-                for (long off = 0; off < numel; off += TILE) {
-                    int len = (int) Math.min(TILE, numel - off);
-                    for (int s = 0; s <= v; s++) open.get(s).read(off, tiles[s], 0, len);
-                    for (int from = 0; from < len; from += BLOCK) {
-                        int k = Math.min(BLOCK, len - from);
-                        for (int s = 0; s <= v; s++) System.arraycopy(tiles[s], from, blocks[s], 0, k);
-                        kernels.gram(vectors, v, blocks[v], k, gram);
-                    }
+                for (long off = 0; off < numel; off += BLOCK) {
+                    int k = (int) Math.min(BLOCK, numel - off);
+                    for (int s = 0; s < read.size(); s++) open.get(s).read(off, blocks[read.get(s)], 0, k);
+                    open.getLast().read(off, blocks[v], 0, k);
+                    kernels.gram(vectors, v, blocks[v], k, gram);
                 }
             } finally {
                 open.forEach(TensorStreams.Stream::finish);

@@ -55,7 +55,7 @@ class TileStatisticsTest {
     void write(TileStatistics s, int offset, int len) {
         MemorySegment bytes = MemorySegment.ofArray(new float[len]);
         for (int i = 0; i < len; i++) bytes.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i, out[offset + i]);
-        s.onWrite(offset, bytes, DType.F32, len);
+        s.onWrite(offset, out, offset, bytes, DType.F32, len);
     }
 
     /** Checks the Gram matrix of the task vectors (or inputs) and Σ(out − base)² against float64 sums. */
@@ -181,6 +181,103 @@ class TileStatisticsTest {
         }
         check(s.finish(), BASE);
         assertThat(rawReads.get()).isZero();
+    }
+
+    /** A method's read into its own tile (from 0), which it keeps as read until it has written the range. */
+    float[] readKept(TileStatistics s, int i, int offset, int len) {
+        float[] tile = new float[len];
+        System.arraycopy(x[i], offset, tile, 0, len);
+        s.onRead(i, offset, tile, 0, len, null, null);
+        return tile;
+    }
+
+    /**
+     * A method that hands its tiles over: sums come from its floats, in whatever order it holds its inputs, as
+     * inputs or as task vectors, after passes that read one model at a time; the output is compared with the base
+     * tile handed over. Nothing is read again, and a method that hands tiles over without having promised to is
+     * counted once.
+     */
+    @Test
+    void tilesHandedOverAreCountedFromTheMethodsFloats() {
+        int[] order = {3, 1, 2, 0}; // the base (2) among them, in no particular place
+        for (Kernels k : new Kernels[] {new ScalarKernels(), KernelsProvider.get()}) {
+            for (int base : new int[] {BASE, -1}) {
+                for (boolean asTaskVectors : base < 0 ? new boolean[] {false} : new boolean[] {false, true}) {
+                    for (boolean promised : new boolean[] {true, false}) {
+                        rawReads.set(0);
+                        TileStatistics s = stats(k, base);
+                        if (promised) {
+                            s.tilesHandedOver();
+                            // a selection's passes, one model at a time: not what the report counts
+                            for (int i = 0; i < INPUTS; i++) {
+                                for (int off = 0; off < N; off += CHUNK) read(s, i, off, Math.min(CHUNK, N - off));
+                            }
+                        }
+                        for (int off = 0; off < N; off += CHUNK) {
+                            int len = Math.min(CHUNK, N - off);
+                            float[][] tiles = new float[INPUTS][];
+                            for (int j = 0; j < INPUTS; j++) tiles[j] = readKept(s, order[j], off, len);
+                            if (asTaskVectors) {
+                                float[] b = tiles[2];
+                                int[] which = {order[0], order[1], order[3]};
+                                float[][] d = {tiles[0], tiles[1], tiles[3]};
+                                for (float[] t : d) k.sub(t, b, t, len);
+                                s.taskVectors(off, len, which, d, b);
+                            } else {
+                                s.inputs(off, len, order, tiles);
+                            }
+                            write(s, off, len);
+                            for (float[] t : tiles) java.util.Arrays.fill(t, Float.NaN);
+                        }
+                        check(s.finish(), base);
+                        assertThat(rawReads.get()).as("read again").isZero();
+                    }
+                }
+            }
+        }
+    }
+
+    /** A promise broken (a range never handed over) costs a read of what was missed, not the numbers. */
+    @Test
+    void rangesNeverHandedOverAreReadAtTheEnd() {
+        TileStatistics s = stats(KernelsProvider.get(), BASE);
+        s.tilesHandedOver();
+        int all[] = {0, 1, 2, 3};
+        for (int off = 0; off < N; off += CHUNK) {
+            int len = Math.min(CHUNK, N - off);
+            float[][] tiles = new float[INPUTS][];
+            for (int i = 0; i < INPUTS; i++) tiles[i] = readKept(s, i, off, len);
+            if (off != CHUNK) s.inputs(off, len, all, tiles);
+            write(s, off, len);
+        }
+        check(s.finish(), BASE);
+        assertThat(rawReads.get()).isEqualTo((long) INPUTS * (N - CHUNK));
+    }
+
+    /** An output stored as bf16 counts as stored: rounded, not as the method's floats. */
+    @Test
+    void outputsCountAsTheirStoredType() {
+        for (Kernels k : new Kernels[] {new ScalarKernels(), KernelsProvider.get()}) {
+            TileStatistics s = stats(k, BASE);
+            double expected = 0;
+            for (int off = 0; off < N; off += CHUNK) {
+                int len = Math.min(CHUNK, N - off);
+                for (int i = 0; i < INPUTS; i++) read(s, i, off, len);
+                MemorySegment bytes = MemorySegment.ofArray(new short[len]);
+                k.fromFloat(out, off, bytes, 0, DType.BF16, len);
+                s.onWrite(off, out, off, bytes, DType.BF16, len);
+                for (int i = 0; i < len; i++) {
+                    float stored = ScalarKernels.bf16ToFloat(ScalarKernels.floatToBf16(out[off + i]));
+                    double d = (double) (stored - x[BASE][off + i]);
+                    expected += d * d;
+                }
+            }
+            double got = s.finish().outputSquared();
+            assertThat(got).isCloseTo(expected, within(0x1p-17 * expected));
+            double unrounded = 0;
+            for (int i = 0; i < N; i++) unrounded += Math.pow((double) (out[i] - x[BASE][i]), 2);
+            assertThat(Math.abs(got - unrounded)).as("the rounding shows").isGreaterThan(0x1p-12 * expected);
+        }
     }
 
     @Test

@@ -413,6 +413,78 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The output change a report takes from the floats being written: each value rounded as the encoder stores it
+     * (checked against the encoder itself, then decoding), less the base, squared and summed.
+     */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void storedDistanceRoundsAsTheEncoderStores(int n) {
+        SplittableRandom r = new SplittableRandom(9000 + n);
+        int off = 3, len = n + 700;
+        float[] x = new float[off + len], base = new float[5 + len];
+        for (int i = 0; i < len; i++) {
+            base[5 + i] = (float) (0.05 * r.nextGaussian());
+            x[off + i] = base[5 + i] + (float) (0.001 * r.nextGaussian());
+        }
+        // exact ties between two bf16 codes round to the even one
+        for (int i = 0; i < len; i += 7) x[off + i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[off + i]) & 0xFFFF0000 | 0x8000);
+        for (DType type : new DType[] {DType.BF16, DType.F16, DType.F32}) {
+            MemorySegment stored = MemorySegment.ofArray(new byte[len * type.byteSize()]);
+            scalar.fromFloat(x, off, stored, 0, type, len);
+            float[] decoded = new float[len];
+            scalar.toFloat(stored, 0, type, decoded, 0, len);
+            for (boolean withBase : new boolean[] {false, true}) {
+                IntToDoubleFunction term = i -> {
+                    double d = withBase ? (double) (decoded[i] - base[5 + i]) : decoded[i];
+                    return d * d;
+                };
+                String what = "stored distance " + type + (withBase ? " less a base" : "");
+                float[] b = withBase ? base : null;
+                checkSum(what, len, term, scalar.storedDistanceSquares(x, off, b, 5, type, len));
+                checkSumWithin(what, len, term, 0x1p-18, panama.storedDistanceSquares(x, off, b, 5, type, len));
+            }
+        }
+    }
+
+    /**
+     * Kept counts of a report: zeros never count; with an election, a delta counts when its sign is the sign of
+     * the float64 sum of the weighted deltas, + where that sum is exactly zero (x and −x of equal weights).
+     */
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void keptCountsFollowTheElectedSign(int n) {
+        SplittableRandom r = new SplittableRandom(9500 + n);
+        int count = 3;
+        float[][] d = new float[count][n];
+        for (int i = 0; i < n; i++) {
+            for (int m = 0; m < count; m++) d[m][i] = r.nextInt(4) == 0 ? 0f : (float) r.nextGaussian();
+            if (i % 11 == 5) {
+                d[1][i] = -d[0][i];
+                d[2][i] = 0f;
+            }
+        }
+        for (float[] w : new float[][] {null, {0.5f, 0.5f, 0.25f}}) {
+            for (boolean elect : new boolean[] {false, true}) {
+                long[] expected = new long[count];
+                for (int i = 0; i < n; i++) {
+                    double sum = 0;
+                    for (int m = 0; m < count; m++) sum += (double) (d[m][i] * (w == null ? 1f : w[m]));
+                    for (int m = 0; m < count; m++) {
+                        float x = d[m][i] * (w == null ? 1f : w[m]);
+                        if (x != 0 && (!elect || Math.signum(x) == (sum >= 0 ? 1 : -1))) expected[m]++;
+                    }
+                }
+                long[] sk = {7, 7, 7}, pk = {7, 7, 7}; // counts add to what is there
+                scalar.countKept(d, count, w, elect, sk, n);
+                panama.countKept(d, count, w, elect, pk, n);
+                for (int m = 0; m < count; m++) expected[m] += 7;
+                assertThat(sk).as("scalar elect=%s n=%d", elect, n).containsExactly(expected);
+                assertThat(pk).as("panama elect=%s n=%d", elect, n).containsExactly(expected);
+            }
+        }
+    }
+
     @ParameterizedTest
     @FieldSource("LENGTHS")
     void reductionsPropagateSpecialsLikeTheReference(int n) {

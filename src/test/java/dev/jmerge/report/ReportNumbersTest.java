@@ -222,6 +222,40 @@ class ReportNumbersTest {
         }
     }
 
+    /**
+     * Methods hand their tiles to the report (and ties counts and sparsifies in another order with a report): the
+     * merged bytes are those of a merge without one, and a bf16 output's change is that of the rounded values
+     * stored.
+     */
+    @Test
+    void aReportChangesNoMergedByteAndMeasuresTheStoredOutput() throws Exception {
+        String ties = header("ties", null).replace("dtype: float32\n", "dtype: float32\nout_dtype: bfloat16\n")
+                + "  - model: " + model(1) + "\n    parameters: {weight: 0.5, density: 0.5}\n"
+                + "  - model: " + model(2) + "\n    parameters: {weight: 0.3, density: 0.7}\n"
+                + "  - model: " + model(3) + "\n    parameters: {weight: 0.2, density: 0.4}\n";
+        String stock = header("model_stock", "{filter_wise: true}") + "  - model: " + model(1) + "\n  - model: "
+                + model(2) + "\n  - model: " + model(3) + "\n";
+        String linear = "merge_method: linear\nbase_model: " + models.resolve("base") + "\ndtype: float32\n"
+                + "out_dtype: bfloat16\nmodels:\n  - model: " + models.resolve("base") + "\n    parameters: {weight: 0.5}\n"
+                + "  - model: " + model(1) + "\n    parameters: {weight: 0.3}\n"
+                + "  - model: " + model(3) + "\n    parameters: {weight: 0.2}\n";
+        int n = 0;
+        for (String yaml : List.of(ties, stock, linear)) {
+            Path with = tmp.resolve("with" + n), without = tmp.resolve("without" + n++);
+            JsonNode r = merge(yaml, with);
+            checkOutputDelta(r, with);
+            Path cfg = tmp.resolve("plain.yml");
+            Files.writeString(cfg, yaml);
+            Cli plain = Cli.run(cfg.toString(), without.toString(), "--quiet", "-j", "2", "--random-seed", Long.toString(SEED));
+            assertThat(plain.exitCode()).as(plain.err()).isZero();
+            try (var files = Files.list(without)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+                    assertThat(Files.mismatch(f, with.resolve(f.getFileName()))).as(yaml + f).isEqualTo(-1L);
+                }
+            }
+        }
+    }
+
     @Test
     void slerpReportsNormsAndTheMergedChange() throws Exception {
         String yaml = header("slerp", "{t: 0.3}") + "  - model: " + models.resolve("base") + "\n  - model: "

@@ -1,6 +1,11 @@
 package dev.jmerge.kernels.panama;
 
+import dev.jmerge.kernels.ScalarLoops;
+import dev.jmerge.tensor.DType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,7 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * pair by pair.
  *
  * <p>Vectors never cross a method boundary here (no helper takes or returns one): a call C2 declines to
- * inline would box them, and a boxed vector costs more than the arithmetic.
+ * inline would box them, and a boxed vector costs more than the arithmetic. Each helper sums one run, so it is
+ * called once per run, not once per call of {@link #gram}: called with whole tiles, a helper looping over the
+ * runs itself was entered a few thousand times a merge and ran for the first second in C1's boxing code and
+ * C2's on-stack-replacement code, which deoptimized, before C2 compiled it whole.
  */
 final class PanamaGram {
 
@@ -27,6 +35,7 @@ final class PanamaGram {
     private static final class Scratch {
         final double[] sums = new double[10 * L];
         final float[] stage = new float[10 * L];
+        final float[] rounded = new float[RUN];
         float[] zeros = new float[0];
 
         float[] zeros(int n) {
@@ -44,25 +53,27 @@ final class PanamaGram {
         switch (v) {
             case 0 -> { }
             case 1 -> {
-                pair(x[0], x[0], b, upper, s);
+                for (int i = 0; i < upper; i += RUN) pair(x[0], x[0], b, i, Math.min(i + RUN, upper), s);
                 total(s, gram, 0, 0);
             }
             case 2 -> {
-                two(x[0], x[1], b, upper, s);
+                for (int i = 0; i < upper; i += RUN) two(x[0], x[1], b, i, Math.min(i + RUN, upper), s);
                 total(s, gram, TWO);
             }
             case 3 -> {
-                three(x[0], x[1], x[2], b, upper, s);
+                for (int i = 0; i < upper; i += RUN) three(x[0], x[1], x[2], b, i, Math.min(i + RUN, upper), s);
                 total(s, gram, THREE);
             }
             case 4 -> {
-                four(x[0], x[1], x[2], x[3], b, upper, s);
+                for (int i = 0; i < upper; i += RUN) {
+                    four(x[0], x[1], x[2], x[3], b, i, Math.min(i + RUN, upper), s);
+                }
                 total(s, gram, FOUR);
             }
             default -> {
                 for (int a = 0; a < v; a++) {
                     for (int c = a; c < v; c++) {
-                        pair(x[a], x[c], b, upper, s);
+                        for (int i = 0; i < upper; i += RUN) pair(x[a], x[c], b, i, Math.min(i + RUN, upper), s);
                         total(s, gram, 0, a * v + c);
                     }
                 }
@@ -78,6 +89,51 @@ final class PanamaGram {
                 }
             }
         }
+    }
+
+    /** {@link PanamaKernels#storedDistanceSquares}: bf16 and f32 in vectors, f16 in the scalar loop. */
+    static double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int n) {
+        if (type != DType.BF16 && type != DType.F32) {
+            return ScalarLoops.storedDistanceSquares(x, xOff, base, bOff, type, 0, n);
+        }
+        int upper = F.loopBound(n);
+        Scratch s = SCRATCH.get();
+        float[] b = base != null ? base : s.zeros(upper);
+        int o = base != null ? bOff : 0;
+        for (int i = 0; i < upper; i += RUN) {
+            if (type == DType.BF16) bf16Distance(x, xOff, b, o, i, Math.min(i + RUN, upper), s);
+            else f32Distance(x, xOff, b, o, i, Math.min(i + RUN, upper), s);
+        }
+        double[] sum = new double[1];
+        total(s, sum, 0, 0);
+        return sum[0] + ScalarLoops.storedDistanceSquares(x, xOff, base, bOff, type, upper, n);
+    }
+
+    /**
+     * As {@code ScalarKernels.floatToBf16} and back, lane-wise (round to nearest even, NaN kept quiet), staged in L1:
+     * the rounded values go through an array, as the decoder's do, because arithmetic on the reinterpreted vector
+     * itself was left to the API's boxing fallback by C2.
+     */
+    private static void bf16Distance(float[] x, int xOff, float[] b, int bOff, int i, int end, Scratch s) {
+        float[] r = s.rounded;
+        for (int j = i; j < end; j += L) {
+            IntVector bits = FloatVector.fromArray(F, x, xOff + j).reinterpretAsInts();
+            VectorMask<Integer> nan = bits.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+            IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
+            bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16).blend(top.or(0x0040), nan)
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(r, j - i);
+        }
+        f32Distance(r, -i, b, bOff, i, end, s);
+    }
+
+    private static void f32Distance(float[] x, int xOff, float[] b, int bOff, int i, int end, Scratch s) {
+        FloatVector a = FloatVector.zero(F);
+        for (; i < end; i += L) {
+            FloatVector d = FloatVector.fromArray(F, x, xOff + i).sub(FloatVector.fromArray(F, b, bOff + i));
+            a = d.fma(d, a);
+        }
+        a.intoArray(s.stage, 0);
+        widen(s, 1);
     }
 
     /**
@@ -104,93 +160,81 @@ final class PanamaGram {
         gram[entry] += sum;
     }
 
-    private static void pair(float[] x0, float[] x1, float[] b, int upper, Scratch s) {
-        for (int i = 0; i < upper; ) {
-            int end = Math.min(i + RUN, upper);
-            FloatVector a = FloatVector.zero(F);
-            for (; i < end; i += L) {
-                FloatVector bv = FloatVector.fromArray(F, b, i);
-                a = FloatVector.fromArray(F, x0, i).sub(bv).fma(FloatVector.fromArray(F, x1, i).sub(bv), a);
-            }
-            a.intoArray(s.stage, 0);
-            widen(s, 1);
+    private static void pair(float[] x0, float[] x1, float[] b, int i, int end, Scratch s) {
+        FloatVector a = FloatVector.zero(F);
+        for (; i < end; i += L) {
+            FloatVector bv = FloatVector.fromArray(F, b, i);
+            a = FloatVector.fromArray(F, x0, i).sub(bv).fma(FloatVector.fromArray(F, x1, i).sub(bv), a);
         }
+        a.intoArray(s.stage, 0);
+        widen(s, 1);
     }
 
-    private static void two(float[] x0, float[] x1, float[] b, int upper, Scratch s) {
-        for (int i = 0; i < upper; ) {
-            int end = Math.min(i + RUN, upper);
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a11 = a00;
-            for (; i < end; i += L) {
-                FloatVector bv = FloatVector.fromArray(F, b, i);
-                FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv);
-                a00 = d0.fma(d0, a00);
-                a01 = d0.fma(d1, a01);
-                a11 = d1.fma(d1, a11);
-            }
-            a00.intoArray(s.stage, 0);
-            a01.intoArray(s.stage, L);
-            a11.intoArray(s.stage, 2 * L);
-            widen(s, 3);
+    private static void two(float[] x0, float[] x1, float[] b, int i, int end, Scratch s) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a11 = a00;
+        for (; i < end; i += L) {
+            FloatVector bv = FloatVector.fromArray(F, b, i);
+            FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv);
+            a00 = d0.fma(d0, a00);
+            a01 = d0.fma(d1, a01);
+            a11 = d1.fma(d1, a11);
         }
+        a00.intoArray(s.stage, 0);
+        a01.intoArray(s.stage, L);
+        a11.intoArray(s.stage, 2 * L);
+        widen(s, 3);
     }
 
-    private static void three(float[] x0, float[] x1, float[] x2, float[] b, int upper, Scratch s) {
-        for (int i = 0; i < upper; ) {
-            int end = Math.min(i + RUN, upper);
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a11 = a00, a12 = a00, a22 = a00;
-            for (; i < end; i += L) {
-                FloatVector bv = FloatVector.fromArray(F, b, i);
-                FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv),
-                        d2 = FloatVector.fromArray(F, x2, i).sub(bv);
-                a00 = d0.fma(d0, a00);
-                a01 = d0.fma(d1, a01);
-                a02 = d0.fma(d2, a02);
-                a11 = d1.fma(d1, a11);
-                a12 = d1.fma(d2, a12);
-                a22 = d2.fma(d2, a22);
-            }
-            a00.intoArray(s.stage, 0);
-            a01.intoArray(s.stage, L);
-            a02.intoArray(s.stage, 2 * L);
-            a11.intoArray(s.stage, 3 * L);
-            a12.intoArray(s.stage, 4 * L);
-            a22.intoArray(s.stage, 5 * L);
-            widen(s, 6);
+    private static void three(float[] x0, float[] x1, float[] x2, float[] b, int i, int end, Scratch s) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a11 = a00, a12 = a00, a22 = a00;
+        for (; i < end; i += L) {
+            FloatVector bv = FloatVector.fromArray(F, b, i);
+            FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv),
+                    d2 = FloatVector.fromArray(F, x2, i).sub(bv);
+            a00 = d0.fma(d0, a00);
+            a01 = d0.fma(d1, a01);
+            a02 = d0.fma(d2, a02);
+            a11 = d1.fma(d1, a11);
+            a12 = d1.fma(d2, a12);
+            a22 = d2.fma(d2, a22);
         }
+        a00.intoArray(s.stage, 0);
+        a01.intoArray(s.stage, L);
+        a02.intoArray(s.stage, 2 * L);
+        a11.intoArray(s.stage, 3 * L);
+        a12.intoArray(s.stage, 4 * L);
+        a22.intoArray(s.stage, 5 * L);
+        widen(s, 6);
     }
 
-    private static void four(float[] x0, float[] x1, float[] x2, float[] x3, float[] b, int upper, Scratch s) {
-        for (int i = 0; i < upper; ) {
-            int end = Math.min(i + RUN, upper);
-            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a11 = a00, a12 = a00, a13 = a00,
-                    a22 = a00, a23 = a00, a33 = a00;
-            for (; i < end; i += L) {
-                FloatVector bv = FloatVector.fromArray(F, b, i);
-                FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv),
-                        d2 = FloatVector.fromArray(F, x2, i).sub(bv), d3 = FloatVector.fromArray(F, x3, i).sub(bv);
-                a00 = d0.fma(d0, a00);
-                a01 = d0.fma(d1, a01);
-                a02 = d0.fma(d2, a02);
-                a03 = d0.fma(d3, a03);
-                a11 = d1.fma(d1, a11);
-                a12 = d1.fma(d2, a12);
-                a13 = d1.fma(d3, a13);
-                a22 = d2.fma(d2, a22);
-                a23 = d2.fma(d3, a23);
-                a33 = d3.fma(d3, a33);
-            }
-            a00.intoArray(s.stage, 0);
-            a01.intoArray(s.stage, L);
-            a02.intoArray(s.stage, 2 * L);
-            a03.intoArray(s.stage, 3 * L);
-            a11.intoArray(s.stage, 4 * L);
-            a12.intoArray(s.stage, 5 * L);
-            a13.intoArray(s.stage, 6 * L);
-            a22.intoArray(s.stage, 7 * L);
-            a23.intoArray(s.stage, 8 * L);
-            a33.intoArray(s.stage, 9 * L);
-            widen(s, 10);
+    private static void four(float[] x0, float[] x1, float[] x2, float[] x3, float[] b, int i, int end, Scratch s) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a11 = a00, a12 = a00, a13 = a00,
+                a22 = a00, a23 = a00, a33 = a00;
+        for (; i < end; i += L) {
+            FloatVector bv = FloatVector.fromArray(F, b, i);
+            FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv),
+                    d2 = FloatVector.fromArray(F, x2, i).sub(bv), d3 = FloatVector.fromArray(F, x3, i).sub(bv);
+            a00 = d0.fma(d0, a00);
+            a01 = d0.fma(d1, a01);
+            a02 = d0.fma(d2, a02);
+            a03 = d0.fma(d3, a03);
+            a11 = d1.fma(d1, a11);
+            a12 = d1.fma(d2, a12);
+            a13 = d1.fma(d3, a13);
+            a22 = d2.fma(d2, a22);
+            a23 = d2.fma(d3, a23);
+            a33 = d3.fma(d3, a33);
         }
+        a00.intoArray(s.stage, 0);
+        a01.intoArray(s.stage, L);
+        a02.intoArray(s.stage, 2 * L);
+        a03.intoArray(s.stage, 3 * L);
+        a11.intoArray(s.stage, 4 * L);
+        a12.intoArray(s.stage, 5 * L);
+        a13.intoArray(s.stage, 6 * L);
+        a22.intoArray(s.stage, 7 * L);
+        a23.intoArray(s.stage, 8 * L);
+        a33.intoArray(s.stage, 9 * L);
+        widen(s, 10);
     }
 }

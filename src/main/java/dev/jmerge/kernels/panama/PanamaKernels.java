@@ -309,6 +309,35 @@ public final class PanamaKernels implements Kernels {
     }
 
     @Override
+    public void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int n) {
+        int l = FH.length();
+        int upper = FH.loopBound(n);
+        if (elect) {
+            DoubleVector zero = DoubleVector.zero(D);
+            for (int i = 0; i < upper; i += l) {
+                DoubleVector s = zero;
+                for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w == null ? 1f : w[m], i));
+                VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
+                for (int m = 0; m < count; m++) {
+                    DoubleVector x = weighted(delta[m], w == null ? 1f : w[m], i);
+                    kept[m] += x.compare(VectorOperators.GT, 0.0).and(positive)
+                            .or(x.compare(VectorOperators.LT, 0.0).andNot(positive)).trueCount();
+                }
+            }
+        } else {
+            for (int m = 0; m < count; m++) {
+                float wm = w == null ? 1f : w[m];
+                long c = 0;
+                for (int i = 0; i < upper; i += l) {
+                    c += FloatVector.fromArray(FH, delta[m], i).mul(wm).compare(VectorOperators.NE, 0f).trueCount();
+                }
+                kept[m] += c;
+            }
+        }
+        ScalarLoops.countKept(delta, count, w, elect, kept, upper, n);
+    }
+
+    @Override
     public void varianceWide(float[][] x, int count, float[] out, int n) {
         int l = FH.length();
         int upper = FH.loopBound(n);
@@ -521,6 +550,11 @@ public final class PanamaKernels implements Kernels {
 
     @Override
     public void gram(float[][] x, int v, float[] base, int n, double[] gram) { PanamaGram.gram(x, v, base, n, gram); }
+
+    @Override
+    public double storedDistanceSquares(float[] x, int xOff, float[] base, int bOff, DType type, int n) {
+        return PanamaGram.storedDistanceSquares(x, xOff, base, bOff, type, n);
+    }
 
     private static DoubleVector widen(float[] a, int i) {
         return (DoubleVector) FloatVector.fromArray(FH, a, i).convertShape(VectorOperators.F2D, D, 0);
