@@ -99,6 +99,29 @@ public interface Kernels {
     /** How many {@code |x[i]| >= threshold} (NaN elements are not counted). */
     int countAbsAtLeast(float[] x, float threshold, int n);
 
+    /**
+     * The stops of a partition's left scan over the native-order ints {@code slots[from..from+count)}, which hold
+     * keys (non-negative) or tie ordinals ({@code 0x80000000 | ordinal}: key {@code tieKeyA} for ordinals below
+     * {@code tieCount}, else {@code tieKeyB}): writes the offsets {@code i} (ascending) whose key is
+     * {@code <= pivot} to {@code out} and returns how many. {@code out} needs {@code count + 16} entries: an
+     * implementation may write past the last offset it returns.
+     */
+    int stopsUp(MemorySegment slots, long from, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB, int[] out);
+
+    /**
+     * The stops of a partition's right scan, which runs down from {@code end} (exclusive): writes the offsets
+     * {@code i} in {@code [1, count]} (ascending) whose key (as in {@link #stopsUp}) of {@code slots[end-i]} is
+     * {@code >= pivot} and returns how many; {@code out} as in {@link #stopsUp}.
+     */
+    int stopsDown(MemorySegment slots, long end, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                  int[] out);
+
+    /**
+     * The offsets {@code i} (ascending) with {@code lo <= slots[from+i] <= hi} (signed) among the native-order ints
+     * {@code slots[from..from+count)}, written to {@code out}; returns how many. {@code out} as in {@link #stopsUp}.
+     */
+    int slotsBetween(MemorySegment slots, long from, int count, int lo, int hi, int[] out);
+
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);
 

@@ -36,6 +36,23 @@ public final class ScalarKernels implements Kernels {
     public static float bf16ToFloat(short b) { return Float.intBitsToFloat((b & 0xFFFF) << 16); }
 
     @Override
+    public int stopsUp(MemorySegment slots, long from, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                       int[] out) {
+        return ScalarLoops.stopsUp(slots, from, pivot, tieCount, tieKeyA, tieKeyB, out, 0, count, 0);
+    }
+
+    @Override
+    public int stopsDown(MemorySegment slots, long end, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                         int[] out) {
+        return ScalarLoops.stopsDown(slots, end, pivot, tieCount, tieKeyA, tieKeyB, out, 1, count, 0);
+    }
+
+    @Override
+    public int slotsBetween(MemorySegment slots, long from, int count, int lo, int hi, int[] out) {
+        return ScalarLoops.slotsBetween(slots, from, lo, hi, out, 0, count, 0);
+    }
+
+    @Override
     public void axpy(float a, float[] x, float[] y, int n) { ScalarLoops.axpy(a, x, y, 0, n); }
 
     @Override

@@ -20,7 +20,48 @@ public final class ScalarLoops {
     static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
+    /** The slots of a partition: ints in native order, as the selections store them. */
+    private static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT;
+
     private ScalarLoops() {}
+
+    /** The key a partition slot stands for: itself, or its tie group's key (see {@code Kernels.stopsUp}). */
+    public static int slotKey(int slot, int tieCount, int tieKeyA, int tieKeyB) {
+        return slot >= 0 ? slot : (slot & 0x7FFF_FFFF) < tieCount ? tieKeyA : tieKeyB;
+    }
+
+    /**
+     * Offsets {@code i} in {@code [from, to)} whose slot {@code base+i} has a key {@code <= pivot}, written from
+     * {@code out[c]} on without a branch per slot (whether a slot stops is a coin flip); returns the new count.
+     */
+    public static int stopsUp(MemorySegment slots, long base, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                              int[] out, int from, int to, int c) {
+        for (int i = from; i < to; i++) {
+            out[c] = i;
+            c += slotKey(slots.getAtIndex(SLOT, base + i), tieCount, tieKeyA, tieKeyB) > pivot ? 0 : 1;
+        }
+        return c;
+    }
+
+    /** Offsets {@code i} in {@code [from, to)} with {@code lo <= slots[base+i] <= hi}, as {@link #stopsUp}. */
+    public static int slotsBetween(MemorySegment slots, long base, int lo, int hi, int[] out, int from, int to, int c) {
+        for (int i = from; i < to; i++) {
+            int v = slots.getAtIndex(SLOT, base + i);
+            out[c] = i;
+            c += v >= lo && v <= hi ? 1 : 0;
+        }
+        return c;
+    }
+
+    /** Offsets {@code i} in {@code [from, to]} whose slot {@code end-i} has a key {@code >= pivot}, as {@link #stopsUp}. */
+    public static int stopsDown(MemorySegment slots, long end, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                                int[] out, int from, int to, int c) {
+        for (int i = from; i <= to; i++) {
+            out[c] = i;
+            c += pivot > slotKey(slots.getAtIndex(SLOT, end - i), tieCount, tieKeyA, tieKeyB) ? 0 : 1;
+        }
+        return c;
+    }
 
     /** Decodes {@code n} little-endian elements of {@code type} at {@code byteOffset} into {@code dst}. */
     public static void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n) {

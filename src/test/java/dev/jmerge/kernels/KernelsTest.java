@@ -560,6 +560,57 @@ class KernelsTest {
         return b;
     }
 
+    // ---- partition scans ---------------------------------------------------------------------------------
+
+    @Test
+    void partitionStopsOfASmallBlockByHand() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(4L * 6, 8);
+            // slots 0..5; the two tie slots stand for key 2 (ordinal 0, group A) and key 6 (ordinal 1, group B)
+            int[] v = {9, 5, 0x8000_0000, 7, 0x8000_0001, 3};
+            for (int i = 0; i < v.length; i++) s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i, v[i]);
+            for (Kernels k : new Kernels[] {scalar, panama}) {
+                int[] out = new int[6 + 16];
+                // up from slot 1, keys 5, 2, 7, 6, 3 against 4 (stop at <= 4): offsets 1 and 4
+                assertThat(Arrays.copyOf(out, k.stopsUp(s, 1, 5, 4, 1, 2, 6, out))).containsExactly(1, 4);
+                // down from slot 6 (exclusive), keys 3, 6, 7, 2, 5, 9 (stop at >= 4): offsets 2, 3, 5, 6
+                assertThat(Arrays.copyOf(out, k.stopsDown(s, 6, 6, 4, 1, 2, 6, out))).containsExactly(2, 3, 5, 6);
+                // both tie slots in group A (key 2) now: slot 4 stops the left scan too
+                assertThat(Arrays.copyOf(out, k.stopsUp(s, 1, 5, 4, 2, 2, 6, out))).containsExactly(1, 3, 4);
+                // slots 0..5 within [3, 7]: 5, 7, 3 at offsets 1, 3, 5; within [MIN, -1]: the tie slots
+                assertThat(Arrays.copyOf(out, k.slotsBetween(s, 0, 6, 3, 7, out))).containsExactly(1, 3, 5);
+                assertThat(Arrays.copyOf(out, k.slotsBetween(s, 0, 6, Integer.MIN_VALUE, -1, out))).containsExactly(2, 4);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @FieldSource("LENGTHS")
+    void partitionStopsMatchTheReference(int n) {
+        SplittableRandom r = new SplittableRandom(31L * n + 5);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(4L * (n + 3), 8);
+            for (int i = 0; i < n + 3; i++) {
+                // few levels around the pivot, so equal keys are common, and tie slots of two groups
+                int v = r.nextInt(8) == 0 ? Integer.MIN_VALUE | r.nextInt(1000) : 100 + r.nextInt(5);
+                s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i, v);
+            }
+            int[][] groups = {{500, 101, 104}, {1000, 102, -1}, {0, 99, 103}}; // count, key A, key B
+            for (int[] t : groups) {
+                int[] want = new int[n + 16], got = new int[n + 16];
+                int c = scalar.stopsUp(s, 2, n, 102, t[0], t[1], t[2], want);
+                assertThat(Arrays.copyOf(got, panama.stopsUp(s, 2, n, 102, t[0], t[1], t[2], got)))
+                        .as("up n=%d %s", n, Arrays.toString(t)).containsExactly(Arrays.copyOf(want, c));
+                c = scalar.stopsDown(s, n + 1, n, 102, t[0], t[1], t[2], want);
+                assertThat(Arrays.copyOf(got, panama.stopsDown(s, n + 1, n, 102, t[0], t[1], t[2], got)))
+                        .as("down n=%d %s", n, Arrays.toString(t)).containsExactly(Arrays.copyOf(want, c));
+                c = scalar.slotsBetween(s, 1, n, 101, 103, want);
+                assertThat(Arrays.copyOf(got, panama.slotsBetween(s, 1, n, 101, 103, got)))
+                        .as("between n=%d", n).containsExactly(Arrays.copyOf(want, c));
+            }
+        }
+    }
+
     /** IEEE binary16 from its definition, in float64. */
     static double halfFromDefinition(int code) {
         int e = (code >>> 10) & 0x1F, m = code & 0x3FF;

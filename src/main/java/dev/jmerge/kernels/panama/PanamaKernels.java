@@ -417,6 +417,76 @@ public final class PanamaKernels implements Kernels {
         return c + ScalarLoops.countAbsAtLeast(x, threshold, upper, n);
     }
 
+    // ---- partition scans ---------------------------------------------------------------------------------
+    // A block's stops are compared a vector at a time; the lanes that stop are packed into place with a table
+    // of lane numbers per mask (at most 8 lanes, so 256 masks), without a branch per slot or per stop.
+
+    private static final VectorSpecies<Integer> SCAN = BITS >= 256 ? IntVector.SPECIES_256 : IntVector.SPECIES_128;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Per mask, its set lanes from the lowest up, then from the highest down (8 entries each). */
+    private static final int[] LANES_UP = new int[256 * 8];
+    private static final int[] LANES_DOWN = new int[256 * 8];
+
+    static {
+        for (int m = 0; m < 256; m++) {
+            int up = 0, down = 0;
+            for (int j = 0; j < 8; j++) if ((m >>> j & 1) != 0) LANES_UP[m * 8 + up++] = j;
+            for (int j = 7; j >= 0; j--) if ((m >>> j & 1) != 0) LANES_DOWN[m * 8 + down++] = j;
+        }
+    }
+
+    @Override
+    public int stopsUp(MemorySegment slots, long from, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                       int[] out) {
+        int l = SCAN.length();
+        int upper = count - count % l;
+        int c = 0;
+        for (int i = 0; i < upper; i += l) {
+            IntVector v = IntVector.fromMemorySegment(SCAN, slots, (from + i) * Integer.BYTES, NATIVE);
+            int m = (int) slotKeys(v, tieCount, tieKeyA, tieKeyB).compare(VectorOperators.LE, pivot).toLong();
+            IntVector.fromArray(SCAN, LANES_UP, m * 8).add(i).intoArray(out, c);
+            c += Integer.bitCount(m);
+        }
+        return ScalarLoops.stopsUp(slots, from, pivot, tieCount, tieKeyA, tieKeyB, out, upper, count, c);
+    }
+
+    @Override
+    public int stopsDown(MemorySegment slots, long end, int count, int pivot, int tieCount, int tieKeyA, int tieKeyB,
+                         int[] out) {
+        int l = SCAN.length();
+        int upper = count - count % l;
+        int c = 0;
+        for (int g = 0; g < upper; g += l) {
+            // lane j holds slots[end - g - l + j], offset g + l - j: the highest lane comes first
+            IntVector v = IntVector.fromMemorySegment(SCAN, slots, (end - g - l) * Integer.BYTES, NATIVE);
+            int m = (int) slotKeys(v, tieCount, tieKeyA, tieKeyB).compare(VectorOperators.GE, pivot).toLong();
+            IntVector.broadcast(SCAN, g + l).sub(IntVector.fromArray(SCAN, LANES_DOWN, m * 8)).intoArray(out, c);
+            c += Integer.bitCount(m);
+        }
+        return ScalarLoops.stopsDown(slots, end, pivot, tieCount, tieKeyA, tieKeyB, out, upper + 1, count, c);
+    }
+
+    /** {@code ScalarLoops.slotKey} lane by lane. */
+    private static IntVector slotKeys(IntVector v, int tieCount, int tieKeyA, int tieKeyB) {
+        IntVector group = IntVector.broadcast(SCAN, tieKeyA)
+                .blend(tieKeyB, v.and(0x7FFF_FFFF).compare(VectorOperators.GE, tieCount));
+        return v.blend(group, v.compare(VectorOperators.LT, 0));
+    }
+
+    @Override
+    public int slotsBetween(MemorySegment slots, long from, int count, int lo, int hi, int[] out) {
+        int l = SCAN.length();
+        int upper = count - count % l;
+        int c = 0;
+        for (int i = 0; i < upper; i += l) {
+            IntVector v = IntVector.fromMemorySegment(SCAN, slots, (from + i) * Integer.BYTES, NATIVE);
+            int m = (int) v.compare(VectorOperators.GE, lo).and(v.compare(VectorOperators.LE, hi)).toLong();
+            IntVector.fromArray(SCAN, LANES_UP, m * 8).add(i).intoArray(out, c);
+            c += Integer.bitCount(m);
+        }
+        return ScalarLoops.slotsBetween(slots, from, lo, hi, out, upper, count, c);
+    }
+
     // ---- reductions -------------------------------------------------------------------------------------
     // Float lanes widen to double before multiplying: a product of two floats is exact in float64, so the
     // only difference from the scalar sum is the order of the additions (4 accumulators, fixed lane order).

@@ -19,6 +19,10 @@ final class Warmup {
 
     /** Enough calls to pass the scaled invocation thresholds of C1 and C2 (5000 × 0.01 for C2) with room to spare. */
     static final int CALLS = 120;
+    // Not warmed: the tie-order replay's scans (stopsUp, stopsDown, slotsBetween). Only the magnitude selections
+    // call them, thousands of times per tensor, so they reach C2 within milliseconds of their first use; warming
+    // them here queued their C2 compiles ahead of the kernels every merge needs and, in a model_stock run, left
+    // axpy, lincomb and floatToBf16 in the fallback for 0.6 s longer (740 young GCs instead of 8, +3 s of CPU).
     private static final AtomicBoolean STARTED = new AtomicBoolean();
 
     private Warmup() {}

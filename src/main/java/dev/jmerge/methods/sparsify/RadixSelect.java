@@ -65,6 +65,9 @@ final class RadixSelect {
         lowB = m > 1 ? lowHist[1] : null;
     }
 
+    /** The buckets (top 16 bits of a key) the second sweep must see, one or two, once the ranks are set. */
+    int[] lowBuckets() { return lowBucketB < 0 ? new int[] {lowBucketA} : new int[] {lowBucketA, lowBucketB}; }
+
     /** Second sweep: one key. */
     void low(int key) {
         int h = key >>> 16;

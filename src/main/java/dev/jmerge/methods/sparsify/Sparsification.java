@@ -100,7 +100,7 @@ public enum Sparsification {
                 yield MaskBuilder.ready(m);
             }
         };
-        return rescale ? new L1Rescale(b, scratch, in.kernels(), n) : b;
+        return rescale ? new L1Rescale(b, scratch, in.kernels(), n, model) : b;
     }
 
     private static MaskBuilder outliers(long n, double density, double gamma, TieScratch ties, OnceWarner warnings) {

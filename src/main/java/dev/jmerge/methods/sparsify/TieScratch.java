@@ -1,5 +1,6 @@
 package dev.jmerge.methods.sparsify;
 
+import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.MergeInput;
 import java.lang.foreign.MemorySegment;
 
@@ -28,6 +29,9 @@ public final class TieScratch implements AutoCloseable {
     void release(Object who) {
         if (owner == who) owner = null;
     }
+
+    /** The merge's kernels (the replay's scans run on them). */
+    Kernels kernels() { return in.kernels(); }
 
     /** The slots, at least {@code numel} of them. */
     MemorySegment slots() {

@@ -1,5 +1,6 @@
 package dev.jmerge.methods.sparsify;
 
+import dev.jmerge.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -23,17 +24,20 @@ final class TorchOrder {
     private static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT;
     private static final int ORDINAL = 0x7FFF_FFFF;
     /** Block length of the partition's stop-finding scans (see {@link #partition}). */
-    private static final int BLOCK = 128;
+    static final int BLOCK = 128;
 
     private final MemorySegment a;
     private final int tieKeyA;
     private final int tieKeyB;
     private final int tieCountA;
-    private final int[] stopsLeft = new int[BLOCK];
-    private final int[] stopsRight = new int[BLOCK];
+    private final int[] stopsLeft = new int[BLOCK + 16];
+    private final int[] stopsRight = new int[BLOCK + 16];
+    private final Kernels kernels;
 
-    TorchOrder(MemorySegment slots, int tieKeyA, int tieCountA, int tieKeyB) {
+    /** @param kernels find the scans' stops a block at a time ({@link Kernels#stopsUp}) */
+    TorchOrder(MemorySegment slots, int tieKeyA, int tieCountA, int tieKeyB, Kernels kernels) {
         this.a = slots;
+        this.kernels = kernels;
         this.tieKeyA = tieKeyA;
         this.tieCountA = tieCountA;
         this.tieKeyB = tieKeyB;
@@ -169,22 +173,13 @@ final class TorchOrder {
      * Hoare's unguarded partition of {@code [left, right)} around key {@code p}: the left scan stops at keys not
      * above {@code p}, the right scan at keys not below it, and the two stops are swapped until the scans cross.
      * The i-th swap always pairs the i-th left stop with the i-th right stop, and slots the scans have not
-     * reached are untouched, so the stops are found a block at a time (no branch per element) while the next
-     * blocks cannot overlap; the last stretch runs the scans one slot at a time, exactly as written.
-     *
-     * <p>Tie slots are negative. Compared as signed ints they act as keys below every key, with the sign bit
-     * flipped on both sides as keys above every key; since all tie slots of a group share one key, one of the
-     * two views gives each scan the right answer for them unless two groups fall on different sides of
-     * {@code p}, which only then costs a decode per slot.
+     * reached are untouched, so the stops are found a block at a time while the next blocks cannot overlap, by
+     * {@link Kernels#stopsUp} and {@link Kernels#stopsDown} (a vector of slots per compare, tie slots decoded to
+     * their group's key in the vector, no branch per slot); the last stretch runs the scans one slot at a time,
+     * exactly as written.
      */
     private long partition(long left, long right, int p) {
-        int lo = Math.min(tieKeyA, tieKeyB < 0 ? tieKeyA : tieKeyB);
-        int hi = Math.max(tieKeyA, tieKeyB);
-        // left stops: key <= p; right stops: key >= p
-        int flipL = hi <= p ? 0 : lo > p ? Integer.MIN_VALUE : -1;
-        int flipR = lo >= p ? Integer.MIN_VALUE : hi < p ? 0 : -1;
-        if (flipL == -1 || flipR == -1) return partitionDecoding(left, right, p);
-        int pl = p ^ flipL, pr = p ^ flipR;
+        int ka = tieKeyA, kb = tieKeyB, ca = tieCountA;
         int[] offL = stopsLeft, offR = stopsRight;
         int nl = 0, il = 0, nr = 0, ir = 0;
         long baseL = left, baseR = right; // start of the current left block; end of the current right block
@@ -192,23 +187,15 @@ final class TorchOrder {
         while (true) {
             if (il == nl) {
                 if (nextR - nextL < BLOCK) break;
-                nl = 0;
+                nl = kernels.stopsUp(a, nextL, BLOCK, p, ca, ka, kb, offL);
                 il = 0;
-                for (int i = 0; i < BLOCK; i++) {
-                    offL[nl] = i;
-                    nl += (slot(nextL + i) ^ flipL) > pl ? 0 : 1;
-                }
                 baseL = nextL;
                 nextL += BLOCK;
             }
             if (ir == nr) {
                 if (nextR - nextL < BLOCK) break;
-                nr = 0;
+                nr = kernels.stopsDown(a, nextR, BLOCK, p, ca, ka, kb, offR);
                 ir = 0;
-                for (int i = 1; i <= BLOCK; i++) {
-                    offR[nr] = i;
-                    nr += pr > (slot(nextR - i) ^ flipR) ? 0 : 1;
-                }
                 baseR = nextR;
                 nextR -= BLOCK;
             }
@@ -219,18 +206,6 @@ final class TorchOrder {
         }
         long l = il < nl ? baseL + offL[il] : nextL;
         long r = ir < nr ? baseR - offR[ir] + 1 : nextR;
-        while (true) {
-            while ((slot(l) ^ flipL) > pl) l++;
-            r--;
-            while (pr > (slot(r) ^ flipR)) r--;
-            if (l >= r) return l;
-            swap(l, r);
-            l++;
-        }
-    }
-
-    /** The same partition one slot at a time, decoding tie slots: for two tie groups on both sides of {@code p}. */
-    private long partitionDecoding(long l, long r, int p) {
         while (true) {
             while (key(l) > p) l++;
             r--;

@@ -1,6 +1,7 @@
 package dev.jmerge.methods.sparsify;
 
 import dev.jmerge.error.MergeException;
+import dev.jmerge.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -27,6 +28,8 @@ public final class TorchSelection implements MaskBuilder {
     private enum Stage { WAITING, LOAD, DONE }
 
     private static final ValueLayout.OfInt SLOT = ValueLayout.JAVA_INT;
+    /** Slots the sweeps after the load hand to the kernels at a time (the partition scans' block length too). */
+    private static final int BLOCK = TorchOrder.BLOCK;
 
     private final long n;
     private final Call call;
@@ -54,6 +57,7 @@ public final class TorchSelection implements MaskBuilder {
     private int[] tileB;
     private int tiles;
     private int depthLimit = -1;
+    private final int[] positions = new int[BLOCK + 16];
 
     private TorchSelection(long n, Call call, boolean descending, long keepFrom, long keepTo,
                            LongUnaryOperator keptOfNonzero, boolean zeroTiesMatter, TieScratch scratch) {
@@ -200,13 +204,26 @@ public final class TorchSelection implements MaskBuilder {
         return radix.straddles(q) && (zeroTiesMatter || radix.key(q) != 0);
     }
 
+    /**
+     * The second histogram. Only the slots in a cut's bucket count, a few per cent of them on bf16 task vectors, so
+     * the kernels list those a block at a time ({@link Kernels#slotsBetween}) instead of a branch per slot.
+     */
     private void lowSweep() {
         MemorySegment s = slots;
         RadixSelect r = radix;
-        if (descending) {
-            for (long p = 0; p < n; p++) r.low(s.getAtIndex(SLOT, p));
-        } else {
-            for (long p = 0; p < n; p++) r.low(MagnitudeKey.MAX - s.getAtIndex(SLOT, p));
+        Kernels k = scratch.kernels();
+        int[] at = positions;
+        for (int bucket : r.lowBuckets()) {
+            // the bucket's keys as slots hold them: flipped for an ascending sort
+            int first = bucket << 16, last = first | 0xFFFF;
+            int lo = descending ? first : MagnitudeKey.MAX - last, hi = descending ? last : MagnitudeKey.MAX - first;
+            for (long p = 0; p < n; p += BLOCK) {
+                int c = k.slotsBetween(s, p, (int) Math.min(BLOCK, n - p), lo, hi, at);
+                for (int j = 0; j < c; j++) {
+                    int v = s.getAtIndex(SLOT, p + at[j]);
+                    r.low(descending ? v : MagnitudeKey.MAX - v);
+                }
+            }
         }
     }
 
@@ -217,14 +234,20 @@ public final class TorchSelection implements MaskBuilder {
         int nextA = 0, nextB = countA;
         tileA = new int[tiles];
         tileB = new int[tiles];
+        Kernels k = scratch.kernels();
+        int[] at = positions;
         for (int t = 0; t < tiles; t++) {
             tileA[t] = nextA;
             tileB[t] = nextB - countA;
             long end = tileStart[t] + tileLength[t];
-            for (long p = tileStart[t]; p < end; p++) {
-                int v = s.getAtIndex(SLOT, p);
-                if (v == a) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextA++));
-                else if (v == b) s.setAtIndex(SLOT, p, TorchOrder.tieSlot(nextB++));
+            // group A's slots become negative ordinals, so group B's search (b >= 0) cannot meet them
+            for (long p = tileStart[t]; p < end; p += BLOCK) {
+                int len = (int) Math.min(BLOCK, end - p);
+                int c = k.slotsBetween(s, p, len, a, a, at);
+                for (int j = 0; j < c; j++) s.setAtIndex(SLOT, p + at[j], TorchOrder.tieSlot(nextA++));
+                if (b < 0) continue;
+                c = k.slotsBetween(s, p, len, b, b, at);
+                for (int j = 0; j < c; j++) s.setAtIndex(SLOT, p + at[j], TorchOrder.tieSlot(nextB++));
             }
         }
         if (nextA != countA || nextB != countA + countB) {
@@ -239,7 +262,7 @@ public final class TorchSelection implements MaskBuilder {
     }
 
     private void simulate() {
-        TorchOrder order = new TorchOrder(slots, sortKey(tieA), countA, sortKey(tieB));
+        TorchOrder order = new TorchOrder(slots, sortKey(tieA), countA, sortKey(tieB), scratch.kernels());
         if (call == Call.TOPK) {
             if (depthLimit < 0) order.topk(n, keepTo);
             else order.topk(n, keepTo, depthLimit);

@@ -1,5 +1,7 @@
 package dev.jmerge.methods.sparsify;
 
+import dev.jmerge.kernels.Kernels;
+import dev.jmerge.kernels.KernelsProvider;
 import dev.jmerge.methods.ArrayInput;
 import dev.jmerge.methods.Params;
 
@@ -8,9 +10,15 @@ final class Selections {
 
     private Selections() {}
 
-    /** A tie scratch for a tensor of {@code n} elements, lent as the default {@link dev.jmerge.methods.MergeInput} does. */
-    static TieScratch scratch(int n) {
-        return new TieScratch(new ArrayInput("t", new long[] {n}, new float[][] {new float[n]}, -1, Params.empty()));
+    /**
+     * A tie scratch for a tensor of {@code n} elements, lent as the default {@link dev.jmerge.methods.MergeInput}
+     * does, on the kernels a merge of this process runs (the Vector API ones where the module is present).
+     */
+    static TieScratch scratch(int n) { return scratch(n, KernelsProvider.get()); }
+
+    static TieScratch scratch(int n, Kernels kernels) {
+        return new TieScratch(new ArrayInput("t", new long[] {n}, new float[][] {new float[n]}, -1, Params.empty())
+                .kernels(kernels));
     }
 
     /** Which elements of {@code x} the selection keeps (zeros included), running its passes with tiles of {@code tile}. */

@@ -3,7 +3,11 @@ package dev.jmerge.methods.sparsify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import dev.jmerge.kernels.Kernels;
+import dev.jmerge.kernels.KernelsProvider;
+import dev.jmerge.kernels.ScalarKernels;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The production selection (radix passes, then {@link TorchOrder} following only the ranges that hold a cut,
@@ -15,8 +19,10 @@ class TorchSelectionRandomTest {
 
     private static final int CASES = 1500;
 
-    @Test
-    void keepsWhatTheFullSortKeeps() {
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "run"})
+    void keepsWhatTheFullSortKeeps(String impl) {
+        Kernels kernels = impl.equals("scalar") ? new ScalarKernels() : KernelsProvider.get();
         SplittableRandom r = new SplittableRandom(20240611);
         int replayed = 0, heap = 0;
         for (int c = 0; c < CASES; c++) {
@@ -29,7 +35,7 @@ class TorchSelectionRandomTest {
                 case 0 -> { // TIES: argsort descending, first k
                     int k = n == 0 ? 0 : 1 + r.nextInt(n);
                     int[] order = LibstdcxxSort.argsort(x, true, depth);
-                    TorchSelection s = TorchSelection.sort(n, true, 0, k, true, Selections.scratch(n)).depthLimit(depth);
+                    TorchSelection s = TorchSelection.sort(n, true, 0, k, true, Selections.scratch(n, kernels)).depthLimit(depth);
                     assertThat(Selections.kept(s, x, tile)).as("case %d: n %d, top %d", c, n, k)
                             .isEqualTo(Selections.slice(order, n, 0, k));
                     replayed += s.replayed() ? 1 : 0;
@@ -38,7 +44,7 @@ class TorchSelectionRandomTest {
                     int a = r.nextInt(n + 1), b = r.nextInt(n + 1);
                     int from = Math.min(a, b), to = Math.max(a, b);
                     int[] order = LibstdcxxSort.argsort(x, false, depth);
-                    TorchSelection s = TorchSelection.sort(n, false, from, to, true, Selections.scratch(n)).depthLimit(depth);
+                    TorchSelection s = TorchSelection.sort(n, false, from, to, true, Selections.scratch(n, kernels)).depthLimit(depth);
                     assertThat(Selections.kept(s, x, tile)).as("case %d: n %d, [%d, %d)", c, n, from, to)
                             .isEqualTo(Selections.slice(order, n, from, to));
                     replayed += s.replayed() ? 1 : 0;
@@ -46,7 +52,7 @@ class TorchSelectionRandomTest {
                 default -> { // SCE: topk largest, both of torch's paths
                     int k = n == 0 ? 0 : r.nextBoolean() ? 1 + r.nextInt(Math.max(1, n / 64)) : 1 + r.nextInt(n);
                     int[] top = LibstdcxxSort.topk(x, k, true, r.nextBoolean(), depth);
-                    TorchSelection s = TorchSelection.topk(n, nonzero -> k, Selections.scratch(n)).depthLimit(depth);
+                    TorchSelection s = TorchSelection.topk(n, nonzero -> k, Selections.scratch(n, kernels)).depthLimit(depth);
                     boolean[] want = new boolean[n];
                     for (int i : top) want[i] = true;
                     assertThat(Selections.kept(s, x, tile)).as("case %d: n %d, topk %d", c, n, k).isEqualTo(want);
