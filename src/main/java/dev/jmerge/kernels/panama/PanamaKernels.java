@@ -6,6 +6,7 @@ import dev.jmerge.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Set;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -46,7 +47,8 @@ public final class PanamaKernels implements Kernels {
     private static final int F16_MIN_NORMAL = 0x38800000;
     private static final float HALF = 0.5f;
 
-    public PanamaKernels() { Warmup.start(this); }
+    @Override
+    public void warmUp(Set<DType> dtypes) { Warmup.await(this, dtypes); }
 
     static int vectorBits(String requested) {
         int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
