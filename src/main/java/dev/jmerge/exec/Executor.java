@@ -7,10 +7,12 @@ import dev.jmerge.io.StoredTensor;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.PlannedInput;
 import dev.jmerge.plan.PlannedTensor;
+import dev.jmerge.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -162,6 +164,7 @@ public final class Executor {
             }
             Readahead readahead = new Readahead(prefetchList(plan, all), READAHEAD_BYTES);
             readaheadThread.submit(readahead);
+            options.kernels().warmUp(dtypes(plan)); // before the first tile (kernels.panama.Warmup says why)
             flushThread.scheduleWithFixedDelay(() -> open.forEach(sh -> sh.flushIfDirty(FLUSH_BYTES)),
                     FLUSH_PERIOD_MS, FLUSH_PERIOD_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
             for (int k = 0; k < todo.size(); k++) {
@@ -199,6 +202,17 @@ public final class Executor {
         }
     }
 
+    /** The dtypes the tiles of {@code plan} decode and encode: its inputs', its outputs' and the rounding {@code dtype:}. */
+    static Set<DType> dtypes(Plan plan) {
+        Set<DType> all = EnumSet.noneOf(DType.class);
+        for (PlannedTensor t : plan.tensors()) {
+            all.add(t.outDtype());
+            if (t.loadDtype() != null) all.add(t.loadDtype());
+            for (PlannedInput in : t.inputs()) all.add(in.info().dtype());
+        }
+        return all;
+    }
+
     /**
      * Reads the inputs of every tensor of {@code plan} once and hands their numbers to {@code stats}, merging
      * nothing ({@code --dry-run --report}); runs on as many workers as a merge would.
@@ -215,6 +229,7 @@ public final class Executor {
         ThreadLocal<TileBuffers> buffers = ThreadLocal.withInitial(TileBuffers::new);
         try (InputFiles files = new InputFiles(); ScratchPool scratch = new ScratchPool(0)) {
             progress.start(plan.tensors().size(), plan.bytesRead());
+            options.kernels().warmUp(dtypes(plan));
             List<Future<?>> futures = new ArrayList<>();
             for (PlannedTensor t : plan.tensors()) {
                 futures.add(pool.submit(() -> {

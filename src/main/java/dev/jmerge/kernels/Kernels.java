@@ -2,6 +2,7 @@ package dev.jmerge.kernels;
 
 import dev.jmerge.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import java.util.Set;
 
 /**
  * The hot loops of a merge, over float32 tiles. Two implementations: {@link ScalarKernels} (the reference
@@ -15,6 +16,13 @@ public interface Kernels {
 
     /** Short name for logs and benchmark tables ("scalar", "panama-512"...). */
     String name();
+
+    /**
+     * Gets ready for a merge that reads and writes {@code dtypes}, returning when ready: the vector implementation
+     * gets its kernels and those dtypes' conversions compiled (see {@code kernels.panama.Warmup}); the scalar one
+     * has nothing to do. Cheap when called again.
+     */
+    default void warmUp(Set<DType> dtypes) {}
 
     /** Decodes {@code n} little-endian elements of {@code type} starting at {@code byteOffset} into floats. */
     void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n);

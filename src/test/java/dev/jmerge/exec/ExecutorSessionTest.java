@@ -6,7 +6,9 @@ import dev.jmerge.config.ConfigLoader;
 import dev.jmerge.io.safetensors.SafetensorsFile;
 import dev.jmerge.io.safetensors.ShardLayout;
 import dev.jmerge.io.safetensors.TensorSpec;
+import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.KernelsProvider;
+import dev.jmerge.kernels.ScalarKernels;
 import dev.jmerge.plan.Plan;
 import dev.jmerge.plan.Planner;
 import dev.jmerge.source.HfCache;
@@ -14,9 +16,12 @@ import dev.jmerge.source.ModelLocator;
 import dev.jmerge.synth.ModelShape;
 import dev.jmerge.synth.SyntheticModels;
 import dev.jmerge.tensor.DType;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,13 +34,15 @@ class ExecutorSessionTest {
     @TempDir
     Path dir;
 
-    private Plan plan() {
+    private Plan plan() { return plan(""); }
+
+    private Plan plan(String extraYaml) {
         ModelShape s = ModelShape.tiny(DType.F32).withLayers(3);
         SyntheticModels.write(dir.resolve("a"), s, 5, 0, 0, 0);
         SyntheticModels.write(dir.resolve("b"), s, 5, 1, 0.1, 0);
         var config = ConfigLoader.parse("merge_method: linear\nmodels:\n  - model: " + dir.resolve("a")
-                + "\n    parameters: {weight: 0.5}\n  - model: " + dir.resolve("b") + "\n    parameters: {weight: 0.5}\n",
-                "linear.yml").getFirst();
+                + "\n    parameters: {weight: 0.5}\n  - model: " + dir.resolve("b") + "\n    parameters: {weight: 0.5}\n"
+                + extraYaml, "linear.yml").getFirst();
         Planner planner = new Planner(new ModelLocator(dir, new HfCache(dir.resolve("no-cache"))));
         return planner.plan(config, new Planner.Options(false, 20_000));
     }
@@ -88,6 +95,30 @@ class ExecutorSessionTest {
         executor.run(plan, again, Set.of(first), Progress.NONE, (s, found) -> rest.add(s.fileName()));
         assertThat(rest).containsExactlyElementsOf(done.subList(1, done.size()));
         assertThat(again.resolve(first)).doesNotExist();
+        plan.models().forEach(m -> m.close());
+    }
+
+    @Test
+    void theKernelsWarmUpForThePlansDtypesBeforeTheFirstTile() throws Exception {
+        Plan plan = plan("dtype: bfloat16\nout_dtype: float16\n");
+        assertThat(Executor.dtypes(plan)).containsExactlyInAnyOrder(DType.F32, DType.BF16, DType.F16);
+
+        List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        Kernels scalar = new ScalarKernels();
+        Kernels recording = (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(),
+                new Class<?>[] {Kernels.class}, (proxy, m, args) -> {
+                    calls.add(m.getName() + (m.getName().equals("warmUp") ? args[0] : ""));
+                    try {
+                        return m.invoke(scalar, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Executor executor = new Executor(new Executor.Options(2, Executor.DEFAULT_CHUNK, 1, recording, 1L << 40));
+        executor.run(plan, Files.createDirectories(dir.resolve("out")), Set.of(), Progress.NONE, (s, found) -> {});
+        assertThat(calls).hasSizeGreaterThan(1);
+        assertThat(calls.getFirst()).isEqualTo("warmUp" + EnumSet.of(DType.BF16, DType.F16, DType.F32));
+        assertThat(calls.stream().filter(c -> c.startsWith("warmUp"))).hasSize(1);
         plan.models().forEach(m -> m.close());
     }
 }

@@ -6,6 +6,7 @@ import dev.jmerge.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Set;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -46,7 +47,8 @@ public final class PanamaKernels implements Kernels {
     private static final int F16_MIN_NORMAL = 0x38800000;
     private static final float HALF = 0.5f;
 
-    public PanamaKernels() { Warmup.start(this); }
+    @Override
+    public void warmUp(Set<DType> dtypes) { Warmup.await(this, dtypes); }
 
     static int vectorBits(String requested) {
         int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
@@ -112,7 +114,13 @@ public final class PanamaKernels implements Kernels {
         for (int i = 0; i < upper; i += F.length()) {
             IntVector bits = FloatVector.fromArray(F, src, srcOff + i).reinterpretAsInts();
             IntVector abs = bits.and(0x7FFFFFFF);
-            max = max.max(abs);
+            // The receiver of a vector operation must be a vector whose class C2 knows exactly (a fresh result,
+            // not a loop variable): C2 types a loop variable by its declared class (IntVector) and then inlines,
+            // and so intrinsifies, the operation only if the call's receiver profile happens to be monomorphic.
+            // When it is not (the profile depends on which compiles ran first), the compiled kernel calls the
+            // boxing fallback on every vector for the rest of the run: 188 young GCs and +2 s CPU for a 0.45 GB
+            // bf16 output. Hence abs.max(max), and fresh.add(sum) for the accumulators below (same bits).
+            max = abs.max(max);
             IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
             VectorMask<Integer> nan = abs.compare(VectorOperators.GT, 0x7F800000);
             IntVector rounded = bits.add(top.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
@@ -167,7 +175,7 @@ public final class PanamaKernels implements Kernels {
             FloatVector v = FloatVector.fromArray(F, src, srcOff + i);
             IntVector bits = v.reinterpretAsInts();
             IntVector abs = bits.and(0x7FFFFFFF);
-            max = max.max(abs);
+            max = abs.max(max); // receiver of exact type: see floatToBf16
             IntVector sign = bits.lanewise(VectorOperators.LSHR, 16).and(0x8000);
             IntVector normal = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0x0FFF - F16_EXP_ADJUST)
                     .lanewise(VectorOperators.LSHR, 13);
@@ -262,7 +270,7 @@ public final class PanamaKernels implements Kernels {
         boolean divide = divisor != 1;
         for (int i = 0; i < upper; i += l) {
             DoubleVector s = DoubleVector.zero(D);
-            for (int j = 0; j < count; j++) s = s.add(widen(x[j], i).mul(w[j]));
+            for (int j = 0; j < count; j++) s = widen(x[j], i).mul(w[j]).add(s);
             if (divide) s = s.div(divisor);
             narrow(s).intoArray(out, i);
         }
@@ -276,7 +284,7 @@ public final class PanamaKernels implements Kernels {
         int upper = FH.loopBound(n);
         for (int i = 0; i < upper; i += l) {
             DoubleVector s = DoubleVector.zero(D);
-            for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w[m], i));
+            for (int m = 0; m < count; m++) s = weighted(delta[m], w[m], i).add(s);
             narrow(widen(base, i).add(s.div(divisor).mul(lambda))).intoArray(out, i);
         }
         ScalarLoops.taskSumWide(base, delta, count, w, divisor, lambda, out, upper, n);
@@ -290,7 +298,7 @@ public final class PanamaKernels implements Kernels {
         DoubleVector zero = DoubleVector.zero(D);
         for (int i = 0; i < upper; i += l) {
             DoubleVector s = zero;
-            for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w[m], i));
+            for (int m = 0; m < count; m++) s = weighted(delta[m], w[m], i).add(s);
             VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
             DoubleVector num = zero;
             DoubleVector den = zero;
@@ -298,8 +306,8 @@ public final class PanamaKernels implements Kernels {
                 DoubleVector x = weighted(delta[m], w[m], i);
                 VectorMask<Double> keep = x.compare(VectorOperators.GT, 0.0).and(positive)
                         .or(x.compare(VectorOperators.LT, 0.0).andNot(positive));
-                num = num.add(zero.blend(x, keep));
-                den = den.add(zero.blend(w[m], keep));
+                num = zero.blend(x, keep).add(num);
+                den = zero.blend(w[m], keep).add(den);
             }
             den = den.blend(1.0, den.compare(VectorOperators.EQ, 0.0));
             DoubleVector delta0 = normalize ? num.div(den) : num;
@@ -316,7 +324,7 @@ public final class PanamaKernels implements Kernels {
             DoubleVector zero = DoubleVector.zero(D);
             for (int i = 0; i < upper; i += l) {
                 DoubleVector s = zero;
-                for (int m = 0; m < count; m++) s = s.add(weighted(delta[m], w == null ? 1f : w[m], i));
+                for (int m = 0; m < count; m++) s = weighted(delta[m], w == null ? 1f : w[m], i).add(s);
                 VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
                 for (int m = 0; m < count; m++) {
                     DoubleVector x = weighted(delta[m], w == null ? 1f : w[m], i);
@@ -343,12 +351,12 @@ public final class PanamaKernels implements Kernels {
         int upper = FH.loopBound(n);
         for (int i = 0; i < upper; i += l) {
             DoubleVector sum = DoubleVector.zero(D);
-            for (int m = 0; m < count; m++) sum = sum.add(widen(x[m], i));
+            for (int m = 0; m < count; m++) sum = widen(x[m], i).add(sum);
             DoubleVector mean = sum.div(count);
             DoubleVector sq = DoubleVector.zero(D);
             for (int m = 0; m < count; m++) {
                 DoubleVector d = widen(x[m], i).sub(mean);
-                sq = sq.add(d.mul(d));
+                sq = d.mul(d).add(sq);
             }
             narrow(sq.div(count)).intoArray(out, i);
         }
@@ -363,7 +371,7 @@ public final class PanamaKernels implements Kernels {
         DoubleVector zero = DoubleVector.zero(D);
         for (int i = 0; i < upper; i += l) {
             DoubleVector s = zero;
-            for (int m = 0; m < count; m++) s = s.add(widen(x[m], i));
+            for (int m = 0; m < count; m++) s = widen(x[m], i).add(s);
             VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
             DoubleVector num = zero;
             DoubleVector den = zero;
@@ -371,8 +379,8 @@ public final class PanamaKernels implements Kernels {
                 DoubleVector v = widen(x[m], i);
                 VectorMask<Double> keep = v.compare(VectorOperators.GT, 0.0).and(positive)
                         .or(v.compare(VectorOperators.LT, 0.0).andNot(positive));
-                num = num.add(zero.blend(v.mul(omega[m]), keep));
-                den = den.add(zero.blend(omega[m], keep));
+                num = zero.blend(v.mul(omega[m]), keep).add(num);
+                den = zero.blend(omega[m], keep).add(den);
             }
             narrow(widen(base, i).add(num.div(den.max(minDen)))).intoArray(out, i);
         }
@@ -538,13 +546,13 @@ public final class PanamaKernels implements Kernels {
         int upper4 = n - n % STEP;
         int i = 0;
         for (; i < upper4; i += STEP) {
-            s0 = s0.add(widen(a, i).abs());
-            s1 = s1.add(widen(a, i + l).abs());
-            s2 = s2.add(widen(a, i + 2 * l).abs());
-            s3 = s3.add(widen(a, i + 3 * l).abs());
+            s0 = widen(a, i).abs().add(s0);
+            s1 = widen(a, i + l).abs().add(s1);
+            s2 = widen(a, i + 2 * l).abs().add(s2);
+            s3 = widen(a, i + 3 * l).abs().add(s3);
         }
         int upper = FH.loopBound(n);
-        for (; i < upper; i += l) s0 = s0.add(widen(a, i).abs());
+        for (; i < upper; i += l) s0 = widen(a, i).abs().add(s0);
         return sumLanes(s0, s1, s2, s3) + ScalarLoops.sumAbs(a, upper, n);
     }
 

@@ -4,16 +4,22 @@ import dev.jmerge.kernels.Kernels;
 import dev.jmerge.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Gets the merge kernels compiled before a merge needs them. Until C2 compiles a kernel, every Vector API call
  * in it runs the API's lane-by-lane Java fallback (allocating each intermediate vector): about a microsecond per
  * vector, so the first few million elements of each kernel cost about a second of CPU, and the fallback's own
  * methods get hot enough to be compiled in their turn. The launcher lowers the compile thresholds of this package
- * ({@code CompileThresholdScaling} for {@code dev.jmerge.kernels.panama.*}), and this class calls each kernel on
- * small arrays a few dozen times on a daemon thread as soon as the kernels are created, while the main thread is
- * still planning. Results are thrown away; kernels are stateless, so the real work may start at any time.
+ * ({@code CompileThresholdScaling} for {@code dev.jmerge.kernels.panama.*}), and the executor calls
+ * {@link #await} once the plan is known, before the first tile: it calls each kernel on small arrays a few dozen
+ * times, converting only the dtypes the plan reads and writes, and returns when they are compiled.
+ *
+ * <p>Why the merge waits instead of starting beside a background warm-up (as it once did): with one C2 thread
+ * (a 2-core machine), a warm-up still running when the tiles start and the tiles themselves both queue compiles,
+ * a kernel whose C2 code arrives late runs the fallback for seconds (hundreds of young GCs), and warming every
+ * dtype queued conversions no merge of one dtype uses. Results are thrown away; kernels are stateless.
  */
 final class Warmup {
 
@@ -23,21 +29,36 @@ final class Warmup {
     // call them, thousands of times per tensor, so they reach C2 within milliseconds of their first use; warming
     // them here queued their C2 compiles ahead of the kernels every merge needs and, in a model_stock run, left
     // axpy, lincomb and floatToBf16 in the fallback for 0.6 s longer (740 young GCs instead of 8, +3 s of CPU).
-    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    /** The dtypes whose conversions have been warmed in this process; null until the kernels have been. */
+    private static Set<DType> warmed;
 
     private Warmup() {}
 
-    /** Starts the warm-up once per process. */
-    static void start(Kernels k) {
-        if (!STARTED.compareAndSet(false, true)) return;
-        Thread t = new Thread(() -> run(k), "jmerge-kernel-warmup");
-        t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
-        t.start();
+    /** Warms the kernels once per process, and the conversions of {@code dtypes} not warmed yet; returns when done. */
+    static synchronized void await(Kernels k, Set<DType> dtypes) {
+        Set<DType> todo = conversions(dtypes, warmed);
+        if (todo == null) return;
+        run(k, todo);
+        if (warmed == null) warmed = EnumSet.noneOf(DType.class);
+        warmed.addAll(todo);
     }
 
-    /** Calls the kernels a merge uses on arrays of a few vectors plus a tail, in every dtype a merge decodes. */
-    static void run(Kernels k) {
+    /**
+     * The dtypes a warm-up still has to convert: those of {@code wanted} that a merge decodes and encodes in
+     * tiles (bf16, f16, f32), less the {@code done} ones; null when nothing is left to warm ({@code done} null
+     * means the kernels themselves are not warmed yet, so an empty set still calls for a warm-up).
+     */
+    static Set<DType> conversions(Set<DType> wanted, Set<DType> done) {
+        Set<DType> todo = EnumSet.noneOf(DType.class);
+        for (DType t : wanted) if (TILE_DTYPES.contains(t)) todo.add(t);
+        if (done != null) todo.removeAll(done);
+        return done != null && todo.isEmpty() ? null : todo;
+    }
+
+    private static final Set<DType> TILE_DTYPES = EnumSet.of(DType.BF16, DType.F16, DType.F32);
+
+    /** Calls the kernels a merge uses on arrays of a few vectors plus a tail, converting {@code dtypes}. */
+    static void run(Kernels k, Set<DType> dtypes) {
         int n = 4 * PanamaKernels.F.length() + 3;
         float[] a = new float[n], b = new float[n], c = new float[n];
         for (int i = 0; i < n; i++) {
@@ -49,7 +70,7 @@ final class Warmup {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment bytes = arena.allocate(4L * n, 8);
             for (int call = 0; call < CALLS; call++) {
-                for (DType t : new DType[] {DType.BF16, DType.F16, DType.F32}) {
+                for (DType t : dtypes) {
                     k.fromFloat(a, 0, bytes, 0, t, n);
                     k.toFloat(bytes, 0, t, c, 0, n);
                 }
