@@ -58,6 +58,7 @@ final class TileStatistics implements MergeStats {
     private float[] handedBase;         // the base tile handed over last, until the base is read again
     private long handedOffset;
     private int handedLength;
+    private int[] promised;             // the inputs of the Gram the method hands over whole, once asked
 
     /** An input's tile read last: where its values are (bytes of the mapping, or a copy) and which range. */
     private static final class Slot {
@@ -240,6 +241,29 @@ final class TileStatistics implements MergeStats {
         // the differences are the ones gram would take itself: float32 x − b
         k.gram(pickedVectors, vectors.length, null, len, gram);
         next += len;
+    }
+
+    /** The method's Gram is the report's when it is of the same vectors against the same base, and nothing is counted yet. */
+    @Override
+    public boolean takesGram(int[] which, int reference) {
+        if (reference != base || which.length != vectors.length || next != 0) return false;
+        int[] sorted = which.clone();
+        Arrays.sort(sorted);
+        if (!Arrays.equals(sorted, vectors)) return false;
+        promised = which.clone();
+        return true;
+    }
+
+    @Override
+    public void gram(double[][] g) {
+        if (promised == null || next != 0) return;
+        int v = vectors.length;
+        int[] at = new int[slots.length];
+        for (int j = 0; j < promised.length; j++) at[promised[j]] = j;
+        for (int a = 0; a < v; a++) {
+            for (int c = a; c < v; c++) gram[a * v + c] = g[at[vectors[a]]][at[vectors[c]]];
+        }
+        next = numel;
     }
 
     private void handBase(long offset, int len, float[] values) {

@@ -23,14 +23,16 @@ final class Combination {
         Kernels k = in.kernels();
         MergeStats stats = in.stats();
         boolean report = stats.enabled();
+        // a Gram the report can take whole spares it a sweep of its own over every tile
+        boolean whole = report && stats.takesGram(idx, base);
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
             if (base >= 0) in.read(base, off, b, 0, len);
             for (int i = 0; i < n; i++) {
                 in.read(idx[i], off, t[i], 0, len);
                 if (base >= 0) k.sub(t[i], b, t[i], len);
             }
-            if (report && base >= 0) stats.taskVectors(off, len, idx, t, b);
-            else if (report) stats.inputs(off, len, idx, t);
+            if (report && !whole && base >= 0) stats.taskVectors(off, len, idx, t, b);
+            else if (report && !whole) stats.inputs(off, len, idx, t);
             for (int i = 0; i < n; i++) {
                 for (int j = i; j < n; j++) {
                     g[i][j] += i == j ? k.sumSquares(t[i], len) : k.dot(t[i], t[j], len);
@@ -40,23 +42,32 @@ final class Combination {
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < i; j++) g[i][j] = g[j][i];
         }
+        if (whole) stats.gram(g);
         return g;
     }
 
     /** Writes {@code x[base] + Σ c_k (x[idx[k]] − x[base])}, or {@code Σ c_k x[idx[k]]} when {@code base < 0}. */
     static void write(MergeInput in, TensorOutput out, int[] idx, int base, double[] coef) {
-        float[][] t = in.tiles(3);
-        float[] b = t[0], x = t[1], acc = t[2];
+        MergeStats stats = in.stats();
+        boolean report = stats.enabled();
+        int n = idx.length;
+        // with a report each input keeps its own tile, so the output is compared with the base tile read here
+        float[][] t = in.tiles(report ? n + 2 : 3);
+        float[] b = t[report ? n : 0], acc = t[report ? n + 1 : 2];
+        int[] handed = base >= 0 ? new int[] {base} : idx;
+        float[][] handedTiles = base >= 0 ? new float[][] {b} : t;
         Kernels k = in.kernels();
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
             java.util.Arrays.fill(acc, 0, len, 0f);
             if (base >= 0) in.read(base, off, b, 0, len);
-            for (int i = 0; i < idx.length; i++) {
+            for (int i = 0; i < n; i++) {
+                float[] x = t[report ? i : 1];
                 in.read(idx[i], off, x, 0, len);
                 if (base >= 0) k.sub(x, b, x, len);
                 k.axpy((float) coef[i], x, acc, len);
             }
             if (base >= 0) k.axpy(1f, b, acc, len);
+            if (report) stats.inputs(off, len, handed, handedTiles);
             out.write(off, acc, 0, len);
         });
     }

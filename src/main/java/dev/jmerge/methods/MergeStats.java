@@ -51,4 +51,14 @@ public interface MergeStats {
      * {@code base} (as {@code Kernels#sub} rounds it), {@code which} every input but the base.
      */
     default void taskVectors(long offset, int len, int[] which, float[][] deltas, float[] base) {}
+
+    /**
+     * Asked before a method's first sweep: whether the report takes the Gram matrix the method sums for itself, of
+     * inputs {@code which} less input {@code base} (as they are: −1) over the whole tensor, from {@link #gram} instead
+     * of from tiles handed over. When it answers true, the sweep need not hand its tiles to {@link #taskVectors}.
+     */
+    default boolean takesGram(int[] which, int base) { return false; }
+
+    /** The Gram matrix promised to {@link #takesGram}, {@code g[j][k]} for inputs {@code which[j]}, {@code which[k]}. */
+    default void gram(double[][] g) {}
 }

@@ -237,6 +237,41 @@ class TileStatisticsTest {
         }
     }
 
+    /**
+     * A method's own Gram of the same vectors against the same base is taken whole, in whatever order the method holds
+     * them; one of other vectors, another base, or offered after a range was counted is declined.
+     */
+    @Test
+    void aMethodsOwnGramIsTakenWhenItIsTheReports() {
+        int[] order = {3, 0, 1};
+        double[][] g = new double[3][3];
+        for (int a = 0; a < 3; a++) {
+            for (int c = 0; c < 3; c++) {
+                for (int i = 0; i < N; i++) g[a][c] += (double) (x[order[a]][i] - x[BASE][i]) * (x[order[c]][i] - x[BASE][i]);
+            }
+        }
+        TileStatistics s = stats(KernelsProvider.get(), BASE);
+        assertThat(s.takesGram(new int[] {0, 1, 3}, -1)).as("other base").isFalse();
+        assertThat(s.takesGram(new int[] {0, 1}, BASE)).as("fewer vectors").isFalse();
+        assertThat(s.takesGram(new int[] {0, 1, 2}, BASE)).as("the base among them").isFalse();
+        assertThat(s.takesGram(order, BASE)).isTrue();
+        s.gram(g);
+        for (int off = 0; off < N; off += CHUNK) {
+            int len = Math.min(CHUNK, N - off);
+            read(s, BASE, off, len);
+            write(s, off, len);
+        }
+        check(s.finish(), BASE);
+        assertThat(rawReads.get()).as("read again").isZero();
+
+        TileStatistics late = stats(KernelsProvider.get(), BASE);
+        float[][] tiles = new float[INPUTS][];
+        for (int i = 0; i < INPUTS; i++) tiles[i] = readKept(late, i, 0, CHUNK);
+        late.tilesHandedOver();
+        late.inputs(0, CHUNK, new int[] {0, 1, 2, 3}, tiles);
+        assertThat(late.takesGram(order, BASE)).as("after a range was counted").isFalse();
+    }
+
     /** A promise broken (a range never handed over) costs a read of what was missed, not the numbers. */
     @Test
     void rangesNeverHandedOverAreReadAtTheEnd() {

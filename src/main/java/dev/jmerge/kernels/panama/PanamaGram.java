@@ -126,13 +126,24 @@ final class PanamaGram {
         f32Distance(r, -i, b, bOff, i, end, s);
     }
 
+    /** Four accumulators: one would wait on its own FMA's latency every vector. */
     private static void f32Distance(float[] x, int xOff, float[] b, int bOff, int i, int end, Scratch s) {
-        FloatVector a = FloatVector.zero(F);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (; i + 4 * L <= end; i += 4 * L) {
+            FloatVector d0 = FloatVector.fromArray(F, x, xOff + i).sub(FloatVector.fromArray(F, b, bOff + i));
+            FloatVector d1 = FloatVector.fromArray(F, x, xOff + i + L).sub(FloatVector.fromArray(F, b, bOff + i + L));
+            FloatVector d2 = FloatVector.fromArray(F, x, xOff + i + 2 * L).sub(FloatVector.fromArray(F, b, bOff + i + 2 * L));
+            FloatVector d3 = FloatVector.fromArray(F, x, xOff + i + 3 * L).sub(FloatVector.fromArray(F, b, bOff + i + 3 * L));
+            a0 = d0.fma(d0, a0);
+            a1 = d1.fma(d1, a1);
+            a2 = d2.fma(d2, a2);
+            a3 = d3.fma(d3, a3);
+        }
         for (; i < end; i += L) {
             FloatVector d = FloatVector.fromArray(F, x, xOff + i).sub(FloatVector.fromArray(F, b, bOff + i));
-            a = d.fma(d, a);
+            a0 = d.fma(d, a0);
         }
-        a.intoArray(s.stage, 0);
+        a0.add(a1).add(a2.add(a3)).intoArray(s.stage, 0);
         widen(s, 1);
     }
 
@@ -160,18 +171,41 @@ final class PanamaGram {
         gram[entry] += sum;
     }
 
+    /**
+     * One product a vector: four accumulators, two vectors at a time for two products, so the FMAs do not wait on
+     * each other's latency (three and four vectors give enough independent sums as they are).
+     */
     private static void pair(float[] x0, float[] x1, float[] b, int i, int end, Scratch s) {
-        FloatVector a = FloatVector.zero(F);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (; i + 4 * L <= end; i += 4 * L) {
+            FloatVector b0 = FloatVector.fromArray(F, b, i), b1 = FloatVector.fromArray(F, b, i + L),
+                    b2 = FloatVector.fromArray(F, b, i + 2 * L), b3 = FloatVector.fromArray(F, b, i + 3 * L);
+            a0 = FloatVector.fromArray(F, x0, i).sub(b0).fma(FloatVector.fromArray(F, x1, i).sub(b0), a0);
+            a1 = FloatVector.fromArray(F, x0, i + L).sub(b1).fma(FloatVector.fromArray(F, x1, i + L).sub(b1), a1);
+            a2 = FloatVector.fromArray(F, x0, i + 2 * L).sub(b2).fma(FloatVector.fromArray(F, x1, i + 2 * L).sub(b2), a2);
+            a3 = FloatVector.fromArray(F, x0, i + 3 * L).sub(b3).fma(FloatVector.fromArray(F, x1, i + 3 * L).sub(b3), a3);
+        }
         for (; i < end; i += L) {
             FloatVector bv = FloatVector.fromArray(F, b, i);
-            a = FloatVector.fromArray(F, x0, i).sub(bv).fma(FloatVector.fromArray(F, x1, i).sub(bv), a);
+            a0 = FloatVector.fromArray(F, x0, i).sub(bv).fma(FloatVector.fromArray(F, x1, i).sub(bv), a0);
         }
-        a.intoArray(s.stage, 0);
+        a0.add(a1).add(a2.add(a3)).intoArray(s.stage, 0);
         widen(s, 1);
     }
 
     private static void two(float[] x0, float[] x1, float[] b, int i, int end, Scratch s) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a11 = a00;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a11 = a00, c00 = a00, c01 = a00, c11 = a00;
+        for (; i + 2 * L <= end; i += 2 * L) {
+            FloatVector bv = FloatVector.fromArray(F, b, i), bw = FloatVector.fromArray(F, b, i + L);
+            FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv);
+            FloatVector e0 = FloatVector.fromArray(F, x0, i + L).sub(bw), e1 = FloatVector.fromArray(F, x1, i + L).sub(bw);
+            a00 = d0.fma(d0, a00);
+            a01 = d0.fma(d1, a01);
+            a11 = d1.fma(d1, a11);
+            c00 = e0.fma(e0, c00);
+            c01 = e0.fma(e1, c01);
+            c11 = e1.fma(e1, c11);
+        }
         for (; i < end; i += L) {
             FloatVector bv = FloatVector.fromArray(F, b, i);
             FloatVector d0 = FloatVector.fromArray(F, x0, i).sub(bv), d1 = FloatVector.fromArray(F, x1, i).sub(bv);
@@ -179,9 +213,9 @@ final class PanamaGram {
             a01 = d0.fma(d1, a01);
             a11 = d1.fma(d1, a11);
         }
-        a00.intoArray(s.stage, 0);
-        a01.intoArray(s.stage, L);
-        a11.intoArray(s.stage, 2 * L);
+        a00.add(c00).intoArray(s.stage, 0);
+        a01.add(c01).intoArray(s.stage, L);
+        a11.add(c11).intoArray(s.stage, 2 * L);
         widen(s, 3);
     }
 
