@@ -25,14 +25,15 @@ final class Combination {
         boolean report = stats.enabled();
         // a Gram the report can take whole spares it a sweep of its own over every tile
         boolean whole = report && stats.takesGram(idx, base);
+        boolean hand = report && !whole;
         Tiles.forEach(in.numel(), in.chunkSize(), (off, len) -> {
             if (base >= 0) in.read(base, off, b, 0, len);
             for (int i = 0; i < n; i++) {
                 in.read(idx[i], off, t[i], 0, len);
                 if (base >= 0) k.sub(t[i], b, t[i], len);
             }
-            if (report && !whole && base >= 0) stats.taskVectors(off, len, idx, t, b);
-            else if (report && !whole) stats.inputs(off, len, idx, t);
+            if (hand && base >= 0) stats.taskVectors(off, len, idx, t, b);
+            else if (hand) stats.inputs(off, len, idx, t);
             for (int i = 0; i < n; i++) {
                 for (int j = i; j < n; j++) {
                     g[i][j] += i == j ? k.sumSquares(t[i], len) : k.dot(t[i], t[j], len);
