@@ -90,9 +90,9 @@ record BenchTable(ModelShape shape, int threads, int cores, List<Section> sectio
                         r.merge().peakRssBytes() <= RSS_TARGET ? "ok" : "MISS"));
             }
             List<Row> all = s.all();
-            sb.append(String.format(Locale.ROOT, "floor: median of %d runs; reads the inputs (mapped, a thread each) while it writes %.2f GB as the"
-                            + " merge does (%d KiB writes into a pre-sized file, write-back every 64 MB, fsync);"
-                            + " fl read, fl write: when each part was done%n",
+            sb.append(String.format(Locale.ROOT, "floor: median of %d runs; reads the inputs (mapped, a thread each)"
+                            + " while it writes %.2f GB as the merge does (%d KiB writes into a pre-sized file,"
+                            + " write-back every 64 MB, fsync); fl read, fl write: when each part was done%n",
                     all.isEmpty() ? 0 : all.getFirst().floor().samples().size(),
                     all.isEmpty() ? 0 : all.getFirst().outBytes() / 1e9, IoFloor.WRITE_BYTES >> 10));
             if (all.stream().anyMatch(r -> !r.floorHolds())) {
