@@ -146,7 +146,7 @@ public final class IoFloor {
      * stays small), and returns System.nanoTime() when done. On this VM {@code read} calls cost 3-20 times the
      * system time of a mapping for the same bytes (README "Benchmark").
      */
-    private static long readAll(Path file) {
+    static long readAll(Path file) {
         long checksum = 0;
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = in.size();
