@@ -63,8 +63,8 @@ public final class BenchCommand implements Callable<Integer> {
     boolean noScaling;
 
     @Option(names = "--floor-runs", paramLabel = "N",
-            description = "I/O floor runs per merge, the table shows their median (default: 3 warm, 1 cold: a cold"
-                    + " floor takes 10-35 s)")
+            description = "I/O floor runs per merge, the table shows their median (default: 3 warm, 1 cold: a cold floor"
+                    + " waits for the disk)")
     Integer floorRuns;
 
     @Option(names = "--results", paramLabel = "FILE", defaultValue = "bench-results.json",

@@ -56,7 +56,7 @@ public final class IoFloor {
 
     private IoFloor() {}
 
-    /** Floor runs to take by default: {@link #RUNS} warm, one cold (a cold floor takes 10-35 s on the bench models). */
+    /** Floor runs to take by default: {@link #RUNS} warm, one cold (where each waits for the disk). */
     static int defaultRuns(PageCache pc) { return pc.cold() ? 1 : RUNS; }
 
     /** One floor run: the child process, and the seconds from its start until its reads and its write were done. */
