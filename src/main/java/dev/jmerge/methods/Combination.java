@@ -1,6 +1,8 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
+import java.util.Set;
 
 /**
  * Methods whose result lies in the span of their inputs (slerp, nuslerp, multislerp, karcher, model_stock
@@ -8,6 +10,10 @@ import dev.jmerge.kernels.Kernels;
  * and a last pass writes {@code base + Σ c_k v_k}. Memory stays at a few tiles whatever the tensor size.
  */
 final class Combination {
+
+    /** What {@link #gram} and {@link #write} call. */
+    static final Set<KernelUse> KERNELS =
+            KernelUse.of(KernelUse.SUB, KernelUse.DOT, KernelUse.SUM_SQUARES, KernelUse.AXPY);
 
     private Combination() {}
 

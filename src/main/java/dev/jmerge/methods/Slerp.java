@@ -1,6 +1,8 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import java.util.List;
+import java.util.Set;
 
 /**
  * mergekit {@code slerp}: spherical interpolation between the base ({@code t = 0}) and the other model
@@ -32,6 +34,9 @@ public final class Slerp implements MergeMethod {
     public String checkInputs(int models, boolean hasBase) {
         return Inputs.baseAndOneOther(name(), models, hasBase);
     }
+
+    @Override
+    public Set<KernelUse> kernelUse(Params global) { return Combination.KERNELS; }
 
     @Override
     public void merge(MergeInput in, TensorOutput out) {
