@@ -56,6 +56,6 @@ public final class Slerp implements MergeMethod {
             double s = Math.sin(theta);
             c = new double[] {Math.sin(theta - t * theta) / s, Math.sin(t * theta) / s};
         }
-        Combination.write(in, out, new int[] {base, other}, -1, c);
+        Combination.write(in, out, new int[] {base, other}, -1, c, g);
     }
 }
