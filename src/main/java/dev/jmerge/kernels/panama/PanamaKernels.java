@@ -318,31 +318,21 @@ public final class PanamaKernels implements Kernels {
 
     @Override
     public void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int n) {
+        if (elect) {
+            ScalarLoops.countKept(delta, count, w, true, kept, KeptCounting.elected(delta, count, w, kept, n), n);
+            return;
+        }
         int l = FH.length();
         int upper = FH.loopBound(n);
-        if (elect) {
-            DoubleVector zero = DoubleVector.zero(D);
+        for (int m = 0; m < count; m++) {
+            float wm = w == null ? 1f : w[m];
+            long c = 0;
             for (int i = 0; i < upper; i += l) {
-                DoubleVector s = zero;
-                for (int m = 0; m < count; m++) s = weighted(delta[m], w == null ? 1f : w[m], i).add(s);
-                VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
-                for (int m = 0; m < count; m++) {
-                    DoubleVector x = weighted(delta[m], w == null ? 1f : w[m], i);
-                    kept[m] += x.compare(VectorOperators.GT, 0.0).and(positive)
-                            .or(x.compare(VectorOperators.LT, 0.0).andNot(positive)).trueCount();
-                }
+                c += FloatVector.fromArray(FH, delta[m], i).mul(wm).compare(VectorOperators.NE, 0f).trueCount();
             }
-        } else {
-            for (int m = 0; m < count; m++) {
-                float wm = w == null ? 1f : w[m];
-                long c = 0;
-                for (int i = 0; i < upper; i += l) {
-                    c += FloatVector.fromArray(FH, delta[m], i).mul(wm).compare(VectorOperators.NE, 0f).trueCount();
-                }
-                kept[m] += c;
-            }
+            kept[m] += c;
         }
-        ScalarLoops.countKept(delta, count, w, elect, kept, upper, n);
+        ScalarLoops.countKept(delta, count, w, false, kept, upper, n);
     }
 
     @Override
