@@ -497,8 +497,8 @@ class KernelsTest {
     }
 
     /**
-     * 1 + 4·2⁻²⁶ − 3·2⁻²⁶ − 1 is +2⁻²⁶, but summed in float32 it is −4·2⁻²⁶: the vector kernel, which elects in
-     * float32 lanes, must leave such a lane to the float64 sum.
+     * 1 + 4·2⁻²⁶ − 3·2⁻²⁶ − 1 is +2⁻²⁶, but summed in float32 it is −4·2⁻²⁶: an election must use the float64
+     * sum the merge elects with (a vector kernel electing in float32 lanes would count the other two deltas).
      */
     @Test
     void keptCountsElectByTheFloat64SumWhereFloat32RoundsToTheOtherSign() {

@@ -318,21 +318,33 @@ public final class PanamaKernels implements Kernels {
 
     @Override
     public void countKept(float[][] delta, int count, float[] w, boolean elect, long[] kept, int n) {
-        if (elect) {
-            ScalarLoops.countKept(delta, count, w, true, kept, KeptCounting.elected(delta, count, w, kept, n), n);
-            return;
-        }
         int l = FH.length();
         int upper = FH.loopBound(n);
-        for (int m = 0; m < count; m++) {
-            float wm = w == null ? 1f : w[m];
-            long c = 0;
+        if (elect) {
+            DoubleVector zero = DoubleVector.zero(D);
             for (int i = 0; i < upper; i += l) {
-                c += FloatVector.fromArray(FH, delta[m], i).mul(wm).compare(VectorOperators.NE, 0f).trueCount();
+                DoubleVector s = zero;
+                for (int m = 0; m < count; m++) s = weighted(delta[m], w == null ? 1f : w[m], i).add(s);
+                // s is carried by the loop above: compare a fresh copy (0 + s, the same sign test), not s itself, or C2
+                // may leave the call to the boxing fallback (see floatToBf16): one dare_ties report made 55 young GCs
+                VectorMask<Double> positive = DoubleVector.zero(D).add(s).compare(VectorOperators.GE, 0.0);
+                for (int m = 0; m < count; m++) {
+                    DoubleVector x = weighted(delta[m], w == null ? 1f : w[m], i);
+                    kept[m] += x.compare(VectorOperators.GT, 0.0).and(positive)
+                            .or(x.compare(VectorOperators.LT, 0.0).andNot(positive)).trueCount();
+                }
             }
-            kept[m] += c;
+        } else {
+            for (int m = 0; m < count; m++) {
+                float wm = w == null ? 1f : w[m];
+                long c = 0;
+                for (int i = 0; i < upper; i += l) {
+                    c += FloatVector.fromArray(FH, delta[m], i).mul(wm).compare(VectorOperators.NE, 0f).trueCount();
+                }
+                kept[m] += c;
+            }
         }
-        ScalarLoops.countKept(delta, count, w, false, kept, upper, n);
+        ScalarLoops.countKept(delta, count, w, elect, kept, upper, n);
     }
 
     @Override
