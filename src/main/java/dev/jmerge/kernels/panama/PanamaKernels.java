@@ -1,5 +1,6 @@
 package dev.jmerge.kernels.panama;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarLoops;
 import dev.jmerge.tensor.DType;
@@ -48,7 +49,10 @@ public final class PanamaKernels implements Kernels {
     private static final float HALF = 0.5f;
 
     @Override
-    public void warmUp(Set<DType> dtypes) { Warmup.await(this, dtypes); }
+    public void warmUp(Set<DType> dtypes) { Warmup.await(this, dtypes, KernelUse.ALL); }
+
+    @Override
+    public void warmUp(Set<DType> dtypes, Set<KernelUse> kernels) { Warmup.await(this, dtypes, kernels); }
 
     static int vectorBits(String requested) {
         int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
