@@ -130,6 +130,21 @@ public interface Kernels {
      */
     int slotsBetween(MemorySegment slots, long from, int count, int lo, int hi, int[] out);
 
+    // ---- magnitude selections' tile passes (the keys and the mask apply of methods.sparsify.TorchSelection) ----
+
+    /**
+     * {@code keys[i] = min(bits(x[i]) & 0x7FFFFFFF, 0x7F800001)} for {@code i < n}: the magnitude's float bits, every
+     * NaN one key above infinity (the order torch's comparators give magnitudes; {@code MagnitudeKey}).
+     */
+    void magnitudeKeys(float[] x, int[] keys, int n);
+
+    /**
+     * Masks {@code x[from..to)} by magnitude key ({@link #magnitudeKeys}): keeps {@code x[i]} when
+     * {@code lo <= key <= hi} ({@code lo >= 0}, {@code hi >= -1}), else sets it to +0, and stops at the first element whose key is {@code tieA} or
+     * {@code tieB} (pass -1 for none), leaving it as it is; returns its index, or {@code to}.
+     */
+    int maskKeysBetween(float[] x, int from, int to, int lo, int hi, int tieA, int tieB);
+
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);
 

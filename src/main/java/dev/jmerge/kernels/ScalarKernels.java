@@ -53,6 +53,14 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void magnitudeKeys(float[] x, int[] keys, int n) { ScalarLoops.magnitudeKeys(x, keys, 0, n); }
+
+    @Override
+    public int maskKeysBetween(float[] x, int from, int to, int lo, int hi, int tieA, int tieB) {
+        return ScalarLoops.maskKeysBetween(x, from, to, lo, hi, tieA, tieB);
+    }
+
+    @Override
     public void axpy(float a, float[] x, float[] y, int n) { ScalarLoops.axpy(a, x, y, 0, n); }
 
     @Override

@@ -495,6 +495,33 @@ public final class PanamaKernels implements Kernels {
         return ScalarLoops.slotsBetween(slots, from, lo, hi, out, upper, count, c);
     }
 
+    // ---- magnitude selections' tile passes ------------------------------------------------------------------
+
+    @Override
+    public void magnitudeKeys(float[] x, int[] keys, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFF_FFFF)
+                    .min(ScalarLoops.MAX_MAGNITUDE_KEY).intoArray(keys, i);
+        }
+        ScalarLoops.magnitudeKeys(x, keys, upper, n);
+    }
+
+    @Override
+    public int maskKeysBetween(float[] x, int from, int to, int lo, int hi, int tieA, int tieB) {
+        int l = F.length();
+        int i = from;
+        for (; i <= to - l; i += l) {
+            IntVector raw = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+            IntVector k = raw.and(0x7FFF_FFFF).min(ScalarLoops.MAX_MAGNITUDE_KEY);
+            // a tie key ends the vector part; the scalar loop masks the lanes before it and stops there
+            if (k.compare(VectorOperators.EQ, tieA).or(k.compare(VectorOperators.EQ, tieB)).anyTrue()) break;
+            VectorMask<Integer> drop = k.compare(VectorOperators.LT, lo).or(k.compare(VectorOperators.GT, hi));
+            raw.blend(0, drop).reinterpretAsFloats().intoArray(x, i);
+        }
+        return ScalarLoops.maskKeysBetween(x, i, to, lo, hi, tieA, tieB);
+    }
+
     // ---- reductions -------------------------------------------------------------------------------------
     // Float lanes widen to double before multiplying: a product of two floats is exact in float64, so the
     // only difference from the scalar sum is the order of the additions (4 accumulators, fixed lane order).

@@ -136,15 +136,19 @@ public final class TorchSelection implements MaskBuilder {
         tileStart[tiles] = offset;
         tileLength[tiles] = len;
         tiles++;
-        MemorySegment s = slots;
-        RadixSelect r = radix;
-        boolean desc = descending;
-        for (int i = 0; i < len; i++) {
-            int k = MagnitudeKey.of(values[i]);
-            r.high(k);
-            s.setAtIndex(SLOT, offset + i, desc ? k : MagnitudeKey.MAX - k);
+        int[] keys = KEYS.get();
+        if (keys.length < len) {
+            keys = new int[len];
+            KEYS.set(keys);
         }
+        scratch.kernels().magnitudeKeys(values, keys, len);
+        radix.high(keys, len);
+        if (!descending) for (int i = 0; i < len; i++) keys[i] = MagnitudeKey.MAX - keys[i];
+        MemorySegment.copy(keys, 0, slots, SLOT, offset * Integer.BYTES, len);
     }
+
+    /** Each worker's tile of keys, kept from tensor to tensor (a fresh one per tensor would be garbage to promote). */
+    private static final ThreadLocal<int[]> KEYS = ThreadLocal.withInitial(() -> new int[0]);
 
     @Override
     public void endPass() {
@@ -297,12 +301,13 @@ public final class TorchSelection implements MaskBuilder {
         @Override
         public void apply(long offset, float[] delta, int len) {
             seek(offset);
+            Kernels kernels = scratch.kernels();
             int lo = loKey, hi = hiKey - 1, a = tieA, b = tieB;
-            for (int i = 0; i < len; i++) {
+            // the kernel masks by key range up to the next tie key; that element takes its verdict bit
+            for (int i = kernels.maskKeysBetween(delta, 0, len, lo, hi, a, b); i < len;
+                 i = kernels.maskKeysBetween(delta, i + 1, len, lo, hi, a, b)) {
                 int raw = Float.floatToRawIntBits(delta[i]);
-                int k = Math.min(raw & 0x7FFF_FFFF, MagnitudeKey.MAX);
-                int keep = (k == a || k == b) ? tieVerdict(k) : ~(((k - lo) | (hi - k)) >> 31);
-                delta[i] = Float.intBitsToFloat(raw & keep);
+                delta[i] = Float.intBitsToFloat(raw & tieVerdict(Math.min(raw & 0x7FFF_FFFF, MagnitudeKey.MAX)));
             }
         }
 
