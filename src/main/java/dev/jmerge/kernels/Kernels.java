@@ -139,11 +139,13 @@ public interface Kernels {
     void magnitudeKeys(float[] x, int[] keys, int n);
 
     /**
-     * Masks {@code x[from..to)} by magnitude key ({@link #magnitudeKeys}): keeps {@code x[i]} when
-     * {@code lo <= key <= hi} ({@code lo >= 0}, {@code hi >= -1}), else sets it to +0, and stops at the first element whose key is {@code tieA} or
-     * {@code tieB} (pass -1 for none), leaving it as it is; returns its index, or {@code to}.
+     * Masks {@code x[0..n)} by magnitude key ({@link #magnitudeKeys}): an element whose key is {@code tieA} keeps
+     * or drops by bit {@code cursor[0]} of {@code verdicts} (then the next bit, in index order), one whose key is
+     * {@code tieB} (not {@code tieA}) by bit {@code cursor[1]} on; any other is kept when {@code lo <= key <= hi}
+     * ({@code lo >= 0}, {@code hi >= -1}). Dropped elements become +0. The cursors are advanced past the bits read;
+     * {@code -1} as a tie key matches nothing.
      */
-    int maskKeysBetween(float[] x, int from, int to, int lo, int hi, int tieA, int tieB);
+    void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor);
 
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);

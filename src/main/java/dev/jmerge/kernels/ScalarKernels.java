@@ -56,8 +56,8 @@ public final class ScalarKernels implements Kernels {
     public void magnitudeKeys(float[] x, int[] keys, int n) { ScalarLoops.magnitudeKeys(x, keys, 0, n); }
 
     @Override
-    public int maskKeysBetween(float[] x, int from, int to, int lo, int hi, int tieA, int tieB) {
-        return ScalarLoops.maskKeysBetween(x, from, to, lo, hi, tieA, tieB);
+    public void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor) {
+        ScalarLoops.maskKeys(x, 0, n, lo, hi, tieA, tieB, verdicts, cursor);
     }
 
     @Override

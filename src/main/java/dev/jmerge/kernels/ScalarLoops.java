@@ -60,15 +60,22 @@ public final class ScalarLoops {
         for (int i = from; i < to; i++) keys[i] = Math.min(Float.floatToRawIntBits(x[i]) & 0x7FFF_FFFF, MAX_MAGNITUDE_KEY);
     }
 
-    /** See {@code Kernels.maskKeysBetween}; no branch per kept or dropped element, only at the stop. */
-    public static int maskKeysBetween(float[] x, int from, int to, int lo, int hi, int tieA, int tieB) {
+    /** See {@code Kernels.maskKeys}; no branch per kept or dropped element, only at the tie keys. */
+    public static void maskKeys(float[] x, int from, int to, int lo, int hi, int tieA, int tieB, long[] verdicts,
+                                int[] cursor) {
         for (int i = from; i < to; i++) {
             int raw = Float.floatToRawIntBits(x[i]);
             int k = Math.min(raw & 0x7FFF_FFFF, MAX_MAGNITUDE_KEY);
-            if (k == tieA || k == tieB) return i;
-            x[i] = Float.intBitsToFloat(raw & ~(((k - lo) | (hi - k)) >> 31));
+            int keep = k == tieA ? verdict(verdicts, cursor, 0) : k == tieB ? verdict(verdicts, cursor, 1)
+                    : ~(((k - lo) | (hi - k)) >> 31);
+            x[i] = Float.intBitsToFloat(raw & keep);
         }
-        return to;
+    }
+
+    /** The next verdict bit of tie group {@code g} as a mask (-1 keeps), advancing its cursor. */
+    public static int verdict(long[] verdicts, int[] cursor, int g) {
+        int ord = cursor[g]++;
+        return (int) -((verdicts[ord >>> 6] >>> ord) & 1L);
     }
 
     /** Offsets {@code i} in {@code [from, to]} whose slot {@code end-i} has a key {@code >= pivot}, as {@link #stopsUp}. */

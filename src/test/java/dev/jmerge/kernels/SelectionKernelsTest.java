@@ -40,19 +40,18 @@ class SelectionKernelsTest {
     }
 
     @Test
-    void maskKeysBetweenByHand() {
+    void maskKeysByHand() {
         for (Kernels k : new Kernels[] {scalar, panama}) {
-            // keys 1, 2, 3 (the tie key), 4, 5, 2 over 9 elements: keep keys in [2, 4]
-            float[] x = keyed(1, 2, 3, 4, 5, 2, 1, 4, 3);
-            int stop = k.maskKeysBetween(x, 0, x.length, 2, 4, 3, -1);
-            assertThat(stop).as(k.name()).isEqualTo(2);
-            assertThat(keysOf(x)).containsExactly(0, 2, 3, 4, 5, 2, 1, 4, 3); // masked up to the stop, no further
-            stop = k.maskKeysBetween(x, 3, x.length, 2, 4, 3, -1);
-            assertThat(stop).isEqualTo(8);
-            assertThat(keysOf(x)).containsExactly(0, 2, 3, 4, 0, 2, 0, 4, 3);
-            // no tie keys: to the end; dropped negatives become +0
+            // keys 1, 2, 3, 4, 5, 2, 1, 4, 3, 6, 3, 6, 5: keep keys in [2, 4]; key 3 (group A) reads bits 1, 2, 3 of
+            // the verdicts (0b0101 -> drop, keep, drop), key 6 (group B) bits 5, 6 (0b11 << 5 -> keep, keep)
+            float[] x = keyed(1, 2, 3, 4, 5, 2, 1, 4, 3, 6, 3, 6, 5);
+            int[] cursor = {1, 5};
+            k.maskKeys(x, x.length, 2, 4, 3, 6, new long[] {0b0110_0100L}, cursor);
+            assertThat(keysOf(x)).as(k.name()).containsExactly(0, 2, 0, 4, 0, 2, 0, 4, 3, 6, 0, 6, 0);
+            assertThat(cursor).containsExactly(4, 7);
+            // no tie keys (and no verdicts): the range alone; dropped negatives become +0
             float[] y = {-1f, -2f, Float.NaN, 0f};
-            assertThat(k.maskKeysBetween(y, 0, 4, 0x3F80_0000, 0x3F80_0000, -1, -1)).isEqualTo(4);
+            k.maskKeys(y, 4, 0x3F80_0000, 0x3F80_0000, -1, -1, null, new int[2]);
             assertThat(Arrays.toString(y)).isEqualTo("[-1.0, 0.0, 0.0, 0.0]");
             assertThat(Float.floatToRawIntBits(y[1])).isZero();
         }
@@ -70,28 +69,23 @@ class SelectionKernelsTest {
 
     @ParameterizedTest
     @FieldSource("LENGTHS")
-    void maskKeysBetweenMatchesTheReference(int n) {
+    void maskKeysMatchesTheReference(int n) {
         SplittableRandom r = new SplittableRandom(n * 13L + 3);
         // few magnitudes, so range ends and tie keys are common, plus the special values
         float[] base = new float[n];
         float[] special = KernelData.floats(r, n);
         for (int i = 0; i < n; i++) base[i] = r.nextInt(6) == 0 ? special[i] : (r.nextBoolean() ? -1 : 1) * (1 + r.nextInt(7));
+        long[] verdicts = r.longs(2 * n / 64 + 3).toArray();
         int one = Float.floatToRawIntBits(1f), two = Float.floatToRawIntBits(2f), three = Float.floatToRawIntBits(3f);
         int[][] cases = {{two, Float.floatToRawIntBits(6f), three, Float.floatToRawIntBits(5f)}, {one, one, -1, -1},
-                {0, MAX, two, -1}, {three, -1, -1, -1}, {0, Integer.MAX_VALUE - 1, -1, three}};
+                {0, MAX, two, -1}, {three, -1, -1, -1}, {0, Integer.MAX_VALUE - 1, three, three}};
         for (int[] c : cases) {
-            for (int from : new int[] {0, Math.min(n, 3)}) {
-                float[] want = base.clone(), got = base.clone();
-                int s = from, g = from;
-                // walk all stops, as the selection's mask does
-                while ((s = scalar.maskKeysBetween(want, s, n, c[0], c[1], c[2], c[3])) < n) s++;
-                while ((g = panama.maskKeysBetween(got, g, n, c[0], c[1], c[2], c[3])) < n) g++;
-                assertThat(bits(got)).as("n=%d case %s from %d", n, Arrays.toString(c), from).containsExactly(bits(want));
-            }
             float[] want = base.clone(), got = base.clone();
-            assertThat(panama.maskKeysBetween(got, 0, n, c[0], c[1], c[2], c[3]))
-                    .isEqualTo(scalar.maskKeysBetween(want, 0, n, c[0], c[1], c[2], c[3]));
-            assertThat(bits(got)).containsExactly(bits(want));
+            int[] wantCursor = {7, n + 5}, gotCursor = wantCursor.clone();
+            scalar.maskKeys(want, n, c[0], c[1], c[2], c[3], verdicts, wantCursor);
+            panama.maskKeys(got, n, c[0], c[1], c[2], c[3], verdicts, gotCursor);
+            assertThat(bits(got)).as("n=%d case %s", n, Arrays.toString(c)).containsExactly(bits(want));
+            assertThat(gotCursor).containsExactly(wantCursor);
         }
     }
 

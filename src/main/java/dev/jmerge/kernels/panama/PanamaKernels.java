@@ -508,18 +508,26 @@ public final class PanamaKernels implements Kernels {
     }
 
     @Override
-    public int maskKeysBetween(float[] x, int from, int to, int lo, int hi, int tieA, int tieB) {
+    public void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor) {
         int l = F.length();
-        int i = from;
-        for (; i <= to - l; i += l) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += l) {
             IntVector raw = FloatVector.fromArray(F, x, i).reinterpretAsInts();
             IntVector k = raw.and(0x7FFF_FFFF).min(ScalarLoops.MAX_MAGNITUDE_KEY);
-            // a tie key ends the vector part; the scalar loop masks the lanes before it and stops there
-            if (k.compare(VectorOperators.EQ, tieA).or(k.compare(VectorOperators.EQ, tieB)).anyTrue()) break;
+            VectorMask<Integer> a = k.compare(VectorOperators.EQ, tieA), b = k.compare(VectorOperators.EQ, tieB);
             VectorMask<Integer> drop = k.compare(VectorOperators.LT, lo).or(k.compare(VectorOperators.GT, hi));
-            raw.blend(0, drop).reinterpretAsFloats().intoArray(x, i);
+            // tie lanes are stored as they are, then take their verdict bits one by one in index order
+            raw.blend(0, drop.andNot(a.or(b))).reinterpretAsFloats().intoArray(x, i);
+            if (a.or(b).anyTrue()) {
+                long ta = a.toLong(), tb = b.toLong() & ~ta;
+                for (long t = ta | tb; t != 0; t &= t - 1) {
+                    int lane = Long.numberOfTrailingZeros(t);
+                    int keep = ScalarLoops.verdict(verdicts, cursor, (int) (ta >>> lane & 1L) ^ 1);
+                    x[i + lane] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i + lane]) & keep);
+                }
+            }
         }
-        return ScalarLoops.maskKeysBetween(x, i, to, lo, hi, tieA, tieB);
+        ScalarLoops.maskKeys(x, upper, n, lo, hi, tieA, tieB, verdicts, cursor);
     }
 
     // ---- reductions -------------------------------------------------------------------------------------
