@@ -19,7 +19,6 @@ final class RadixSelect {
     private long zeros;
     private long[] ranks;
     private int[] bucket;
-    private long[] bucketSize;
     private long[] belowBucket;
     private long[][] lowHist;
     private int lowBucketA = -1;
@@ -81,7 +80,6 @@ final class RadixSelect {
         int m = ranks.length;
         bucket = new int[m];
         belowBucket = new long[m];
-        bucketSize = new long[m];
         lowHist = new long[m][];
         for (int q = 0; q < m; q++) {
             long cum = 0;
@@ -89,7 +87,6 @@ final class RadixSelect {
             while (cum + high[h] <= ranks[q]) cum += high[h++];
             bucket[q] = h;
             belowBucket[q] = cum;
-            bucketSize[q] = high[h];
             lowHist[q] = q > 0 && bucket[0] == h ? lowHist[0] : new long[1 << 16];
         }
         high = null;
@@ -101,12 +98,6 @@ final class RadixSelect {
 
     /** The buckets (top 16 bits of a key) the second sweep must see, one or two, once the ranks are set. */
     int[] lowBuckets() { return lowBucketB < 0 ? new int[] {lowBucketA} : new int[] {lowBucketA, lowBucketB}; }
-
-    /** How many keys the first sweep saw in {@code bucket}, one of {@link #lowBuckets()}. */
-    long lowBucketSize(int bucket) {
-        for (int q = 0; q < this.bucket.length; q++) if (this.bucket[q] == bucket) return bucketSize[q];
-        throw new IllegalArgumentException("bucket " + bucket + " is not swept");
-    }
 
     /** Second sweep: one key. */
     void low(int key) {

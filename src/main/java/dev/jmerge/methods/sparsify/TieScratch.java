@@ -17,17 +17,8 @@ public final class TieScratch implements AutoCloseable {
 
     public TieScratch(MergeInput in) { this.in = in; }
 
-    /**
-     * Bytes a tensor of {@code numel} elements borrows while a tie order is simulated: its slots, then room for
-     * the positions of the slots in the cuts' buckets ({@link #positionCapacity}).
-     */
-    public static long bytes(long numel) { return (numel + positionCapacity(numel)) * Integer.BYTES; }
-
-    /**
-     * How many int positions fit after the slots: an eighth of the elements (a bucket of the radix selection holds
-     * a few per cent of a task vector's), none past int offsets.
-     */
-    static long positionCapacity(long numel) { return numel <= Integer.MAX_VALUE ? numel / 8 : 0; }
+    /** Bytes a tensor of {@code numel} elements borrows while a tie order is simulated. */
+    public static long bytes(long numel) { return numel * Integer.BYTES; }
 
     /** Takes the array for {@code who} if nobody holds it; true when {@code who} holds it. */
     boolean claim(Object who) {
@@ -42,7 +33,7 @@ public final class TieScratch implements AutoCloseable {
     /** The merge's kernels (the replay's scans run on them). */
     Kernels kernels() { return in.kernels(); }
 
-    /** The slots, {@code numel} of them, then the {@link #positionCapacity} positions. */
+    /** The slots, at least {@code numel} of them. */
     MemorySegment slots() {
         if (lease == null) lease = in.scratch(bytes(in.numel()));
         return lease.segment();

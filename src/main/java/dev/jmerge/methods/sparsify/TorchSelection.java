@@ -59,9 +59,6 @@ public final class TorchSelection implements MaskBuilder {
     private int tiles;
     private int depthLimit = -1;
     private final int[] positions = new int[BLOCK + 16];
-    // the buckets whose slot positions lowSweep listed after the slots (null: none), and where each list starts
-    private int[] listed;
-    private long[] listFrom;
 
     private TorchSelection(long n, Call call, boolean descending, long keepFrom, long keepTo,
                            LongUnaryOperator keptOfNonzero, boolean zeroTiesMatter, TieScratch scratch) {
@@ -99,9 +96,6 @@ public final class TorchSelection implements MaskBuilder {
 
     /** Whether equal magnitudes straddled a cut, so torch's moves were replayed (known once done). */
     boolean replayed() { return tieKept != null; }
-
-    /** Whether the ties were numbered from the positions the low sweep listed, not by sweeping again. */
-    boolean listedTies() { return tieKept != null && listed != null; }
 
     /** Whether the selection keeps no element (known once no pass is wanted). */
     public boolean keepsNothing() { return keepFrom >= keepTo; }
@@ -217,25 +211,14 @@ public final class TorchSelection implements MaskBuilder {
 
     /**
      * The second histogram. Only the slots in a cut's bucket count, a few per cent of them on bf16 task vectors, so
-     * the kernels list those a block at a time ({@link Kernels#slotsBetween}) instead of a branch per slot. Where
-     * they fit after the slots ({@link TieScratch#positionCapacity}), their positions are kept for
-     * {@link #flagTies}, which then visits only them instead of sweeping the slots again.
+     * the kernels list those a block at a time ({@link Kernels#slotsBetween}) instead of a branch per slot.
      */
     private void lowSweep() {
         MemorySegment s = slots;
         RadixSelect r = radix;
         Kernels k = scratch.kernels();
         int[] at = positions;
-        int[] buckets = r.lowBuckets();
-        long total = 0;
-        for (int bucket : buckets) total += r.lowBucketSize(bucket);
-        boolean keep = total <= TieScratch.positionCapacity(n);
-        listed = keep ? buckets : null;
-        listFrom = new long[buckets.length + 1];
-        long stored = n; // positions go after the n slots, as ints
-        for (int bi = 0; bi < buckets.length; bi++) {
-            int bucket = buckets[bi];
-            listFrom[bi] = stored;
+        for (int bucket : r.lowBuckets()) {
             // the bucket's keys as slots hold them: flipped for an ascending sort
             int first = bucket << 16, last = first | 0xFFFF;
             int lo = descending ? first : MagnitudeKey.MAX - last, hi = descending ? last : MagnitudeKey.MAX - first;
@@ -244,33 +227,25 @@ public final class TorchSelection implements MaskBuilder {
                 for (int j = 0; j < c; j++) {
                     int v = s.getAtIndex(SLOT, p + at[j]);
                     r.low(descending ? v : MagnitudeKey.MAX - v);
-                    if (keep) s.setAtIndex(SLOT, stored++, (int) (p + at[j]));
                 }
             }
         }
-        listFrom[buckets.length] = stored;
     }
 
     /** Replaces the slots of tie keys by their ordinals (index order per group) and notes each tile's first ordinals. */
     private void flagTies() {
-        tileA = new int[tiles];
-        tileB = new int[tiles];
-        if (listed != null) {
-            // group A's slots become negative ordinals, so group B's search (b >= 0) cannot meet them
-            int nextA = ordinals(tieA, 0, tileA);
-            int nextB = tieB < 0 ? countA : ordinals(tieB, countA, tileB);
-            checkCounts(nextA, nextB);
-            return;
-        }
         MemorySegment s = slots;
         int a = sortKey(tieA), b = sortKey(tieB);
         int nextA = 0, nextB = countA;
+        tileA = new int[tiles];
+        tileB = new int[tiles];
         Kernels k = scratch.kernels();
         int[] at = positions;
         for (int t = 0; t < tiles; t++) {
             tileA[t] = nextA;
             tileB[t] = nextB - countA;
             long end = tileStart[t] + tileLength[t];
+            // group A's slots become negative ordinals, so group B's search (b >= 0) cannot meet them
             for (long p = tileStart[t]; p < end; p += BLOCK) {
                 int len = (int) Math.min(BLOCK, end - p);
                 int c = k.slotsBetween(s, p, len, a, a, at);
@@ -280,32 +255,6 @@ public final class TorchSelection implements MaskBuilder {
                 for (int j = 0; j < c; j++) s.setAtIndex(SLOT, p + at[j], TorchOrder.tieSlot(nextB++));
             }
         }
-        checkCounts(nextA, nextB);
-    }
-
-    /**
-     * Numbers the slots of {@code key} from {@code first} on, visiting the positions {@link #lowSweep} listed for
-     * its bucket (ascending), and sets each tile's first ordinal of the group (relative to {@code first}).
-     * Returns the next ordinal.
-     */
-    private int ordinals(int key, int first, int[] tileFirst) {
-        MemorySegment s = slots;
-        int b = 0;
-        while (listed[b] != key >>> 16) b++;
-        int slot = sortKey(key);
-        int next = first, t = 0;
-        for (long q = listFrom[b], end = listFrom[b + 1]; q < end; q++) {
-            int p = s.getAtIndex(SLOT, q);
-            if (s.getAtIndex(SLOT, p) != slot) continue;
-            // the tiles starting at or before p, not yet numbered, start after every ordinal given so far
-            while (t < tiles && tileStart[t] <= p) tileFirst[t++] = next - first;
-            s.setAtIndex(SLOT, p, TorchOrder.tieSlot(next++));
-        }
-        while (t < tiles) tileFirst[t++] = next - first;
-        return next;
-    }
-
-    private void checkCounts(int nextA, int nextB) {
         if (nextA != countA || nextB != countA + countB) {
             throw new IllegalStateException("tie counts changed: " + nextA + "/" + countA + ", " + (nextB - countA)
                     + "/" + countB + " (the selection's pass must see every element once)");
