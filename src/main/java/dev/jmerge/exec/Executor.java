@@ -2,6 +2,7 @@ package dev.jmerge.exec;
 
 import dev.jmerge.diagnostic.Diagnostic;
 import dev.jmerge.io.safetensors.ShardLayout;
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.io.StoredTensor;
 import dev.jmerge.plan.Plan;
@@ -164,7 +165,8 @@ public final class Executor {
             }
             Readahead readahead = new Readahead(prefetchList(plan, all), READAHEAD_BYTES);
             readaheadThread.submit(readahead);
-            options.kernels().warmUp(dtypes(plan)); // before the first tile (kernels.panama.Warmup says why)
+            // before the first tile (kernels.panama.Warmup says why)
+            options.kernels().warmUp(dtypes(plan), stats != null ? KernelUse.ALL : kernelUse(plan));
             flushThread.scheduleWithFixedDelay(() -> open.forEach(sh -> sh.flushIfDirty(FLUSH_BYTES)),
                     FLUSH_PERIOD_MS, FLUSH_PERIOD_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
             for (int k = 0; k < todo.size(); k++) {
@@ -209,6 +211,16 @@ public final class Executor {
             all.add(t.outDtype());
             if (t.loadDtype() != null) all.add(t.loadDtype());
             for (PlannedInput in : t.inputs()) all.add(in.info().dtype());
+        }
+        return all;
+    }
+
+    /** The kernels the methods of {@code plan} call; every kernel where an input carries an adapter's delta. */
+    static Set<KernelUse> kernelUse(Plan plan) {
+        Set<KernelUse> all = EnumSet.noneOf(KernelUse.class);
+        for (PlannedTensor t : plan.tensors()) {
+            all.addAll(t.method().kernelUse(t.global()));
+            for (PlannedInput in : t.inputs()) if (stored(plan, in).delta() != null) return KernelUse.ALL;
         }
         return all;
     }

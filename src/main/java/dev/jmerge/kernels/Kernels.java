@@ -24,6 +24,9 @@ public interface Kernels {
      */
     default void warmUp(Set<DType> dtypes) {}
 
+    /** As {@link #warmUp(Set)}, compiling of the kernels only those listed in {@code kernels}. */
+    default void warmUp(Set<DType> dtypes, Set<KernelUse> kernels) { warmUp(dtypes); }
+
     /** Decodes {@code n} little-endian elements of {@code type} starting at {@code byteOffset} into floats. */
     void toFloat(MemorySegment src, long byteOffset, DType type, float[] dst, int dstOff, int n);
 

@@ -1,6 +1,8 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
+import java.util.Set;
 
 /**
  * Methods whose result lies in the span of their inputs (slerp, nuslerp, multislerp, karcher, model_stock
@@ -8,6 +10,10 @@ import dev.jmerge.kernels.Kernels;
  * and a last pass writes {@code base + Σ c_k v_k}. Memory stays at a few tiles whatever the tensor size.
  */
 final class Combination {
+
+    /** What {@link #gram} and {@link #write} call. */
+    static final Set<KernelUse> KERNELS =
+            KernelUse.of(KernelUse.SUB, KernelUse.DOT, KernelUse.SUM_SQUARES, KernelUse.AXPY);
 
     private Combination() {}
 
@@ -49,8 +55,22 @@ final class Combination {
 
     /** Writes {@code x[base] + Σ c_k (x[idx[k]] − x[base])}, or {@code Σ c_k x[idx[k]]} when {@code base < 0}. */
     static void write(MergeInput in, TensorOutput out, int[] idx, int base, double[] coef) {
+        write(in, out, idx, base, coef, null);
+    }
+
+    /**
+     * As {@link #write(MergeInput, TensorOutput, int[], int, double[])}, not reading the vectors whose coefficient
+     * is 0 in float32 and whose squared norm in {@code g} (their {@link #gram}) is finite: every element of such a
+     * vector is finite, so its term {@code 0·v} is ±0, and adding ±0 to the sum leaves it as it is (the sum starts at
+     * +0 and so is never −0). Slerp's {@code t} of 0 or 1, common at the ends of a gradient, reads one input, not two.
+     */
+    static void write(MergeInput in, TensorOutput out, int[] idx, int base, double[] coef, double[][] g) {
         MergeStats stats = in.stats();
         boolean report = stats.enabled();
+        boolean[] skip = new boolean[idx.length];
+        for (int i = 0; i < skip.length; i++) {
+            skip[i] = !report && g != null && (float) coef[i] == 0 && Double.isFinite(g[i][i]);
+        }
         int n = idx.length;
         // with a report each input keeps its own tile, so the output is compared with the base tile read here
         float[][] t = in.tiles(report ? n + 2 : 3);
@@ -62,6 +82,7 @@ final class Combination {
             java.util.Arrays.fill(acc, 0, len, 0f);
             if (base >= 0) in.read(base, off, b, 0, len);
             for (int i = 0; i < n; i++) {
+                if (skip[i]) continue;
                 float[] x = t[report ? i : 1];
                 in.read(idx[i], off, x, 0, len);
                 if (base >= 0) k.sub(x, b, x, len);

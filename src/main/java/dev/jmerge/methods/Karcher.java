@@ -1,6 +1,8 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import java.util.List;
+import java.util.Set;
 
 /**
  * mergekit {@code karcher}: the Riemannian (Karcher) mean of the inputs' directions with equal weights,
@@ -28,6 +30,9 @@ public final class Karcher implements MergeMethod {
     public String checkInputs(int models, boolean hasBase) {
         return models + (hasBase ? 1 : 0) >= 1 ? null : "karcher needs at least one model, " + Inputs.got(models, hasBase);
     }
+
+    @Override
+    public Set<KernelUse> kernelUse(Params global) { return Combination.KERNELS; }
 
     @Override
     public void merge(MergeInput in, TensorOutput out) {

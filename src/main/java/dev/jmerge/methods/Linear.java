@@ -1,7 +1,9 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import java.util.List;
+import java.util.Set;
 
 /** mergekit {@code linear}: weighted sum of all inputs, divided by the weight sum when {@code normalize}. */
 public final class Linear implements MergeMethod {
@@ -28,6 +30,9 @@ public final class Linear implements MergeMethod {
     public String checkInputs(int models, boolean hasBase) {
         return models + (hasBase ? 1 : 0) >= 1 ? null : "linear needs at least one model, " + Inputs.got(models, hasBase);
     }
+
+    @Override
+    public Set<KernelUse> kernelUse(Params global) { return KernelUse.of(KernelUse.WEIGHTED_SUM_WIDE); }
 
     /** Elements per block: the inputs' float tiles stay in the core's L2 while they are summed. */
     static final int BLOCK = 8192;

@@ -1,7 +1,9 @@
 package dev.jmerge.methods;
 
 import dev.jmerge.tensor.Shape;
+import dev.jmerge.kernels.KernelUse;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One merge method: its mergekit name, parameters and defaults, and its math as a pure function of
@@ -71,6 +73,12 @@ public interface MergeMethod {
      * parameters; the executor lends it from a pool shared by the workers.
      */
     default long scratchBytes(long numel, Params global, List<Params> perModel) { return 0; }
+
+    /**
+     * The kernels {@link #merge} calls for a tensor with these method-level parameters (the executor warms up only
+     * those, see {@link KernelUse}); a kernel left out still works, only its first tiles run uncompiled.
+     */
+    default Set<KernelUse> kernelUse(Params global) { return KernelUse.ALL; }
 
     /** Whether the method draws random numbers (then the run seed matters and is printed). */
     default boolean isStochastic() { return false; }

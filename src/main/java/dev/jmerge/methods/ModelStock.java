@@ -1,7 +1,9 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import java.util.List;
+import java.util.Set;
 
 /**
  * mergekit {@code model_stock}: moves from the base towards the mean of the fine-tunes by
@@ -31,6 +33,11 @@ public final class ModelStock implements MergeMethod {
     public String checkInputs(int models, boolean hasBase) {
         if (hasBase && models >= 2) return null;
         return "model_stock needs base_model and at least two other models; " + Inputs.got(models, hasBase);
+    }
+
+    @Override
+    public Set<KernelUse> kernelUse(Params global) {
+        return KernelUse.of(KernelUse.SUB, KernelUse.DOT, KernelUse.SUM_SQUARES, KernelUse.AXPY, KernelUse.LINCOMB);
     }
 
     @Override

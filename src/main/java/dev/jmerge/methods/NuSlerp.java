@@ -1,7 +1,9 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import java.util.List;
+import java.util.Set;
 
 /**
  * mergekit {@code nuslerp}: slerp of two models with {@code t = w₂/(w₁+w₂)}, optionally on task vectors
@@ -36,6 +38,11 @@ public final class NuSlerp implements MergeMethod {
     @Override
     public String checkInputs(int models, boolean hasBase) {
         return models == 2 ? null : "nuslerp needs exactly two models besides the optional base_model; " + Inputs.got(models, hasBase);
+    }
+
+    @Override
+    public Set<KernelUse> kernelUse(Params global) {
+        return KernelUse.of(KernelUse.SUB, KernelUse.DOT, KernelUse.SUM_SQUARES, KernelUse.LINCOMB, KernelUse.AXPY);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import java.util.List;
+import java.util.Set;
 
 /**
  * mergekit {@code slerp}: spherical interpolation between the base ({@code t = 0}) and the other model
@@ -34,6 +36,9 @@ public final class Slerp implements MergeMethod {
     }
 
     @Override
+    public Set<KernelUse> kernelUse(Params global) { return Combination.KERNELS; }
+
+    @Override
     public void merge(MergeInput in, TensorOutput out) {
         int other = Inputs.otherThanBase(in, name(), out);
         if (other < 0) return;
@@ -51,6 +56,6 @@ public final class Slerp implements MergeMethod {
             double s = Math.sin(theta);
             c = new double[] {Math.sin(theta - t * theta) / s, Math.sin(t * theta) / s};
         }
-        Combination.write(in, out, new int[] {base, other}, -1, c);
+        Combination.write(in, out, new int[] {base, other}, -1, c, g);
     }
 }

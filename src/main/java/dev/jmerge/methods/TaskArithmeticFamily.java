@@ -1,5 +1,6 @@
 package dev.jmerge.methods;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.sparsify.MaskBuilder;
 import dev.jmerge.methods.sparsify.OnceWarner;
@@ -10,6 +11,7 @@ import dev.jmerge.methods.sparsify.TileMask;
 import dev.jmerge.methods.sparsify.TorchSelection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * mergekit's generalized task arithmetic (compat §2.11): task vectors {@code δ_i = x_i − b}, each sparsified
@@ -107,6 +109,13 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
 
     private boolean sortsMagnitudes() {
         return sparsification == Sparsification.MAGNITUDE || sparsification == Sparsification.MAGNITUDE_OUTLIERS;
+    }
+
+    /** Task arithmetic itself: the task vectors and their float64 sum; the family's selections may call any kernel. */
+    @Override
+    public Set<KernelUse> kernelUse(Params global) {
+        if (sparsification != null || consensus) return KernelUse.ALL;
+        return KernelUse.of(KernelUse.SUB, KernelUse.TASK_SUM_WIDE);
     }
 
     @Override

@@ -463,6 +463,17 @@ class KernelsTest {
                 d[1][i] = -d[0][i];
                 d[2][i] = 0f;
             }
+            if (i % 13 == 7) {
+                // near ties: the float32 sum is 0 or of the other sign than the float64 sum the election uses
+                d[0][i] = 1f;
+                d[1][i] = (i % 3 - 1) * 0x1.8p-24f;
+                d[2][i] = -1f - (i % 2) * 0x1p-23f;
+            }
+            if (i % 17 == 3) d[r.nextInt(count)][i] = switch (i % 3) {
+                case 0 -> Float.NaN;
+                case 1 -> Float.MAX_VALUE;
+                default -> Float.NEGATIVE_INFINITY;
+            };
         }
         for (float[] w : new float[][] {null, {0.5f, 0.5f, 0.25f}}) {
             for (boolean elect : new boolean[] {false, true}) {
@@ -483,6 +494,27 @@ class KernelsTest {
                 assertThat(pk).as("panama elect=%s n=%d", elect, n).containsExactly(expected);
             }
         }
+    }
+
+    /**
+     * 1 + 4·2⁻²⁶ − 3·2⁻²⁶ − 1 is +2⁻²⁶, but summed in float32 it is −4·2⁻²⁶: an election must use the float64
+     * sum the merge elects with (a vector kernel electing in float32 lanes would count the other two deltas).
+     */
+    @Test
+    void keptCountsElectByTheFloat64SumWhereFloat32RoundsToTheOtherSign() {
+        int n = 67;
+        float[][] d = new float[4][n];
+        for (int i = 0; i < n; i++) {
+            d[0][i] = 1f;
+            d[1][i] = 4 * 0x1p-26f;
+            d[2][i] = -3 * 0x1p-26f;
+            d[3][i] = -1f;
+        }
+        long[] sk = new long[4], pk = new long[4];
+        scalar.countKept(d, 4, null, true, sk, n);
+        panama.countKept(d, 4, null, true, pk, n);
+        assertThat(sk).containsExactly(n, n, 0, 0);
+        assertThat(pk).containsExactly(n, n, 0, 0);
     }
 
     @ParameterizedTest

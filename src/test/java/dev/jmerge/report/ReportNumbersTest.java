@@ -34,6 +34,20 @@ class ReportNumbersTest {
     static final ModelShape SHAPE = new ModelShape(64, 1600, 2, 4, 2, 2500, false, DType.F32);
     static final long SEED = 7;
 
+    /**
+     * Relative tolerance of a norm. The vector kernels sum products in float32 runs of 32 per lane before float64
+     * ({@code Kernels#gram}, {@code storedDistanceSquares}): within 2⁻¹⁸·Σ|products| of the sum of the float32
+     * differences, which are within 2⁻²³ (relative, squared) of the exact ones; a sum of squares is thus within
+     * (2⁻¹⁸ + 2⁻²²) of itself, and its root within half that.
+     */
+    static final double NORM = 0x1p-18;
+
+    /**
+     * Absolute tolerance of a cosine g_ab/√(g_aa·g_bb): Σ|a·b| ≤ ‖a‖‖b‖, so the error of g_ab is within (2⁻¹⁸ + 2⁻²²)
+     * of the denominator, and the denominator's within as much again relative: at most 2·(2⁻¹⁸ + 2⁻²²) < 2⁻¹⁶.
+     */
+    static final double COSINE = 0x1p-16;
+
     @TempDir
     static Path models;
 
@@ -102,14 +116,14 @@ class ReportNumbersTest {
             for (int a = 0; a < ftIndices.length; a++) {
                 d[a] = delta(name, ftIndices[a]);
                 assertThat(t.get("task_vector_norm").get(model(ftIndices[a])).asDouble()).as(name)
-                        .isCloseTo(Math.sqrt(dot(d[a], d[a])), within(1e-6 * Math.sqrt(dot(d[a], d[a]))));
+                        .isCloseTo(Math.sqrt(dot(d[a], d[a])), within(NORM * Math.sqrt(dot(d[a], d[a]))));
             }
             assertThat(t.get("cosine").size()).isEqualTo(ftIndices.length * (ftIndices.length - 1) / 2);
             for (int a = 0; a < ftIndices.length; a++) {
                 for (int b = a + 1; b < ftIndices.length; b++) {
                     double cos = dot(d[a], d[b]) / Math.sqrt(dot(d[a], d[a]) * dot(d[b], d[b]));
                     assertThat(t.get("cosine").get(model(ftIndices[a]) + "|" + model(ftIndices[b])).asDouble())
-                            .as(name).isCloseTo(cos, within(1e-6));
+                            .as(name).isCloseTo(cos, within(COSINE));
                 }
             }
         }
@@ -124,7 +138,7 @@ class ReportNumbersTest {
             float[] o = merged.get(name).values(), b = base.get(name).values();
             double s = 0;
             for (int i = 0; i < o.length; i++) s += ((double) o[i] - b[i]) * ((double) o[i] - b[i]);
-            assertThat(t.get("output_delta_norm").asDouble()).as(name).isCloseTo(Math.sqrt(s), within(1e-6 * Math.sqrt(s)));
+            assertThat(t.get("output_delta_norm").asDouble()).as(name).isCloseTo(Math.sqrt(s), within(NORM * Math.sqrt(s)));
         }
     }
 
@@ -292,11 +306,11 @@ class ReportNumbersTest {
                 ab += (double) a[i] * b[i];
                 oo += (double) o[i] * o[i];
             }
-            assertThat(t.get("weight_norm").get(model(1)).asDouble()).isCloseTo(Math.sqrt(aa), within(1e-6 * Math.sqrt(aa)));
-            assertThat(t.get("weight_norm").get(model(2)).asDouble()).isCloseTo(Math.sqrt(bb), within(1e-6 * Math.sqrt(bb)));
+            assertThat(t.get("weight_norm").get(model(1)).asDouble()).isCloseTo(Math.sqrt(aa), within(NORM * Math.sqrt(aa)));
+            assertThat(t.get("weight_norm").get(model(2)).asDouble()).isCloseTo(Math.sqrt(bb), within(NORM * Math.sqrt(bb)));
             assertThat(t.get("weight_cosine").get(model(1) + "|" + model(2)).asDouble()).as(name)
-                    .isCloseTo(ab / Math.sqrt(aa * bb), within(1e-6));
-            assertThat(t.get("output_norm").asDouble()).isCloseTo(Math.sqrt(oo), within(1e-6 * Math.sqrt(oo)));
+                    .isCloseTo(ab / Math.sqrt(aa * bb), within(COSINE));
+            assertThat(t.get("output_norm").asDouble()).isCloseTo(Math.sqrt(oo), within(NORM * Math.sqrt(oo)));
         }
     }
 

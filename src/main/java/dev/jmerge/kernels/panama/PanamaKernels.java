@@ -1,5 +1,6 @@
 package dev.jmerge.kernels.panama;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarLoops;
 import dev.jmerge.tensor.DType;
@@ -48,7 +49,10 @@ public final class PanamaKernels implements Kernels {
     private static final float HALF = 0.5f;
 
     @Override
-    public void warmUp(Set<DType> dtypes) { Warmup.await(this, dtypes); }
+    public void warmUp(Set<DType> dtypes) { Warmup.await(this, dtypes, KernelUse.ALL); }
+
+    @Override
+    public void warmUp(Set<DType> dtypes, Set<KernelUse> kernels) { Warmup.await(this, dtypes, kernels); }
 
     static int vectorBits(String requested) {
         int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
@@ -325,7 +329,9 @@ public final class PanamaKernels implements Kernels {
             for (int i = 0; i < upper; i += l) {
                 DoubleVector s = zero;
                 for (int m = 0; m < count; m++) s = weighted(delta[m], w == null ? 1f : w[m], i).add(s);
-                VectorMask<Double> positive = s.compare(VectorOperators.GE, 0.0);
+                // s is carried by the loop above: compare a fresh copy (0 + s, the same sign test), not s itself, or
+                // C2 may leave the call to the boxing fallback (see floatToBf16; a dare_ties report made 55 young GCs)
+                VectorMask<Double> positive = DoubleVector.zero(D).add(s).compare(VectorOperators.GE, 0.0);
                 for (int m = 0; m < count; m++) {
                     DoubleVector x = weighted(delta[m], w == null ? 1f : w[m], i);
                     kept[m] += x.compare(VectorOperators.GT, 0.0).and(positive)

@@ -1,5 +1,6 @@
 package dev.jmerge.kernels.panama;
 
+import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.tensor.DType;
 import java.lang.foreign.Arena;
@@ -31,16 +32,23 @@ final class Warmup {
     // axpy, lincomb and floatToBf16 in the fallback for 0.6 s longer (740 young GCs instead of 8, +3 s of CPU).
     /** The dtypes whose conversions have been warmed in this process; null until the kernels have been. */
     private static Set<DType> warmed;
+    /** The kernels warmed in this process. */
+    private static final Set<KernelUse> warmedKernels = EnumSet.noneOf(KernelUse.class);
 
     private Warmup() {}
 
-    /** Warms the kernels once per process, and the conversions of {@code dtypes} not warmed yet; returns when done. */
-    static synchronized void await(Kernels k, Set<DType> dtypes) {
+    /** Warms the {@code kernels} and the conversions of {@code dtypes} not warmed yet; returns when done. */
+    static synchronized void await(Kernels k, Set<DType> dtypes, Set<KernelUse> kernels) {
         Set<DType> todo = conversions(dtypes, warmed);
-        if (todo == null) return;
-        run(k, todo);
+        Set<KernelUse> calls = EnumSet.noneOf(KernelUse.class);
+        calls.addAll(kernels);
+        calls.removeAll(warmedKernels);
+        if (todo == null && calls.isEmpty()) return;
+        if (todo == null) todo = EnumSet.noneOf(DType.class);
+        run(k, todo, calls);
         if (warmed == null) warmed = EnumSet.noneOf(DType.class);
         warmed.addAll(todo);
+        warmedKernels.addAll(calls);
     }
 
     /**
@@ -57,8 +65,8 @@ final class Warmup {
 
     private static final Set<DType> TILE_DTYPES = EnumSet.of(DType.BF16, DType.F16, DType.F32);
 
-    /** Calls the kernels a merge uses on arrays of a few vectors plus a tail, converting {@code dtypes}. */
-    static void run(Kernels k, Set<DType> dtypes) {
+    /** Calls {@code kernels} on arrays of a few vectors plus a tail, converting {@code dtypes}. */
+    static void run(Kernels k, Set<DType> dtypes, Set<KernelUse> kernels) {
         int n = 4 * PanamaKernels.F.length() + 3;
         float[] a = new float[n], b = new float[n], c = new float[n];
         for (int i = 0; i < n; i++) {
@@ -74,24 +82,30 @@ final class Warmup {
                     k.fromFloat(a, 0, bytes, 0, t, n);
                     k.toFloat(bytes, 0, t, c, 0, n);
                 }
-                k.axpy(0.5f, a, c, n);
-                k.scale(0.5f, c, n);
-                k.scaleWide(0.9, c, n);
-                k.sub(a, b, c, n);
-                k.mul(a, b, c, n);
-                k.lincomb(0.25f, a, 0.75f, b, c, n);
-                k.lerp(0.5f, a, b, c, n);
-                k.zeroWhereAbsBelow(c, 0.5f, n);
-                k.countAbsAtLeast(a, 0.5f, n);
-                k.dot(a, b, n);
-                k.sumSquares(a, n);
-                k.sumAbs(b, n);
-                k.weightedSumWide(x, 1 + call % x.length, w, call % 2 == 0 ? 1 : 0.9, c, n);
-                k.taskSumWide(a, x, 3, b, 0.9, 0.5, c, n);
-                k.electedSumWide(a, x, 3, b, call % 2 == 0, 0.5, c, n);
-                k.varianceWide(x, 3, c, n);
-                k.electedMeanWide(a, x, 3, w, 1e-6, c, n);
-                k.fill(0f, c, n);
+                if (kernels.contains(KernelUse.AXPY)) k.axpy(0.5f, a, c, n);
+                if (kernels.contains(KernelUse.SCALE)) k.scale(0.5f, c, n);
+                if (kernels.contains(KernelUse.SCALE_WIDE)) k.scaleWide(0.9, c, n);
+                if (kernels.contains(KernelUse.SUB)) k.sub(a, b, c, n);
+                if (kernels.contains(KernelUse.MUL)) k.mul(a, b, c, n);
+                if (kernels.contains(KernelUse.LINCOMB)) k.lincomb(0.25f, a, 0.75f, b, c, n);
+                if (kernels.contains(KernelUse.LERP)) k.lerp(0.5f, a, b, c, n);
+                if (kernels.contains(KernelUse.ZERO_WHERE_ABS_BELOW)) k.zeroWhereAbsBelow(c, 0.5f, n);
+                if (kernels.contains(KernelUse.COUNT_ABS_AT_LEAST)) k.countAbsAtLeast(a, 0.5f, n);
+                if (kernels.contains(KernelUse.DOT)) k.dot(a, b, n);
+                if (kernels.contains(KernelUse.SUM_SQUARES)) k.sumSquares(a, n);
+                if (kernels.contains(KernelUse.SUM_ABS)) k.sumAbs(b, n);
+                if (kernels.contains(KernelUse.WEIGHTED_SUM_WIDE)) {
+                    k.weightedSumWide(x, 1 + call % x.length, w, call % 2 == 0 ? 1 : 0.9, c, n);
+                }
+                if (kernels.contains(KernelUse.TASK_SUM_WIDE)) k.taskSumWide(a, x, 3, b, 0.9, 0.5, c, n);
+                if (kernels.contains(KernelUse.ELECTED_SUM_WIDE)) {
+                    k.electedSumWide(a, x, 3, b, call % 2 == 0, 0.5, c, n);
+                }
+                if (kernels.contains(KernelUse.VARIANCE_WIDE)) k.varianceWide(x, 3, c, n);
+                if (kernels.contains(KernelUse.ELECTED_MEAN_WIDE)) {
+                    k.electedMeanWide(a, x, 3, w, 1e-6, c, n);
+                }
+                if (kernels.contains(KernelUse.FILL)) k.fill(0f, c, n);
             }
         }
     }
