@@ -133,6 +133,23 @@ public interface Kernels {
      */
     int slotsBetween(MemorySegment slots, long from, int count, int lo, int hi, int[] out);
 
+    // ---- magnitude selections' tile passes (the keys and the mask apply of methods.sparsify.TorchSelection) ----
+
+    /**
+     * {@code keys[i] = min(bits(x[i]) & 0x7FFFFFFF, 0x7F800001)} for {@code i < n}: the magnitude's float bits, every
+     * NaN one key above infinity (the order torch's comparators give magnitudes; {@code MagnitudeKey}).
+     */
+    void magnitudeKeys(float[] x, int[] keys, int n);
+
+    /**
+     * Masks {@code x[0..n)} by magnitude key ({@link #magnitudeKeys}): an element whose key is {@code tieA} keeps
+     * or drops by bit {@code cursor[0]} of {@code verdicts} (then the next bit, in index order), one whose key is
+     * {@code tieB} (not {@code tieA}) by bit {@code cursor[1]} on; any other is kept when {@code lo <= key <= hi}
+     * ({@code lo >= 0}, {@code hi >= -1}). Dropped elements become +0. The cursors are advanced past the bits read;
+     * {@code -1} as a tie key matches nothing.
+     */
+    void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor);
+
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);
 

@@ -53,6 +53,14 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void magnitudeKeys(float[] x, int[] keys, int n) { ScalarLoops.magnitudeKeys(x, keys, 0, n); }
+
+    @Override
+    public void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor) {
+        ScalarLoops.maskKeys(x, 0, n, lo, hi, tieA, tieB, verdicts, cursor);
+    }
+
+    @Override
     public void axpy(float a, float[] x, float[] y, int n) { ScalarLoops.axpy(a, x, y, 0, n); }
 
     @Override

@@ -53,6 +53,31 @@ public final class ScalarLoops {
         return c;
     }
 
+    /** The largest magnitude key: every NaN's (see {@code Kernels.magnitudeKeys}). */
+    public static final int MAX_MAGNITUDE_KEY = 0x7F80_0001;
+
+    public static void magnitudeKeys(float[] x, int[] keys, int from, int to) {
+        for (int i = from; i < to; i++) keys[i] = Math.min(Float.floatToRawIntBits(x[i]) & 0x7FFF_FFFF, MAX_MAGNITUDE_KEY);
+    }
+
+    /** See {@code Kernels.maskKeys}; no branch per kept or dropped element, only at the tie keys. */
+    public static void maskKeys(float[] x, int from, int to, int lo, int hi, int tieA, int tieB, long[] verdicts,
+                                int[] cursor) {
+        for (int i = from; i < to; i++) {
+            int raw = Float.floatToRawIntBits(x[i]);
+            int k = Math.min(raw & 0x7FFF_FFFF, MAX_MAGNITUDE_KEY);
+            int keep = k == tieA ? verdict(verdicts, cursor, 0) : k == tieB ? verdict(verdicts, cursor, 1)
+                    : ~(((k - lo) | (hi - k)) >> 31);
+            x[i] = Float.intBitsToFloat(raw & keep);
+        }
+    }
+
+    /** The next verdict bit of tie group {@code g} as a mask (-1 keeps), advancing its cursor. */
+    public static int verdict(long[] verdicts, int[] cursor, int g) {
+        int ord = cursor[g]++;
+        return (int) -((verdicts[ord >>> 6] >>> ord) & 1L);
+    }
+
     /** Offsets {@code i} in {@code [from, to]} whose slot {@code end-i} has a key {@code >= pivot}, as {@link #stopsUp}. */
     public static int stopsDown(MemorySegment slots, long end, int pivot, int tieCount, int tieKeyA, int tieKeyB,
                                 int[] out, int from, int to, int c) {

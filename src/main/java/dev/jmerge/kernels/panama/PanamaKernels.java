@@ -501,6 +501,41 @@ public final class PanamaKernels implements Kernels {
         return ScalarLoops.slotsBetween(slots, from, lo, hi, out, upper, count, c);
     }
 
+    // ---- magnitude selections' tile passes ------------------------------------------------------------------
+
+    @Override
+    public void magnitudeKeys(float[] x, int[] keys, int n) {
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += F.length()) {
+            FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFF_FFFF)
+                    .min(ScalarLoops.MAX_MAGNITUDE_KEY).intoArray(keys, i);
+        }
+        ScalarLoops.magnitudeKeys(x, keys, upper, n);
+    }
+
+    @Override
+    public void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor) {
+        int l = F.length();
+        int upper = F.loopBound(n);
+        for (int i = 0; i < upper; i += l) {
+            IntVector raw = FloatVector.fromArray(F, x, i).reinterpretAsInts();
+            IntVector k = raw.and(0x7FFF_FFFF).min(ScalarLoops.MAX_MAGNITUDE_KEY);
+            VectorMask<Integer> a = k.compare(VectorOperators.EQ, tieA), b = k.compare(VectorOperators.EQ, tieB);
+            VectorMask<Integer> drop = k.compare(VectorOperators.LT, lo).or(k.compare(VectorOperators.GT, hi));
+            // tie lanes are stored as they are, then take their verdict bits one by one in index order
+            raw.blend(0, drop.andNot(a.or(b))).reinterpretAsFloats().intoArray(x, i);
+            if (a.or(b).anyTrue()) {
+                long ta = a.toLong(), tb = b.toLong() & ~ta;
+                for (long t = ta | tb; t != 0; t &= t - 1) {
+                    int lane = Long.numberOfTrailingZeros(t);
+                    int keep = ScalarLoops.verdict(verdicts, cursor, (int) (ta >>> lane & 1L) ^ 1);
+                    x[i + lane] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i + lane]) & keep);
+                }
+            }
+        }
+        ScalarLoops.maskKeys(x, upper, n, lo, hi, tieA, tieB, verdicts, cursor);
+    }
+
     // ---- reductions -------------------------------------------------------------------------------------
     // Float lanes widen to double before multiplying: a product of two floats is exact in float64, so the
     // only difference from the scalar sum is the order of the additions (4 accumulators, fixed lane order).

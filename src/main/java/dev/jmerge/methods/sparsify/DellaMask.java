@@ -50,7 +50,12 @@ public final class DellaMask implements TileMask {
     private final long[] bandU;
     private final int[] openJ;
     private final int[] openRank;
-    private final int[] openNext;
+    private final int[] members;
+    private final long[] openSorted;
+    private final int[] openOfT;
+    private final int[] openDiff;
+    /** Per bucket with open draws: the end of its run in {@code openSorted} ({@code openHead}: the start). */
+    private final int[] openEnd = new int[BUCKETS];
 
     DellaMask(Shape shape, long key, double density, double epsilon) {
         this.key = key;
@@ -81,7 +86,10 @@ public final class DellaMask implements TileMask {
         bandU = new long[byBand ? groupLength : 0];
         openJ = new int[byBand ? groupLength : 0];
         openRank = new int[byBand ? groupLength : 0];
-        openNext = new int[byBand ? groupLength : 0];
+        members = new int[byBand ? groupLength : 0];
+        openSorted = new long[byBand ? groupLength : 0];
+        openOfT = new int[byBand ? groupLength : 0];
+        openDiff = new int[byBand ? groupLength + 1 : 0];
         Arrays.fill(openHead, -1);
     }
 
@@ -131,7 +139,8 @@ public final class DellaMask implements TileMask {
      * need a rank. For those, the group's bucket counts (magnitude bits with three mantissa bits, 2048
      * buckets) bound the rank to its bucket's range, which decides almost all of them; the few whose threshold
      * crosses inside that range are ranked exactly by counting the smaller keys (and equal keys at lower
-     * positions) in their bucket, in one sweep over the group. The same bits as ranking everything.
+     * positions) in their bucket: those draws are sorted, and each member of their buckets finds by binary
+     * search the ones it ranks below. The same bits as ranking everything.
      */
     private void maskGroupByBand(long offset, float[] delta, int first) {
         int n = groupLength;
@@ -168,17 +177,51 @@ public final class DellaMask implements TileMask {
             }
             openJ[open] = j;
             openRank[open] = start[b];
-            openNext[open] = openHead[b];
-            openHead[b] = open++;
+            openHead[b] = 0; // the bucket has open draws; where they lie in openSorted is set below
+            open++;
         }
         if (open == 0) return;
+        // the open draws sorted by (key, position), which is rank order, so each open bucket's draws are a run
+        long[] sorted = openSorted;
+        for (int q = 0; q < open; q++) {
+            int t = bandT[openJ[q]];
+            sorted[q] = (long) keys[t] << 32 | t;
+            openOfT[t] = q;
+        }
+        Arrays.sort(sorted, 0, open);
+        for (int i = 0; i < open; i++) {
+            int b = (int) (sorted[i] >>> 32) >>> BUCKET_SHIFT;
+            if (i == 0 || b != (int) (sorted[i - 1] >>> 32) >>> BUCKET_SHIFT) openHead[b] = i;
+            openEnd[b] = i + 1;
+        }
+        // the positions in buckets with open draws (no branch per element: most are in other buckets); each adds
+        // one to the rank of the draws of its bucket that sort after it, a run ending at the bucket's end
+        int[] m = members;
+        int count = 0;
         for (int s = 0; s < n; s++) {
+            m[count] = s;
+            count += ~openHead[keys[s] >>> BUCKET_SHIFT] >>> 31;
+        }
+        int[] diff = openDiff;
+        Arrays.fill(diff, 0, open + 1, 0);
+        for (int j = 0; j < count; j++) {
+            int s = m[j];
             int ks = keys[s];
-            for (int q = openHead[ks >>> BUCKET_SHIFT]; q >= 0; q = openNext[q]) {
-                int t = bandT[openJ[q]];
-                int kt = keys[t];
-                if (ks < kt || (ks == kt && s < t)) openRank[q]++;
+            int b = ks >>> BUCKET_SHIFT;
+            long v = (long) ks << 32 | s;
+            int lo = openHead[b], hi = openEnd[b], end = hi;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (sorted[mid] > v) hi = mid;
+                else lo = mid + 1;
             }
+            diff[lo]++;
+            diff[end]--;
+        }
+        int smaller = 0;
+        for (int i = 0; i < open; i++) {
+            smaller += diff[i];
+            openRank[openOfT[(int) sorted[i]]] += smaller;
         }
         for (int q = 0; q < open; q++) {
             int t = bandT[openJ[q]];

@@ -8,7 +8,7 @@ package dev.jmerge.methods.sparsify;
 public final class MagnitudeKey {
 
     /** The key of every NaN: the smallest NaN bit pattern, just above infinity's. */
-    public static final int MAX = 0x7F80_0001;
+    public static final int MAX = dev.jmerge.kernels.ScalarLoops.MAX_MAGNITUDE_KEY;
 
     private MagnitudeKey() {}
 

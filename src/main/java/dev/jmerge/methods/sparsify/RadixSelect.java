@@ -15,6 +15,7 @@ final class RadixSelect {
 
     private final long n;
     private long[] high = new long[1 << 16];
+    private long[] odd;
     private long zeros;
     private long[] ranks;
     private int[] bucket;
@@ -36,6 +37,35 @@ final class RadixSelect {
         if (key == 0) zeros++;
     }
 
+    /**
+     * First sweep: {@code keys[0..len)}. Two histograms take alternate keys, so that runs of keys in one bucket
+     * (most keys of a task vector fall in a few hundred) do not wait on each other's increments.
+     */
+    void high(int[] keys, int len) {
+        if (odd == null) odd = new long[1 << 16];
+        long[] h0 = high, h1 = odd;
+        int z = 0;
+        int i = 0;
+        for (; i + 1 < len; i += 2) {
+            int k0 = keys[i], k1 = keys[i + 1];
+            h0[k0 >>> 16]++;
+            h1[k1 >>> 16]++;
+            z += (k0 == 0 ? 1 : 0) + (k1 == 0 ? 1 : 0);
+        }
+        if (i < len) {
+            h0[keys[i] >>> 16]++;
+            z += keys[i] == 0 ? 1 : 0;
+        }
+        zeros += z;
+    }
+
+    /** Adds the second histogram of {@link #high(int[], int)} into the first. */
+    private void mergeHigh() {
+        if (odd == null) return;
+        for (int b = 0; b < odd.length; b++) high[b] += odd[b];
+        odd = null;
+    }
+
     /** Number of zero keys (±0), once the first sweep is done. */
     long zeros() { return zeros; }
 
@@ -45,6 +75,7 @@ final class RadixSelect {
         for (long x : r) {
             if (x < 0 || x >= n) throw new IllegalArgumentException("rank " + x + " outside [0, " + n + ")");
         }
+        mergeHigh();
         ranks = r.clone();
         int m = ranks.length;
         bucket = new int[m];

@@ -48,12 +48,13 @@ final class TorchOrder {
 
     int slot(long i) { return a.getAtIndex(SLOT, i); }
 
-    /** Sets the bit of every tie ordinal found in {@code [from, to)}. */
+    /** Sets the bit of every tie ordinal found in {@code [from, to)}; the kernels list the tie slots a block at a time. */
     void tiesIn(long from, long to, long[] bits) {
-        for (long p = from; p < to; p++) {
-            int s = a.getAtIndex(SLOT, p);
-            if (s < 0) {
-                int ord = s & ORDINAL;
+        int[] at = stopsLeft;
+        for (long p = from; p < to; p += BLOCK) {
+            int c = kernels.slotsBetween(a, p, (int) Math.min(BLOCK, to - p), Integer.MIN_VALUE, -1, at);
+            for (int j = 0; j < c; j++) {
+                int ord = a.getAtIndex(SLOT, p + at[j]) & ORDINAL;
                 bits[ord >>> 6] |= 1L << ord;
             }
         }

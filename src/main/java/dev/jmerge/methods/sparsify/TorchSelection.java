@@ -2,6 +2,7 @@ package dev.jmerge.methods.sparsify;
 
 import dev.jmerge.error.MergeException;
 import dev.jmerge.kernels.Kernels;
+import dev.jmerge.kernels.ScalarLoops;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -136,15 +137,19 @@ public final class TorchSelection implements MaskBuilder {
         tileStart[tiles] = offset;
         tileLength[tiles] = len;
         tiles++;
-        MemorySegment s = slots;
-        RadixSelect r = radix;
-        boolean desc = descending;
-        for (int i = 0; i < len; i++) {
-            int k = MagnitudeKey.of(values[i]);
-            r.high(k);
-            s.setAtIndex(SLOT, offset + i, desc ? k : MagnitudeKey.MAX - k);
+        int[] keys = KEYS.get();
+        if (keys.length < len) {
+            keys = new int[len];
+            KEYS.set(keys);
         }
+        scratch.kernels().magnitudeKeys(values, keys, len);
+        radix.high(keys, len);
+        if (!descending) for (int i = 0; i < len; i++) keys[i] = MagnitudeKey.MAX - keys[i];
+        MemorySegment.copy(keys, 0, slots, SLOT, offset * Integer.BYTES, len);
     }
+
+    /** Each worker's tile of keys, kept from tensor to tensor (a fresh one per tensor would be garbage to promote). */
+    private static final ThreadLocal<int[]> KEYS = ThreadLocal.withInitial(() -> new int[0]);
 
     @Override
     public void endPass() {
@@ -291,19 +296,13 @@ public final class TorchSelection implements MaskBuilder {
 
     /** Keeps keys in {@code [loKey, hiKey)} without a branch; tie keys look up their verdict bit. */
     final class Mask implements TileMask {
-        private int curA;
-        private int curB;
+        /** The verdict bits of the tile's next tie in group A, and in group B (counted after A's). */
+        private final int[] cursor = new int[2];
 
         @Override
         public void apply(long offset, float[] delta, int len) {
             seek(offset);
-            int lo = loKey, hi = hiKey - 1, a = tieA, b = tieB;
-            for (int i = 0; i < len; i++) {
-                int raw = Float.floatToRawIntBits(delta[i]);
-                int k = Math.min(raw & 0x7FFF_FFFF, MagnitudeKey.MAX);
-                int keep = (k == a || k == b) ? tieVerdict(k) : ~(((k - lo) | (hi - k)) >> 31);
-                delta[i] = Float.intBitsToFloat(raw & keep);
-            }
+            scratch.kernels().maskKeys(delta, len, loKey, hiKey - 1, tieA, tieB, tieKept, cursor);
         }
 
         /** Whether each of {@code values} (tile at {@code offset}) is kept; for tests, where zeros count too. */
@@ -312,23 +311,20 @@ public final class TorchSelection implements MaskBuilder {
             boolean[] out = new boolean[len];
             for (int i = 0; i < len; i++) {
                 int k = MagnitudeKey.of(values[i]);
-                int keep = (k == tieA || k == tieB) ? tieVerdict(k) : ~(((k - loKey) | (hiKey - 1 - k)) >> 31);
+                int keep = k == tieA ? ScalarLoops.verdict(tieKept, cursor, 0)
+                        : k == tieB ? ScalarLoops.verdict(tieKept, cursor, 1)
+                        : ~(((k - loKey) | (hiKey - 1 - k)) >> 31);
                 out[i] = keep != 0;
             }
             return out;
-        }
-
-        private int tieVerdict(int k) {
-            int ord = k == tieA ? curA++ : countA + curB++;
-            return (int) -((tieKept[ord >>> 6] >>> ord) & 1L);
         }
 
         private void seek(long offset) {
             if (tieA < 0) return;
             int t = Arrays.binarySearch(tileStart, 0, tiles, offset);
             if (t < 0) throw new IllegalStateException("tile at " + offset + " was not seen by the selection");
-            curA = tileA[t];
-            curB = tileB[t];
+            cursor[0] = tileA[t];
+            cursor[1] = countA + tileB[t];
         }
     }
 }
