@@ -62,6 +62,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-scaling", description = "skip the 2x-layers linear and ties runs that check RSS stays flat")
     boolean noScaling;
 
+    @Option(names = "--floor-runs", paramLabel = "N",
+            description = "I/O floor runs per merge, the table shows their median (default: 3 warm, 1 cold: a cold floor"
+                    + " waits for the disk)")
+    Integer floorRuns;
+
     @Option(names = "--results", paramLabel = "FILE", defaultValue = "bench-results.json",
             description = "JSON results file (default: ${DEFAULT-VALUE})")
     Path results;
@@ -80,6 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        if (floorRuns != null && floorRuns < 1) throw new IllegalArgumentException("--floor-runs: expected at least 1, got " + floorRuns);
         int cores = Runtime.getRuntime().availableProcessors();
         int j = threads != null ? threads : cores;
         ModelShape shape = scaled(ModelShape.bench().withLayers(layers), scale);
@@ -151,7 +157,8 @@ public final class BenchCommand implements Callable<Integer> {
         deleteTree(mergeOut);
 
         log(out, method + ": I/O floor...");
-        ChildRun.Result floor = IoFloor.measure(scratch, outBytes, inputs, pc);
+        IoFloor.Floor floor = IoFloor.measure(scratch, outBytes, inputs, pc,
+                floorRuns != null ? floorRuns : IoFloor.defaultRuns(pc));
         long inBytes = 0;
         long inElements = 0;
         for (String p : inputs) {
@@ -159,9 +166,10 @@ public final class BenchCommand implements Callable<Integer> {
             inElements += BenchModels.dataBytes(Path.of(p)) / elementBytes;
         }
         BenchTable.Row row = new BenchTable.Row(method, inBytes, inElements, outBytes, merge, floor, estimate);
-        log(out, String.format(Locale.ROOT, "%s (%s): %.2f s (floor %.2f s, x%.2f), cpu %.1f s (%.2f ns/element), peak"
-                        + " RSS %d MiB", method, pc.name(), merge.wallSeconds(), floor.wallSeconds(), row.ratio(),
-                merge.cpuSeconds(), row.cpuNsPerElement(), merge.peakRssBytes() >> 20));
+        log(out, String.format(Locale.ROOT, "%s (%s): %.2f s (floor %.2f s: read %.2f, write %.2f; x%.2f), cpu %.1f s"
+                        + " (%.2f ns/element), peak RSS %d MiB", method, pc.name(), merge.wallSeconds(), floor.wallSeconds(),
+                floor.readSeconds(), floor.writeSeconds(), row.ratio(), merge.cpuSeconds(), row.cpuNsPerElement(),
+                merge.peakRssBytes() >> 20));
         return row;
     }
 

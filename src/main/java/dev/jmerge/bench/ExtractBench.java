@@ -53,7 +53,7 @@ final class ExtractBench {
         Run all = measure(scratch, args);
         long outBytes = Files.size(out.resolve("adapter_model.safetensors"));
         log.accept("extract-lora: I/O floor...");
-        ChildRun.Result floor = IoFloor.measure(scratch, outBytes, inputs, pc);
+        IoFloor.Floor floor = IoFloor.measure(scratch, outBytes, inputs, pc, IoFloor.defaultRuns(pc));
 
         log.accept("extract-lora layer 0: randomized...");
         pc.prepare(inputs);
@@ -90,7 +90,7 @@ final class ExtractBench {
     }
 
     private static String render(ModelShape shape, int j, String cache, int rank, long inBytes, long outBytes, Run all,
-                                 ChildRun.Result floor, long estimate, Run randomized, Run exact) {
+                                 IoFloor.Floor floor, long estimate, Run randomized, Run exact) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "models: hidden %d, intermediate %d, %d layers, vocab %d, %s; -j %d%n",
                 shape.hidden(), shape.intermediate(), shape.layers(), shape.vocab(), shape.dtype().torchName(), j));
@@ -114,7 +114,7 @@ final class ExtractBench {
     }
 
     private static String json(ModelShape shape, int j, String cache, int rank, long inBytes, long outBytes, Run all,
-                               ChildRun.Result floor, long estimate, Run randomized, Run exact) {
+                               IoFloor.Floor floor, long estimate, Run randomized, Run exact) {
         ChildRun.Result a = all.result();
         return String.format(Locale.ROOT, """
                 {

@@ -1,11 +1,8 @@
 package dev.jmerge.bench;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -62,16 +59,7 @@ final class PageCache {
             drop();
             return;
         }
-        ByteBuffer buf = ByteBuffer.allocateDirect(8 << 20);
-        for (String f : inputs) {
-            try (FileChannel c = FileChannel.open(Path.of(f), StandardOpenOption.READ)) {
-                long pos = 0;
-                int n;
-                while ((n = c.read(buf.clear(), pos)) > 0) pos += n;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
+        for (String f : inputs) IoFloor.readAll(Path.of(f));
     }
 
     private static boolean canDrop() {
