@@ -1,5 +1,14 @@
 # Sourced by ./jmerge and ./test: sets JAVA_HOME to a JDK 25 or newer, or explains what is missing.
-jdk_ok() { [ -x "$1/bin/java" ] && "$1/bin/java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'; }
+# A JDK's version comes from its `release` file where it has one: `java -version` starts a JVM (~0.1 s of CPU), and
+# the launcher pays for every check on every run.
+jdk_ok() {
+  [ -x "$1/bin/java" ] || return 1
+  if [ -f "$1/release" ]; then
+    grep -qE '^JAVA_VERSION="(2[5-9]|[3-9][0-9])' "$1/release"
+  else
+    "$1/bin/java" -version 2>&1 | grep -qE 'version "(2[5-9]|[3-9][0-9])'
+  fi
+}
 if [ -n "${JAVA_HOME:-}" ] && jdk_ok "$JAVA_HOME"; then
   :
 elif command -v java >/dev/null 2>&1 && jdk_ok "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"; then

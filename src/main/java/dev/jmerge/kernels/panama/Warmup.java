@@ -75,7 +75,10 @@ final class Warmup {
         }
         float[][] x = {a, b, c, a};
         double[] w = {0.4, 0.3, 0.2, 0.1};
-        try (Arena arena = Arena.ofConfined()) {
+        // Shared like the arenas the inputs are mapped in: C2 compiles the bf16 decoder with the access checks the
+        // warm-up's segments needed, and a confined one left a check the mapped inputs fail (a profile_predicate
+        // trap in the first tiles, then a second compile of the decoder and of the readers that inline it).
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment bytes = arena.allocate(4L * n, 8);
             for (int call = 0; call < CALLS; call++) {
                 for (DType t : dtypes) {
