@@ -23,8 +23,9 @@ final class ExpertSums {
      *
      * @param models  the distinct models whose tensor is read, the base last (once, also when it is an expert)
      * @param slotOf  per expert taking part in the layer, the index of its model in {@code models}: an expert that
-     *                is the base reads the base's values, and its task vector is zero
-     * @param gram    row-major {@code slotOf.length²}, summed by the job that copies the group
+     *                is the base has a task vector of zeros, and experts of one model share theirs
+     * @param gram    row-major, of the task vectors of {@code models} other than the base (each distinct vector
+     *                once), summed by the job that copies the group
      */
     record Group(String tensor, int layer, long numel, List<LoadedModel> models, int[] slotOf, double[] gram) {
 
@@ -71,7 +72,7 @@ final class ExpertSums {
                     for (int s = 0; s < read.size(); s++) if (read.get(s).ref().equals(m.ref())) slotOf[a] = s;
                 }
                 groups.put(n, new Group(n, layer, base.info(n).numel(), List.copyOf(read), slotOf,
-                        new double[in.size() * in.size()]));
+                        new double[(read.size() - 1) * (read.size() - 1)]));
             }
         }
     }
@@ -93,8 +94,13 @@ final class ExpertSums {
         double[][] g = new double[v][v];
         for (Group group : groups.values()) {
             if (group.layer() != layer) continue;
+            int k = group.baseSlot();
             for (int a = 0; a < v; a++) {
-                for (int b = a; b < v; b++) g[a][b] += group.gram()[a * v + b];
+                for (int b = a; b < v; b++) {
+                    int sa = group.slotOf()[a], sb = group.slotOf()[b];
+                    if (sa == k || sb == k) continue;
+                    g[a][b] += group.gram()[Math.min(sa, sb) * k + Math.max(sa, sb)];
+                }
             }
         }
         for (int a = 0; a < v; a++) for (int b = 0; b < a; b++) g[a][b] = g[b][a];

@@ -90,8 +90,6 @@ final class PieceWriter {
     void copyTogether(ExpertSums.Group g, List<Placement> placements) {
         int slots = g.models().size();
         float[][] values = tiles(slots);
-        float[][] vectors = new float[g.slotOf().length][];
-        for (int a = 0; a < vectors.length; a++) vectors[a] = values[g.slotOf()[a]];
         int n = placements.size();
         Input[] in = new Input[n];
         Input[] alone = new Input[slots];
@@ -117,7 +115,7 @@ final class PieceWriter {
                     copyTile(placements.get(i), in[i], keys[i], off, len, fills[i] < 0 ? null : values[fills[i]]);
                 }
                 for (int s = 0; s < slots; s++) if (alone[s] != null) alone[s].values(off, len, values[s]);
-                kernels.gram(vectors, vectors.length, values[g.baseSlot()], len, g.gram());
+                kernels.gram(values, g.baseSlot(), values[g.baseSlot()], len, g.gram());
             }
         } finally {
             for (Input i : in) if (i != null) i.finish();
