@@ -52,7 +52,7 @@ final class MoeRunner {
         long start = System.nanoTime();
         try (MoePlan plan = MoePlanner.plan(loaded.config(), options.shared.locator(ctx),
                 new MoePlanner.Options(allowIdenticalExperts, options.outShardSize))) {
-            int workers = workers();
+            int workers = workers(plan);
             if (options.shared.dryRun) {
                 if (out != null) dev.jmerge.run.OutputGuard.check(plan.models(), out, options.shared.overwrite);
                 ctx.out().print(MoeReport.render(plan, out, workers, options.shared.threads(), budget()));
@@ -95,9 +95,9 @@ final class MoeRunner {
     }
 
     /** Workers: -j, fewer when --memory cannot hold that many tiles and buffers. */
-    private int workers() {
+    private int workers(MoePlan plan) {
         long room = budget() - MemoryEstimate.BASELINE_BYTES;
-        long fit = Math.max(1, room / MoeBuild.bytesPerWorker());
+        long fit = Math.max(1, room / MoeBuild.bytesPerWorker(plan, options.reporting()));
         return (int) Math.min(options.shared.threads(), fit);
     }
 

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +37,10 @@ import java.util.function.Consumer;
  * Writes a planned MoE model: every output tensor streamed into its shard from the inputs' files (expert
  * tensors piece by piece, so a fused tensor of E experts is E (or 2E) copies into one file region), several
  * pieces at once on {@code threads} workers, each holding one tile and one write buffer, so memory does not grow
- * with the number or size of the experts; then config.json, the tokenizer (padding on the left with BOS),
+ * with the number or size of the experts (with a report, a tile of floats per expert too: each layer's MLP tensor
+ * of every expert is then one job, {@link ExpertSums}); then config.json, the tokenizer (padding on the left with BOS),
  * {@code mergekit_moe_config.yml} and the model card; then one rename. Output bytes depend only on the plan,
- * the gates and the seed, never on the thread count.
+ * the gates and the seed, never on the thread count or the report.
  */
 public final class MoeBuild {
 
@@ -79,6 +81,12 @@ public final class MoeBuild {
         return (long) PieceWriter.TILE * Float.BYTES + PieceWriter.TILE * 8L + TensorStreams.residentBytesPerStream();
     }
 
+    /** Memory a worker holds, with a report also a tile of floats per expert and one for the base. */
+    public static long bytesPerWorker(MoePlan plan, boolean report) {
+        long values = report ? (plan.config().experts().size() + 1L) * PieceWriter.TILE * Float.BYTES : 0;
+        return bytesPerWorker() + values;
+    }
+
     /** Writes the model into {@code out} (an existing non-empty folder only with {@code overwrite}). */
     public void run(Path out, boolean overwrite, Progress progress) {
         OutputGuard.check(plan.models(), out, overwrite);
@@ -88,10 +96,11 @@ public final class MoeBuild {
             folder = f;
             if (stopped) f.interrupt();
             DiskFull.checkSpace(f, plan.bytesWritten() + SPACE_MARGIN);
+            ExpertSums sums = options.report() ? new ExpertSums(plan) : null;
             try {
-                writeTensors(f.temp(), streams, progress);
+                writeTensors(f.temp(), streams, sums, progress);
                 writeExtras(f.temp(), f.target().getFileName().toString());
-                if (options.report()) MoeStatistics.write(plan, gates, options.kernels(), options.threads(), f.temp());
+                if (sums != null) MoeStatistics.write(plan, gates, options.kernels(), sums, f.temp());
             } catch (JmergeException e) {
                 throw DiskFull.explain(e, f.target());
             }
@@ -121,7 +130,8 @@ public final class MoeBuild {
         return f != null && f.keepForResume() < 0;
     }
 
-    private void writeTensors(Path dir, TensorStreams streams, Progress progress) {
+    /** Writes every tensor; with {@code sums}, each of its groups as one job, at the place of its first piece. */
+    private void writeTensors(Path dir, TensorStreams streams, ExpertSums sums, Progress progress) {
         List<ShardOutput> shards = new ArrayList<>();
         ExecutorService workers = Executors.newFixedThreadPool(Math.max(1, options.threads()), r -> {
             Thread t = new Thread(r, "jmerge-moe");
@@ -141,11 +151,20 @@ public final class MoeBuild {
                 for (var t : s.tensors()) shardOf.put(t.name(), o);
             }
             List<Runnable> jobs = new ArrayList<>();
+            Map<ExpertSums.Group, List<PieceWriter.Placement>> together = new LinkedHashMap<>();
+            if (sums != null) for (ExpertSums.Group g : sums.groups()) together.put(g, new ArrayList<>());
             for (MoeTensor t : plan.tensors()) {
                 ShardOutput shard = shardOf.get(t.name());
                 switch (t.source()) {
                     case MoeTensor.Pieces p -> {
                         for (MoeTensor.Piece piece : p.pieces()) {
+                            ExpertSums.Group g = sums == null ? null : sums.groupOf(piece);
+                            if (g != null) {
+                                List<PieceWriter.Placement> placed = together.get(g);
+                                if (placed.isEmpty()) jobs.add(together(g, placed, writers, progress));
+                                placed.add(new PieceWriter.Placement(piece, t, shard));
+                                continue;
+                            }
                             jobs.add(() -> {
                                 writers.get().copy(piece, t, shard);
                                 shard.flushIfDirty(FLUSH_BYTES);
@@ -163,6 +182,9 @@ public final class MoeBuild {
                     });
                 }
             }
+            together.forEach((g, placed) -> {
+                if (placed.isEmpty()) jobs.add(together(g, placed, writers, progress));
+            });
             progress.start(jobs.size(), plan.bytesWritten());
             List<Future<?>> futures = new ArrayList<>();
             for (Runnable job : jobs) {
@@ -179,6 +201,20 @@ public final class MoeBuild {
             for (ShardOutput s : shards) s.close();
             inputs.close();
         }
+    }
+
+    /** The job of a group: its pieces copied together (those placed after this call too), its sums taken. */
+    private static Runnable together(ExpertSums.Group g, List<PieceWriter.Placement> placed,
+                                     ThreadLocal<PieceWriter> writers, Progress progress) {
+        return () -> {
+            writers.get().copyTogether(g, placed);
+            long bytes = 0;
+            for (PieceWriter.Placement p : placed) {
+                p.shard().flushIfDirty(FLUSH_BYTES);
+                bytes += p.piece().numel() * p.tensor().dtype().byteSize();
+            }
+            progress.tensorDone(bytes);
+        };
     }
 
     private void writeExtras(Path dir, String outputName) {
