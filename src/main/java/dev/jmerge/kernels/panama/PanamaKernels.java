@@ -514,6 +514,54 @@ public final class PanamaKernels implements Kernels {
     }
 
     @Override
+    public void deltaKeys(MemorySegment x, long xOff, MemorySegment b, long bOff, DType type, int[] keys, int n) {
+        int upper = F.loopBound(n);
+        switch (type) {
+            case BF16 -> {
+                for (int i = 0; i < upper; i += F.length()) {
+                    bf16(x, xOff + 2L * i).sub(bf16(b, bOff + 2L * i)).reinterpretAsInts().and(0x7FFF_FFFF)
+                            .min(ScalarLoops.MAX_MAGNITUDE_KEY).intoArray(keys, i);
+                }
+            }
+            case F32 -> {
+                for (int i = 0; i < upper; i += F.length()) {
+                    FloatVector.fromMemorySegment(F, x, xOff + 4L * i, LE)
+                            .sub(FloatVector.fromMemorySegment(F, b, bOff + 4L * i, LE)).reinterpretAsInts()
+                            .and(0x7FFF_FFFF).min(ScalarLoops.MAX_MAGNITUDE_KEY).intoArray(keys, i);
+                }
+            }
+            default -> upper = 0; // the scalar loop refuses it
+        }
+        ScalarLoops.deltaKeys(x, xOff, b, bOff, type, keys, upper, n);
+    }
+
+    @Override
+    public void storedMinus(MemorySegment x, long xOff, DType type, float[] base, float[] out, int n) {
+        int upper = F.loopBound(n);
+        switch (type) {
+            case BF16 -> {
+                for (int i = 0; i < upper; i += F.length()) {
+                    bf16(x, xOff + 2L * i).sub(FloatVector.fromArray(F, base, i)).intoArray(out, i);
+                }
+            }
+            case F32 -> {
+                for (int i = 0; i < upper; i += F.length()) {
+                    FloatVector.fromMemorySegment(F, x, xOff + 4L * i, LE).sub(FloatVector.fromArray(F, base, i))
+                            .intoArray(out, i);
+                }
+            }
+            default -> upper = 0;
+        }
+        ScalarLoops.storedMinus(x, xOff, type, base, out, upper, n);
+    }
+
+    /** The bf16 codes at {@code off} as floats (see {@link #bf16ToFloat}). */
+    private static FloatVector bf16(MemorySegment src, long off) {
+        return ((IntVector) ShortVector.fromMemorySegment(H, src, off, LE).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    @Override
     public void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor) {
         int l = F.length();
         int upper = F.loopBound(n);
