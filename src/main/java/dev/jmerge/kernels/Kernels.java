@@ -168,6 +168,17 @@ public interface Kernels {
      */
     void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor);
 
+    // ---- counter-based draws (methods.random.CounterRng's bits53, whose definition ScalarLoops.counterBits53 holds) ----
+
+    /** {@code out[i] = counterBits53(key, index + i·step)} for {@code i < n}. */
+    void counterDraws(long key, long index, long step, long[] out, int n);
+
+    /**
+     * DARE's drop: {@code x[i]} stays when {@code counterBits53(key, index + i) < below}, else becomes +0
+     * ({@code below} in {@code [0, 2^53]}, as {@code CounterRng.below} gives it).
+     */
+    void keepDrawn(long key, long index, long below, float[] x, int n);
+
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);
 

@@ -66,6 +66,16 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void counterDraws(long key, long index, long step, long[] out, int n) {
+        ScalarLoops.counterDraws(key, index, step, out, 0, n);
+    }
+
+    @Override
+    public void keepDrawn(long key, long index, long below, float[] x, int n) {
+        ScalarLoops.keepDrawn(key, index, below, x, 0, n);
+    }
+
+    @Override
     public void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor) {
         ScalarLoops.maskKeys(x, 0, n, lo, hi, tieA, tieB, verdicts, cursor);
     }

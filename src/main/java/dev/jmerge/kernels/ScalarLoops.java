@@ -95,6 +95,38 @@ public final class ScalarLoops {
         }
     }
 
+    public static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+    /**
+     * The counter-based draw of element {@code index} of stream {@code key} ({@code methods.random.CounterRng}, which
+     * documents it): two rounds of {@link #mix}, the key entering both; 53 bits.
+     */
+    public static long counterBits53(long key, long index) {
+        long z = mix(key + index * GOLDEN);
+        z = mix(z ^ Long.rotateLeft(key, 29));
+        return z >>> 11;
+    }
+
+    /** SplitMix64's output function (Stafford's mix13 constants): a bijection with full avalanche. */
+    public static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** See {@code Kernels.counterDraws}. */
+    public static void counterDraws(long key, long index, long step, long[] out, int from, int to) {
+        for (int i = from; i < to; i++) out[i] = counterBits53(key, index + i * step);
+    }
+
+    /** See {@code Kernels.keepDrawn}: the keep test as a mask, no branch on a coin toss. */
+    public static void keepDrawn(long key, long index, long below, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            int keep = (int) ((counterBits53(key, index + i) - below) >> 63); // -1 when drawn below
+            x[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & keep);
+        }
+    }
+
     /** See {@code Kernels.maskKeys}; no branch per kept or dropped element, only at the tie keys. */
     public static void maskKeys(float[] x, int from, int to, int lo, int hi, int tieA, int tieB, long[] verdicts,
                                 int[] cursor) {
