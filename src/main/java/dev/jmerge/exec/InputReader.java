@@ -116,12 +116,20 @@ final class InputReader implements TensorReader {
     /** The mapped bytes of a read that was a plain decode: same shape, no adapter, no rounding. */
     @Override
     public MemorySegment source(long offset, int len) {
-        if (mapped == null || !direct || lora != null || roundTo != null) return null;
+        if (storedType() == null) return null;
         int es = stored.byteSize();
         return mapped.asSlice(offset * es, (long) len * es);
     }
 
-    @Override public DType sourceType() { return stored; }
+    /** Reads are plain decodes of mapped bytes: same shape, no adapter, no rounding. */
+    @Override
+    public DType storedType() { return mapped != null && direct && lora == null && roundTo == null ? stored : null; }
+
+    @Override
+    public MemorySegment stored(long offset, int len) {
+        int es = stored.byteSize();
+        return fetch(buf, offset * es, (long) len * es);
+    }
 
     /** Rounds values to {@code to} (bf16 or f16) as a cast on load would; null leaves them. */
     static void round(DType to, float[] dst, int off, int len) {

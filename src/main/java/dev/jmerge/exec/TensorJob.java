@@ -131,8 +131,15 @@ final class TensorJob implements MergeInput {
     public void read(int i, long offset, float[] dst, int dstOff, int len) {
         TensorReader r = readers.get(i);
         r.read(kernels, offset, dst, dstOff, len);
-        if (stats != null) stats.onRead(i, offset, dst, dstOff, len, r.source(offset, len), r.sourceType());
+        if (stats != null) stats.onRead(i, offset, dst, dstOff, len, r.source(offset, len), r.storedType());
     }
+
+    /** Not while a report watches the reads ({@link TileStatistics#onRead} sees the decoded values). */
+    @Override
+    public DType storedType(int i) { return stats == null ? readers.get(i).storedType() : null; }
+
+    @Override
+    public MemorySegment storedBytes(int i, long offset, int len) { return readers.get(i).stored(offset, len); }
 
     @Override public MergeStats stats() { return stats != null ? stats : MergeStats.OFF; }
 

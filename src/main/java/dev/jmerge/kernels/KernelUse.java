@@ -12,7 +12,8 @@ import java.util.Set;
  */
 public enum KernelUse {
     AXPY, SCALE, SCALE_WIDE, SUB, MUL, LINCOMB, LERP, ZERO_WHERE_ABS_BELOW, COUNT_ABS_AT_LEAST, DOT, SUM_SQUARES,
-    SUM_ABS, WEIGHTED_SUM_WIDE, TASK_SUM_WIDE, ELECTED_SUM_WIDE, VARIANCE_WIDE, ELECTED_MEAN_WIDE, FILL;
+    SUM_ABS, WEIGHTED_SUM_WIDE, TASK_SUM_WIDE, ELECTED_SUM_WIDE, VARIANCE_WIDE, ELECTED_MEAN_WIDE, FILL,
+    STORED_MINUS, DELTA_KEYS;
 
     /** Every kernel: what a method that does not say, a report, or an adapter may call. */
     public static final Set<KernelUse> ALL = Collections.unmodifiableSet(EnumSet.allOf(KernelUse.class));

@@ -142,6 +142,24 @@ public interface Kernels {
     void magnitudeKeys(float[] x, int[] keys, int n);
 
     /**
+     * The magnitude keys ({@link #magnitudeKeys}) of the task vector {@code x − b} straight from the stored bytes:
+     * {@code keys[i] = key(x_i − b_i)}, {@code x_i} and {@code b_i} being elements {@code i} of the little-endian
+     * {@code type} arrays at byte offsets {@code xOff} and {@code bOff}, decoded as {@link #toFloat} decodes them. The
+     * same keys as decoding both, {@link #sub} and {@link #magnitudeKeys}, without the float tiles in between.
+     *
+     * @throws IllegalArgumentException for a type other than bf16 or f32
+     */
+    void deltaKeys(MemorySegment x, long xOff, MemorySegment b, long bOff, DType type, int[] keys, int n);
+
+    /**
+     * {@code out[i] = x_i − base[i]}, {@code x_i} being element {@code i} of the little-endian {@code type} array at
+     * byte offset {@code xOff}, decoded as {@link #toFloat} decodes it: decoding and {@link #sub} in one pass.
+     *
+     * @throws IllegalArgumentException for a type other than bf16 or f32
+     */
+    void storedMinus(MemorySegment x, long xOff, DType type, float[] base, float[] out, int n);
+
+    /**
      * Masks {@code x[0..n)} by magnitude key ({@link #magnitudeKeys}): an element whose key is {@code tieA} keeps
      * or drops by bit {@code cursor[0]} of {@code verdicts} (then the next bit, in index order), one whose key is
      * {@code tieB} (not {@code tieA}) by bit {@code cursor[1]} on; any other is kept when {@code lo <= key <= hi}
@@ -149,6 +167,17 @@ public interface Kernels {
      * {@code -1} as a tie key matches nothing.
      */
     void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor);
+
+    // ---- counter-based draws (methods.random.CounterRng's bits53, whose definition ScalarLoops.counterBits53 holds) ----
+
+    /** {@code out[i] = counterBits53(key, index + i·step)} for {@code i < n}. */
+    void counterDraws(long key, long index, long step, long[] out, int n);
+
+    /**
+     * DARE's drop: {@code x[i]} stays when {@code counterBits53(key, index + i) < below}, else becomes +0
+     * ({@code below} in {@code [0, 2^53]}, as {@code CounterRng.below} gives it).
+     */
+    void keepDrawn(long key, long index, long below, float[] x, int n);
 
     /** Σ a[i]·b[i], accumulated in float64. */
     double dot(float[] a, float[] b, int n);

@@ -56,6 +56,26 @@ public final class ScalarKernels implements Kernels {
     public void magnitudeKeys(float[] x, int[] keys, int n) { ScalarLoops.magnitudeKeys(x, keys, 0, n); }
 
     @Override
+    public void deltaKeys(MemorySegment x, long xOff, MemorySegment b, long bOff, DType type, int[] keys, int n) {
+        ScalarLoops.deltaKeys(x, xOff, b, bOff, type, keys, 0, n);
+    }
+
+    @Override
+    public void storedMinus(MemorySegment x, long xOff, DType type, float[] base, float[] out, int n) {
+        ScalarLoops.storedMinus(x, xOff, type, base, out, 0, n);
+    }
+
+    @Override
+    public void counterDraws(long key, long index, long step, long[] out, int n) {
+        ScalarLoops.counterDraws(key, index, step, out, 0, n);
+    }
+
+    @Override
+    public void keepDrawn(long key, long index, long below, float[] x, int n) {
+        ScalarLoops.keepDrawn(key, index, below, x, 0, n);
+    }
+
+    @Override
     public void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor) {
         ScalarLoops.maskKeys(x, 0, n, lo, hi, tieA, tieB, verdicts, cursor);
     }

@@ -60,6 +60,73 @@ public final class ScalarLoops {
         for (int i = from; i < to; i++) keys[i] = Math.min(Float.floatToRawIntBits(x[i]) & 0x7FFF_FFFF, MAX_MAGNITUDE_KEY);
     }
 
+    /**
+     * See {@code Kernels.deltaKeys}: elements {@code [from, to)}, {@code xOff} and {@code bOff} being where element 0
+     * starts. Decodes as {@link #toFloat} does, subtracts and keys as {@link #sub} and {@link #magnitudeKeys} do.
+     */
+    public static void deltaKeys(MemorySegment x, long xOff, MemorySegment b, long bOff, DType type, int[] keys,
+                                 int from, int to) {
+        switch (type) {
+            case BF16 -> {
+                for (int i = from; i < to; i++) {
+                    float d = ScalarKernels.bf16ToFloat(x.get(SHORT, xOff + 2L * i))
+                            - ScalarKernels.bf16ToFloat(b.get(SHORT, bOff + 2L * i));
+                    keys[i] = Math.min(Float.floatToRawIntBits(d) & 0x7FFF_FFFF, MAX_MAGNITUDE_KEY);
+                }
+            }
+            case F32 -> {
+                for (int i = from; i < to; i++) {
+                    float d = x.get(FLOAT, xOff + 4L * i) - b.get(FLOAT, bOff + 4L * i);
+                    keys[i] = Math.min(Float.floatToRawIntBits(d) & 0x7FFF_FFFF, MAX_MAGNITUDE_KEY);
+                }
+            }
+            default -> throw new IllegalArgumentException("deltaKeys reads bf16 or f32, not " + type);
+        }
+    }
+
+    /** See {@code Kernels.storedMinus}: elements {@code [from, to)}, decoded as {@link #toFloat}, then {@link #sub}. */
+    public static void storedMinus(MemorySegment x, long xOff, DType type, float[] base, float[] out, int from, int to) {
+        switch (type) {
+            case BF16 -> {
+                for (int i = from; i < to; i++) out[i] = ScalarKernels.bf16ToFloat(x.get(SHORT, xOff + 2L * i)) - base[i];
+            }
+            case F32 -> { for (int i = from; i < to; i++) out[i] = x.get(FLOAT, xOff + 4L * i) - base[i]; }
+            default -> throw new IllegalArgumentException("storedMinus reads bf16 or f32, not " + type);
+        }
+    }
+
+    public static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+    /**
+     * The counter-based draw of element {@code index} of stream {@code key} ({@code methods.random.CounterRng}, which
+     * documents it): two rounds of {@link #mix}, the key entering both; 53 bits.
+     */
+    public static long counterBits53(long key, long index) {
+        long z = mix(key + index * GOLDEN);
+        z = mix(z ^ Long.rotateLeft(key, 29));
+        return z >>> 11;
+    }
+
+    /** SplitMix64's output function (Stafford's mix13 constants): a bijection with full avalanche. */
+    public static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** See {@code Kernels.counterDraws}. */
+    public static void counterDraws(long key, long index, long step, long[] out, int from, int to) {
+        for (int i = from; i < to; i++) out[i] = counterBits53(key, index + i * step);
+    }
+
+    /** See {@code Kernels.keepDrawn}: the keep test as a mask, no branch on a coin toss. */
+    public static void keepDrawn(long key, long index, long below, float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
+            int keep = (int) ((counterBits53(key, index + i) - below) >> 63); // -1 when drawn below
+            x[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i]) & keep);
+        }
+    }
+
     /** See {@code Kernels.maskKeys}; no branch per kept or dropped element, only at the tie keys. */
     public static void maskKeys(float[] x, int from, int to, int lo, int hi, int tieA, int tieB, long[] verdicts,
                                 int[] cursor) {

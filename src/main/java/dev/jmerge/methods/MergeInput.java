@@ -2,6 +2,7 @@ package dev.jmerge.methods;
 
 import dev.jmerge.tensor.Shape;
 import dev.jmerge.kernels.Kernels;
+import dev.jmerge.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -44,6 +45,21 @@ public interface MergeInput {
 
     /** Reads elements {@code [offset, offset+len)} of input {@code i} (row-major, output shape) as float32. */
     void read(int i, long offset, float[] dst, int dstOff, int len);
+
+    /**
+     * The dtype input {@code i} is stored in when {@link #read} only decodes its bytes (same shape, no adapter, no
+     * cast on load, no report watching the reads), so a method may decode them itself ({@link #storedBytes}); else
+     * null.
+     */
+    default DType storedType(int i) { return null; }
+
+    /**
+     * The stored bytes of elements {@code [offset, offset+len)} of input {@code i}, element {@code offset} at byte 0,
+     * when {@link #storedType} is not null: a read of them, as {@link #read} would make, left to the caller to decode.
+     */
+    default MemorySegment storedBytes(int i, long offset, int len) {
+        throw new UnsupportedOperationException("input " + i + " is not read as stored");
+    }
 
     /** The kernel implementation of this run. */
     Kernels kernels();

@@ -115,7 +115,7 @@ public abstract sealed class TaskArithmeticFamily implements MergeMethod
     @Override
     public Set<KernelUse> kernelUse(Params global) {
         if (sparsification != null || consensus) return KernelUse.ALL;
-        return KernelUse.of(KernelUse.SUB, KernelUse.TASK_SUM_WIDE);
+        return KernelUse.of(KernelUse.SUB, KernelUse.STORED_MINUS, KernelUse.TASK_SUM_WIDE);
     }
 
     @Override

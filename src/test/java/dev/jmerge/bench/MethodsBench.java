@@ -156,6 +156,12 @@ public class MethodsBench {
             kernels.toFloat(data[i], 2 * offset, DType.BF16, dst, dstOff, len);
         }
 
+        /** As the executor offers mapped inputs. */
+        @Override public DType storedType(int i) { return DType.BF16; }
+
+        @Override
+        public MemorySegment storedBytes(int i, long offset, int len) { return data[i].asSlice(2 * offset, 2L * len); }
+
         @Override public Kernels kernels() { return kernels; }
         @Override public int chunkSize() { return CHUNK; }
 

@@ -3,6 +3,8 @@ package dev.jmerge.methods;
 import dev.jmerge.tensor.Shape;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
+import dev.jmerge.tensor.DType;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +21,10 @@ public final class ArrayInput implements MergeInput {
     private Kernels kernels = new ScalarKernels();
     private int chunk = 4096;
     private long seed = 42;
+    private DType storedAs;
+    private MemorySegment[] stored;
+    /** How many reads went through {@link #storedBytes}. */
+    public int storedReads;
     public final List<String> warnings = new ArrayList<>();
 
     public ArrayInput(String name, long[] shape, float[][] inputs, int baseIndex, Params global, Params... perModel) {
@@ -43,6 +49,24 @@ public final class ArrayInput implements MergeInput {
 
     public ArrayInput kernels(Kernels k) { this.kernels = k; return this; }
 
+    /**
+     * Offers the inputs as stored bytes of {@code type} too ({@link #storedBytes}), as the executor does for mapped
+     * files; the values must be exact in that type.
+     */
+    public ArrayInput stored(DType type) {
+        storedAs = type;
+        stored = new MemorySegment[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            MemorySegment s = MemorySegment.ofArray(new byte[inputs[i].length * type.byteSize()]);
+            new ScalarKernels().fromFloat(inputs[i], 0, s, 0, type, inputs[i].length);
+            float[] back = new float[inputs[i].length];
+            new ScalarKernels().toFloat(s, 0, type, back, 0, back.length);
+            if (!Arrays.equals(back, inputs[i])) throw new IllegalArgumentException("input " + i + " is not exact in " + type);
+            stored[i] = s;
+        }
+        return this;
+    }
+
     /** Runs {@code method} and returns the output as a float array. */
     public float[] run(MergeMethod method) {
         float[] out = new float[Math.toIntExact(numel())];
@@ -61,6 +85,14 @@ public final class ArrayInput implements MergeInput {
     @Override
     public void read(int i, long offset, float[] dst, int dstOff, int len) {
         System.arraycopy(inputs[i], (int) offset, dst, dstOff, len);
+    }
+
+    @Override public DType storedType(int i) { return storedAs; }
+
+    @Override
+    public MemorySegment storedBytes(int i, long offset, int len) {
+        storedReads++;
+        return stored[i].asSlice(offset * storedAs.byteSize(), (long) len * storedAs.byteSize());
     }
 
     @Override public Kernels kernels() { return kernels; }

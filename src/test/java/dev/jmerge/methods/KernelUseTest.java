@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jmerge.kernels.KernelUse;
 import dev.jmerge.kernels.Kernels;
 import dev.jmerge.kernels.ScalarKernels;
+import dev.jmerge.tensor.DType;
+import java.lang.foreign.MemorySegment;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.EnumSet;
@@ -29,8 +31,10 @@ class KernelUseTest {
 
     @Test
     void taskArithmeticDeclaresWhatItCalls() {
-        check(new TaskArithmetic(), inputs(3), 0, Params.empty(), Params.empty(),
-                Params.of("weight", 0.6), Params.of("weight", 0.4));
+        for (DType stored : new DType[] {null, DType.BF16}) {
+            check(new TaskArithmetic(), inputs(3), 0, stored, Params.empty(), Params.empty(),
+                    Params.of("weight", 0.6), Params.of("weight", 0.4));
+        }
     }
 
     @Test
@@ -70,6 +74,12 @@ class KernelUseTest {
     }
 
     private static void check(MergeMethod method, float[][] x, int base, Params global, Params... perModel) {
+        check(method, x, base, null, global, perModel);
+    }
+
+    /** With {@code stored} not null the inputs (rounded to it) are offered as stored bytes too. */
+    private static void check(MergeMethod method, float[][] x, int base, DType stored, Params global,
+                              Params... perModel) {
         Set<KernelUse> called = EnumSet.noneOf(KernelUse.class);
         ScalarKernels real = new ScalarKernels();
         Kernels recording = (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(),
@@ -82,9 +92,20 @@ class KernelUseTest {
                         throw e.getCause();
                     }
                 });
-        new ArrayInput("t", SHAPE, x, base, global, perModel).chunk(64).kernels(recording).run(method);
+        ArrayInput in = new ArrayInput("t", SHAPE, x, base, global, perModel).chunk(64).kernels(recording);
+        if (stored != null) {
+            for (float[] v : x) real.toFloat(encoded(v, stored), 0, stored, v, 0, v.length);
+            in.stored(stored);
+        }
+        in.run(method);
         assertThat(called).as(method.name() + " " + global).isNotEmpty();
         assertThat(method.kernelUse(global)).as(method.name() + " " + global).containsAll(called);
+    }
+
+    private static MemorySegment encoded(float[] v, DType type) {
+        MemorySegment s = MemorySegment.ofArray(new byte[v.length * type.byteSize()]);
+        new ScalarKernels().fromFloat(v, 0, s, 0, type, v.length);
+        return s;
     }
 
     /** {@code sumSquares} → {@code SUM_SQUARES}; null for a kernel that is not warmed by name. */

@@ -11,6 +11,7 @@ import java.util.Set;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -514,6 +515,54 @@ public final class PanamaKernels implements Kernels {
     }
 
     @Override
+    public void deltaKeys(MemorySegment x, long xOff, MemorySegment b, long bOff, DType type, int[] keys, int n) {
+        int upper = F.loopBound(n);
+        switch (type) {
+            case BF16 -> {
+                for (int i = 0; i < upper; i += F.length()) {
+                    bf16(x, xOff + 2L * i).sub(bf16(b, bOff + 2L * i)).reinterpretAsInts().and(0x7FFF_FFFF)
+                            .min(ScalarLoops.MAX_MAGNITUDE_KEY).intoArray(keys, i);
+                }
+            }
+            case F32 -> {
+                for (int i = 0; i < upper; i += F.length()) {
+                    FloatVector.fromMemorySegment(F, x, xOff + 4L * i, LE)
+                            .sub(FloatVector.fromMemorySegment(F, b, bOff + 4L * i, LE)).reinterpretAsInts()
+                            .and(0x7FFF_FFFF).min(ScalarLoops.MAX_MAGNITUDE_KEY).intoArray(keys, i);
+                }
+            }
+            default -> upper = 0; // the scalar loop refuses it
+        }
+        ScalarLoops.deltaKeys(x, xOff, b, bOff, type, keys, upper, n);
+    }
+
+    @Override
+    public void storedMinus(MemorySegment x, long xOff, DType type, float[] base, float[] out, int n) {
+        int upper = F.loopBound(n);
+        switch (type) {
+            case BF16 -> {
+                for (int i = 0; i < upper; i += F.length()) {
+                    bf16(x, xOff + 2L * i).sub(FloatVector.fromArray(F, base, i)).intoArray(out, i);
+                }
+            }
+            case F32 -> {
+                for (int i = 0; i < upper; i += F.length()) {
+                    FloatVector.fromMemorySegment(F, x, xOff + 4L * i, LE).sub(FloatVector.fromArray(F, base, i))
+                            .intoArray(out, i);
+                }
+            }
+            default -> upper = 0;
+        }
+        ScalarLoops.storedMinus(x, xOff, type, base, out, upper, n);
+    }
+
+    /** The bf16 codes at {@code off} as floats (see {@link #bf16ToFloat}). */
+    private static FloatVector bf16(MemorySegment src, long off) {
+        return ((IntVector) ShortVector.fromMemorySegment(H, src, off, LE).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    @Override
     public void maskKeys(float[] x, int n, int lo, int hi, int tieA, int tieB, long[] verdicts, int[] cursor) {
         int l = F.length();
         int upper = F.loopBound(n);
@@ -534,6 +583,47 @@ public final class PanamaKernels implements Kernels {
             }
         }
         ScalarLoops.maskKeys(x, upper, n, lo, hi, tieA, tieB, verdicts, cursor);
+    }
+
+    // ---- counter-based draws ------------------------------------------------------------------------------
+    // Lanes of 64-bit integers, as many as a half-width float vector has (the lanes keepDrawn masks).
+
+    private static final VectorSpecies<Long> L = VectorSpecies.of(long.class, VectorShape.forBitSize(BITS));
+
+    @Override
+    public void counterDraws(long key, long index, long step, long[] out, int n) {
+        int l = L.length();
+        int upper = L.loopBound(n);
+        LongVector lanes = LongVector.zero(L).addIndex(1).mul(step);
+        for (int i = 0; i < upper; i += l) {
+            counterBits53(key, LongVector.broadcast(L, index + i * step).add(lanes)).intoArray(out, i);
+        }
+        ScalarLoops.counterDraws(key, index, step, out, upper, n);
+    }
+
+    @Override
+    public void keepDrawn(long key, long index, long below, float[] x, int n) {
+        int l = L.length();
+        int upper = L.loopBound(n);
+        LongVector lanes = LongVector.zero(L).addIndex(1);
+        for (int i = 0; i < upper; i += l) {
+            VectorMask<Long> keep = counterBits53(key, LongVector.broadcast(L, index + i).add(lanes))
+                    .compare(VectorOperators.LT, below);
+            FloatVector.fromArray(FH, x, i).blend(0f, keep.cast(FH).not()).intoArray(x, i);
+        }
+        ScalarLoops.keepDrawn(key, index, below, x, upper, n);
+    }
+
+    /** {@code ScalarLoops.counterBits53} lane by lane (wrapping products, as in Java's long arithmetic). */
+    private static LongVector counterBits53(long key, LongVector index) {
+        LongVector z = mix(index.mul(ScalarLoops.GOLDEN).add(key));
+        return mix(z.lanewise(VectorOperators.XOR, Long.rotateLeft(key, 29))).lanewise(VectorOperators.LSHR, 11);
+    }
+
+    private static LongVector mix(LongVector z) {
+        LongVector a = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+        LongVector b = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+        return b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.LSHR, 31));
     }
 
     // ---- reductions -------------------------------------------------------------------------------------

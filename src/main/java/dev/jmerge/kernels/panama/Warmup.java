@@ -69,6 +69,7 @@ final class Warmup {
     static void run(Kernels k, Set<DType> dtypes, Set<KernelUse> kernels) {
         int n = 4 * PanamaKernels.F.length() + 3;
         float[] a = new float[n], b = new float[n], c = new float[n];
+        int[] keys = new int[n];
         for (int i = 0; i < n; i++) {
             a[i] = (i - 7) * 0.37f;
             b[i] = (11 - i) * 0.21f;
@@ -84,6 +85,9 @@ final class Warmup {
                 for (DType t : dtypes) {
                     k.fromFloat(a, 0, bytes, 0, t, n);
                     k.toFloat(bytes, 0, t, c, 0, n);
+                    if (t != DType.BF16 && t != DType.F32) continue;
+                    if (kernels.contains(KernelUse.STORED_MINUS)) k.storedMinus(bytes, 0, t, b, c, n);
+                    if (kernels.contains(KernelUse.DELTA_KEYS)) k.deltaKeys(bytes, 0, bytes, 0, t, keys, n);
                 }
                 if (kernels.contains(KernelUse.AXPY)) k.axpy(0.5f, a, c, n);
                 if (kernels.contains(KernelUse.SCALE)) k.scale(0.5f, c, n);

@@ -1,5 +1,6 @@
 package dev.jmerge.methods.random;
 
+import dev.jmerge.kernels.ScalarLoops;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -11,18 +12,18 @@ import java.nio.charset.StandardCharsets;
  */
 public final class CounterRng {
 
-    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final long GOLDEN = ScalarLoops.GOLDEN;
     private static final double TWO_POW_MINUS_53 = 0x1.0p-53;
 
     private CounterRng() {}
 
     /** The stream key of one model's random draws for one tensor. */
     public static long key(long seed, String tensorName, int modelIndex) {
-        long h = mix(seed ^ 0x6A09E667F3BCC909L);
+        long h = ScalarLoops.mix(seed ^ 0x6A09E667F3BCC909L);
         for (byte b : tensorName.getBytes(StandardCharsets.UTF_8)) {
-            h = mix(h + (b & 0xFF) + GOLDEN);
+            h = ScalarLoops.mix(h + (b & 0xFF) + GOLDEN);
         }
-        return mix(h ^ mix((modelIndex + 1L) * GOLDEN));
+        return ScalarLoops.mix(h ^ ScalarLoops.mix((modelIndex + 1L) * GOLDEN));
     }
 
     /** Uniform in [0, 1) on the 2^-53 grid, for element {@code index} of stream {@code key}. */
@@ -41,11 +42,7 @@ public final class CounterRng {
     }
 
     /** The integer behind {@link #uniform}: {@code uniform(key, index) == bits53(key, index) · 2^-53}, in [0, 2^53). */
-    public static long bits53(long key, long index) {
-        long z = mix(key + index * GOLDEN);
-        z = mix(z ^ Long.rotateLeft(key, 29));
-        return z >>> 11;
-    }
+    public static long bits53(long key, long index) { return ScalarLoops.counterBits53(key, index); }
 
     /**
      * The integer threshold equivalent to comparing with {@code p}: for every draw,
@@ -55,12 +52,5 @@ public final class CounterRng {
         if (!(p > 0)) return 0;
         if (p >= 1) return 1L << 53;
         return (long) Math.ceil(p * 0x1.0p53);
-    }
-
-    /** SplitMix64's output function (Stafford's mix13 constants): a bijection with full avalanche. */
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 }

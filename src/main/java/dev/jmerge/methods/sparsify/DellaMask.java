@@ -1,5 +1,6 @@
 package dev.jmerge.methods.sparsify;
 
+import dev.jmerge.kernels.Kernels;
 import dev.jmerge.tensor.Shape;
 import dev.jmerge.methods.random.CounterRng;
 import java.util.Arrays;
@@ -29,6 +30,9 @@ public final class DellaMask implements TileMask {
     private final int stride;
     private final long[] belowByRank;
     private final int[] keys;
+    /** The group's draws by position in the group. */
+    private final long[] draws;
+    private final Kernels kernels;
     private int[] order;
     private int[] spare;
     private static final int DIGIT_BITS = 8;
@@ -57,8 +61,10 @@ public final class DellaMask implements TileMask {
     /** Per bucket with open draws: the end of its run in {@code openSorted} ({@code openHead}: the start). */
     private final int[] openEnd = new int[BUCKETS];
 
-    DellaMask(Shape shape, long key, double density, double epsilon) {
+    /** @param kernels draw each group's random numbers ({@link Kernels#counterDraws}) */
+    DellaMask(Shape shape, long key, double density, double epsilon, Kernels kernels) {
         this.key = key;
+        this.kernels = kernels;
         this.density = density;
         this.low = density - epsilon;
         this.span = 2 * epsilon;
@@ -79,6 +85,7 @@ public final class DellaMask implements TileMask {
             belowByRank[r] = CounterRng.below(p);
         }
         keys = new int[groupLength];
+        draws = new long[groupLength];
         boolean byBand = groupLength >= BAND_MIN_GROUP;
         order = new int[byBand ? 0 : groupLength];
         spare = new int[byBand ? 0 : groupLength];
@@ -122,12 +129,13 @@ public final class DellaMask implements TileMask {
             order[t] = t;
         }
         rank(n);
+        kernels.counterDraws(key, offset + first, stride, draws, n);
         for (int r = 0; r < n; r++) {
             int t = order[r];
             int at = first + t * stride;
             // uniform < p as an integer compare turned into a mask (see CounterRng.below): no branch on a
             // coin toss; dropped values become +0
-            int keep = (int) ((CounterRng.bits53(key, offset + at) - belowByRank[r]) >> 63);
+            int keep = (int) ((draws[t] - belowByRank[r]) >> 63);
             delta[at] = Float.intBitsToFloat(Float.floatToRawIntBits(delta[at]) & keep);
         }
     }
@@ -149,13 +157,15 @@ public final class DellaMask implements TileMask {
         int[] start = bucketStart;
         Arrays.fill(start, 0);
         int band = 0;
+        long[] drawn = draws;
+        kernels.counterDraws(key, offset + first, stride, drawn, n);
         for (int t = 0; t < n; t++) {
             int at = first + t * stride;
             int raw = Float.floatToRawIntBits(delta[at]);
             int k = Math.min(raw & 0x7FFF_FFFF, MagnitudeKey.MAX);
             keys[t] = k;
             start[(k >>> BUCKET_SHIFT) + 1]++;
-            long u = CounterRng.bits53(key, offset + at);
+            long u = drawn[t];
             int dropped = (int) ((highest - 1 - u) >> 63); // -1 when u ≥ the highest threshold
             delta[at] = Float.intBitsToFloat(raw & ~dropped);
             bandT[band] = t;

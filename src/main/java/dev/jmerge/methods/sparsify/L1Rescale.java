@@ -88,6 +88,13 @@ final class L1Rescale implements MaskBuilder {
         if (memo != null) record(offset, len);
     }
 
+    /** The inner selection's pass may take keys; the norms' pass needs the values. */
+    @Override
+    public boolean observesKeys() { return inner.wantsPass() && inner.observesKeys(); }
+
+    @Override
+    public void observeKeys(long offset, int[] keys, int len) { inner.observeKeys(offset, keys, len); }
+
     /** A dropped element became +0; one that survives is non-zero, or zero either way. */
     private void record(long offset, int len) {
         long[] bits = memo;

@@ -15,4 +15,17 @@ public final class MagnitudeKey {
     public static int of(float v) {
         return Math.min(Float.floatToRawIntBits(v) & 0x7FFF_FFFF, MAX);
     }
+
+    /** Each worker's tile of keys, kept from tensor to tensor (a fresh one per tensor would be garbage to promote). */
+    private static final ThreadLocal<int[]> TILE = ThreadLocal.withInitial(() -> new int[0]);
+
+    /** This thread's key tile, at least {@code len} long (contents undefined). */
+    static int[] tile(int len) {
+        int[] keys = TILE.get();
+        if (keys.length < len) {
+            keys = new int[len];
+            TILE.set(keys);
+        }
+        return keys;
+    }
 }

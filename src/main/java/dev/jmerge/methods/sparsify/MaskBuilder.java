@@ -18,6 +18,18 @@ public interface MaskBuilder {
 
     void observe(long offset, float[] delta, int len);
 
+    /**
+     * Whether the pass under way needs only the task vector's magnitude keys ({@link MagnitudeKey}), which the driver
+     * may then hand to {@link #observeKeys} instead of the task vector to {@link #observe}.
+     */
+    default boolean observesKeys() { return false; }
+
+    /**
+     * As {@link #observe}, given {@code keys[i] = MagnitudeKey.of(delta[i])}; may overwrite {@code keys}. Only while
+     * {@link #observesKeys}.
+     */
+    default void observeKeys(long offset, int[] keys, int len) { throw new UnsupportedOperationException(); }
+
     void endPass();
 
     TileMask mask();

@@ -87,12 +87,13 @@ public enum Sparsification {
         MaskBuilder b = switch (this) {
             // argsort(|δ|, descending)[:k]; which of equal zeros are kept changes no output
             case MAGNITUDE -> TorchSelection.sort(n, true, 0, (long) (density * n), false, ties);
-            case RANDOM -> MaskBuilder.ready(new RandomMask(CounterRng.key(in.seed(), in.tensorName(), model), density));
+            case RANDOM -> MaskBuilder.ready(new RandomMask(CounterRng.key(in.seed(), in.tensorName(), model), density, in.kernels()));
             case MAGNITUDE_OUTLIERS -> outliers(n, density, p.get(GAMMA), ties, warnings);
             case DELLA_MAGPRUNE -> {
                 if (density <= 0) yield MaskBuilder.ready((offset, delta, len) -> Arrays.fill(delta, 0, len, 0f));
                 double eps = p.get(EPSILON);
-                DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps);
+                DellaMask m = new DellaMask(in.shape(), CounterRng.key(in.seed(), in.tensorName(), model), density, eps,
+                        in.kernels());
                 if (m.hasSingletonGroups() && n > 0) {
                     warnings.warn("della-singleton", "della ranks rows of length 1"
                             + ": they keep with probability density (mergekit fails there with a 0/0 rank)");

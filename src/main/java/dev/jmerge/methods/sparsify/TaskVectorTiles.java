@@ -1,7 +1,9 @@
 package dev.jmerge.methods.sparsify;
 
+import dev.jmerge.kernels.Kernels;
 import dev.jmerge.methods.MergeInput;
 import dev.jmerge.methods.Tiles;
+import dev.jmerge.tensor.DType;
 
 /**
  * Streams task vectors {@code δ_m = x_m − b} of several models over aligned tiles, reading the base once per
@@ -43,7 +45,7 @@ public final class TaskVectorTiles {
 
     public int slots() { return models.length; }
 
-    public dev.jmerge.kernels.Kernels kernels() { return in.kernels(); }
+    public Kernels kernels() { return in.kernels(); }
 
     /** Input index of slot {@code m}. */
     public int model(int m) { return models[m]; }
@@ -70,9 +72,30 @@ public final class TaskVectorTiles {
 
     /** Fills slot {@code m} with {@code x_m − b} for the tile; {@link #readBase} must have read this tile. */
     public void readDelta(int m, long offset, int len) {
-        in.read(models[m], offset, delta[m], 0, len);
-        in.kernels().sub(delta[m], baseTile, delta[m], len);
+        DType t = fused(in.storedType(models[m]));
+        if (t != null) {
+            in.kernels().storedMinus(in.storedBytes(models[m], offset, len), 0, t, baseTile, delta[m], len);
+        } else {
+            in.read(models[m], offset, delta[m], 0, len);
+            in.kernels().sub(delta[m], baseTile, delta[m], len);
+        }
     }
+
+    /**
+     * Writes the magnitude keys of slot {@code m}'s task vector for the tile into {@code keys} straight from the
+     * stored bytes of both models, when both are stored alike in a dtype the kernels read so; else returns false
+     * and reads nothing.
+     */
+    private boolean readDeltaKeys(int m, long offset, int len, int[] keys) {
+        DType t = fused(in.storedType(models[m]));
+        if (t == null || t != in.storedType(base)) return false;
+        in.kernels().deltaKeys(in.storedBytes(models[m], offset, len), 0, in.storedBytes(base, offset, len), 0, t,
+                keys, len);
+        return true;
+    }
+
+    /** {@code type} when the kernels decode it within their passes ({@link Kernels#storedMinus}), else null. */
+    private static DType fused(DType type) { return type == DType.BF16 || type == DType.F32 ? type : null; }
 
     /** Runs the passes the builders ask for (null entries need none) and returns their masks (null kept). */
     public TileMask[] build(MaskBuilder[] builders) {
@@ -92,9 +115,18 @@ public final class TaskVectorTiles {
                 break;
             }
             forEachTile((offset, len) -> {
-                readBase(offset, len);
+                boolean baseRead = false;
                 for (int m = 0; m < k; m++) {
                     if (!want[m]) continue;
+                    if (builders[m].observesKeys()) {
+                        int[] keys = MagnitudeKey.tile(len);
+                        if (readDeltaKeys(m, offset, len, keys)) {
+                            builders[m].observeKeys(offset, keys, len);
+                            continue;
+                        }
+                    }
+                    if (!baseRead) readBase(offset, len);
+                    baseRead = true;
                     readDelta(m, offset, len);
                     builders[m].observe(offset, delta[m], len);
                 }

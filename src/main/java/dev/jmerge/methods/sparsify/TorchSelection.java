@@ -126,9 +126,19 @@ public final class TorchSelection implements MaskBuilder {
     @Override
     public boolean waiting() { return stage == Stage.WAITING; }
 
-    /** Writes the tile's keys (flipped for an ascending sort, so larger always sorts first) and histograms them. */
     @Override
     public void observe(long offset, float[] values, int len) {
+        int[] keys = MagnitudeKey.tile(len);
+        scratch.kernels().magnitudeKeys(values, keys, len);
+        observeKeys(offset, keys, len);
+    }
+
+    @Override
+    public boolean observesKeys() { return true; }
+
+    /** Histograms the tile's keys and writes them to the slots, flipped for an ascending sort (larger sorts first). */
+    @Override
+    public void observeKeys(long offset, int[] keys, int len) {
         if (stage != Stage.LOAD) throw new IllegalStateException("no pass wanted in stage " + stage);
         if (tiles == tileStart.length) {
             tileStart = Arrays.copyOf(tileStart, tiles * 2);
@@ -137,19 +147,10 @@ public final class TorchSelection implements MaskBuilder {
         tileStart[tiles] = offset;
         tileLength[tiles] = len;
         tiles++;
-        int[] keys = KEYS.get();
-        if (keys.length < len) {
-            keys = new int[len];
-            KEYS.set(keys);
-        }
-        scratch.kernels().magnitudeKeys(values, keys, len);
         radix.high(keys, len);
         if (!descending) for (int i = 0; i < len; i++) keys[i] = MagnitudeKey.MAX - keys[i];
         MemorySegment.copy(keys, 0, slots, SLOT, offset * Integer.BYTES, len);
     }
-
-    /** Each worker's tile of keys, kept from tensor to tensor (a fresh one per tensor would be garbage to promote). */
-    private static final ThreadLocal<int[]> KEYS = ThreadLocal.withInitial(() -> new int[0]);
 
     @Override
     public void endPass() {
